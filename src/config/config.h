@@ -1,0 +1,85 @@
+// config/config.h — the typed configuration (DESIGN.md §7) and its loader, the only user of
+// libconfig++. Every key has its default in one table (config/defaults.cc); unknown keys,
+// type errors and bad values are all gathered and reported together, each as "file:line: ...".
+// Errors: Errc::config (unreadable file, syntax, validation). libconfig++ exceptions never leave
+// this module. Never logs. Thread-compatible.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/policy.h"
+#include "core/result.h"
+
+namespace rm {
+
+enum class DeliveryMode { daemon, background, foreground, queue };
+enum class FromRewrite { never, always };
+enum class LogLevel { debug, info, warn, error };
+
+const char* delivery_mode_name(DeliveryMode m);
+
+struct PasswordSource {
+  enum class Kind { none, keyring, file, command, env };
+  Kind kind = Kind::none;
+  std::string value;  // file path, command line, or variable name
+};
+
+struct Account {
+  std::string name;
+  std::string host;
+  uint16_t port = 587;  // default 465 when tls = "tls"
+  TlsMode tls = TlsMode::starttls;
+  std::string tls_ca_file;
+  std::string tls_fingerprint;
+  AuthMethod auth = AuthMethod::automatic;
+  std::string user;
+  PasswordSource password;
+  std::string from;
+  std::vector<std::string> senders;
+  std::chrono::seconds timeout{60};
+};
+
+struct RetryConfig {
+  std::chrono::seconds first{60};
+  std::chrono::seconds max{3600};
+  std::chrono::seconds lifetime{5 * 24 * 3600};
+};
+
+struct LogConfig {
+  bool syslog = true;
+  std::string file;
+  LogLevel level = LogLevel::info;
+};
+
+struct Config {
+  std::string path;      // the file it was loaded from ("" for defaults only)
+  std::string domain;    // "" = /etc/mailname, then the FQDN (resolved by the caller)
+  std::string hostname;  // "" = the FQDN
+  DeliveryMode delivery = DeliveryMode::background;
+  std::string spool;  // "" = the mode's default (cli decides)
+  std::string admin;
+  std::string aliases;
+  FromRewrite from_rewrite = FromRewrite::never;
+  RetryConfig retry;
+  LogConfig log;
+  std::vector<Account> accounts;  // the first is the default
+};
+
+// Reads and validates `path`. Durations are strings with a unit: "30s", "5m", "1h", "5d".
+Result<Config> load_config(const std::string& path);
+// The same from text (tests); `name` is used in error messages in place of a path.
+Result<Config> parse_config(const std::string& text, const std::string& name);
+
+// Config lookup (DESIGN.md §2): explicit (-C) wins, then $RELAYMAIL_CONFIG, then
+// ~/.config/relaymail/relaymail.conf if it exists, then /etc/relaymail.conf.
+// `home` may be empty (no HOME): the per-user file is then skipped.
+std::string find_config_path(const std::string& explicit_path, const char* env_value,
+                             const std::string& home);
+
+// Parses "30s" / "5m" / "1h" / "2d" / plain seconds. Errc::config on anything else.
+Result<std::chrono::seconds> parse_duration(const std::string& text);
+
+}  // namespace rm

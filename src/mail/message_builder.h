@@ -1,0 +1,50 @@
+// mail/message_builder.h — submission-time message processing (DESIGN.md §5, SENDMAIL.md §4):
+// reads the caller's bytes, writes the message exactly as it will be sent. Streaming: the header
+// block is held in memory (bounded by kMaxHeaderBytes), the body passes line by line.
+// Rules: any mix of LF/CRLF → CRLF; a bare CR → space; NUL removed (counted); a first line
+// "From " / ">From " (mbox) dropped; without ignore_dots a line "." or ".\r" ends the input (the
+// rest is drained, no dot-unstuffing); Bcc, Resent-Bcc, Return-Path, Content-Length removed
+// (with continuation lines); Date, Message-ID, From added when missing; a Received: line naming
+// the uid prepended; lines over 998 octets folded with CRLF SP; headers-only input gets its
+// blank line; input whose first line is not a header is all body.
+// Errors: Errc::io from the source or sink; Errc::parse for an over-long header block.
+// Never logs. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/byte_io.h"
+#include "core/result.h"
+
+namespace rm {
+
+constexpr size_t kMaxHeaderBytes = 1 << 20;
+
+struct SubmitOptions {
+  bool extract_recipients = false;  // -t: collect To/Cc/Bcc (or only Resent-* when present)
+  bool ignore_dots = false;         // -i / -oi
+  bool rewrite_headers = true;      // false with -G
+  std::string envelope_sender;      // qualified; "" = null sender
+  std::string full_name;            // -F, else GECOS; used only when From: is generated
+  std::string domain;               // qualifies bare names in From/Sender/Reply-To/To/Cc
+  std::string hostname;             // Message-ID right-hand side, Received: by
+  uint32_t uid = 0;                 // named in the Received: line
+  int64_t now = 0;                  // wall seconds for Date: and Received:
+  std::string unique;               // left-hand side of a generated Message-ID (the queue id)
+  uint64_t max_size = 0;            // 0 = no limit; beyond it the rest is drained, too_big set
+};
+
+struct SubmitResult {
+  std::vector<std::string> header_rcpts;  // with -t: addr-specs from the headers, as written
+  uint64_t size = 0;                      // bytes written to the sink
+  bool eightbit = false;                  // any byte >= 0x80
+  uint64_t nul_removed = 0;
+  bool too_big = false;
+  bool had_from = false;
+};
+
+Result<SubmitResult> build_message(ByteSource& in, ByteSink& out, const SubmitOptions& opts);
+
+}  // namespace rm

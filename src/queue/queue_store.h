@@ -1,0 +1,67 @@
+// queue/queue_store.h — the spool as an interface. FsQueueStore (queue/fs_queue_store.h) is
+// the real one. Commit protocol (RELIABILITY.md §1): the message is written into a temp file in
+// tmp/ (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600), then commit() fsyncs it, renames it to
+// queue/<id>.msg, writes <id>.env the same way, fsyncs the directory; the entry exists once its
+// .env is in queue/. A MessageDraft destroyed without commit unlinks its temp file.
+// Errors are Result (Errc::io with errno; Errc::spool_corrupt for a bad .env). Never logs.
+// Not thread-safe; separate processes are kept apart by try_lock().
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/byte_io.h"
+#include "core/result.h"
+#include "queue/queue_entry.h"
+#include "sys/unique_fd.h"
+
+namespace rm {
+
+// A message being written. Bytes go through sink(); nothing is visible in queue/ until commit.
+class MessageDraft {
+ public:
+  virtual ~MessageDraft() = default;
+  virtual const std::string& id() const = 0;
+  virtual ByteSink& sink() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+// Held while an entry is being delivered (flock LOCK_EX|LOCK_NB on the .msg). Released by the
+// destructor.
+class EntryLock {
+ public:
+  virtual ~EntryLock() = default;
+};
+
+struct ListResult {
+  std::vector<QueueEntry> entries;  // sorted by id (arrival order)
+  std::vector<std::string> quarantined;  // ids moved to failed/ because their .env was corrupt
+};
+
+class QueueStore {
+ public:
+  virtual ~QueueStore() = default;
+  // Creates the spool directories (0700) when missing; picks a fresh id.
+  virtual Result<std::unique_ptr<MessageDraft>> begin() = 0;
+  // entry.id must be draft.id(); entry.size is set from the bytes written.
+  virtual Status commit(MessageDraft& draft, QueueEntry entry) = 0;
+  virtual Result<ListResult> list() = 0;
+  virtual Result<QueueEntry> load(std::string_view id) = 0;
+  // Atomically replaces the .env (temp, fsync, rename, fsync dir).
+  virtual Status update(const QueueEntry& entry) = 0;
+  // Removes .env then .msg (an entry without .env no longer exists).
+  virtual Status remove(std::string_view id) = 0;
+  // Moves both files to failed/, keeping the id.
+  virtual Status move_to_failed(std::string_view id) = 0;
+  // Opens the .msg read-only (O_NOFOLLOW, regular file checked).
+  virtual Result<UniqueFd> open_content(std::string_view id) = 0;
+  // nullopt when another process holds the entry.
+  virtual Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) = 0;
+  // Removes leftovers in tmp/ older than the given age in seconds.
+  virtual Status clean_tmp(int64_t older_than_seconds) = 0;
+};
+
+}  // namespace rm
