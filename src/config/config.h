@@ -17,7 +17,6 @@ namespace rm {
 
 enum class DeliveryMode { daemon, background, foreground, queue };
 enum class FromRewrite { never, always };
-enum class LogLevel { debug, info, warn, error };
 
 const char* delivery_mode_name(DeliveryMode m);
 
