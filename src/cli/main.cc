@@ -1,3 +1,4 @@
-// relaymail — entry point. Only wires: picks the personality from argv[0] and hands over to
-// cli/. See cli/dispatch.h.
-int main() { return 0; }
+// relaymail — entry point. Only wires: cli/app.h picks the personality from argv[0].
+#include "cli/app.h"
+
+int main(int argc, char** argv) { return rm::cli::run(argc, argv); }

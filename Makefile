@@ -1,0 +1,63 @@
+# relaymail — top-level entry points. Everything a fresh Debian 12 machine needs is installed
+# here (as root; otherwise the apt line is printed and we stop).
+#   make          build build/bin/relaymail and build/bin/relaymaild
+#   make test     install deps, build, run every test (plus the sanitizer pass)
+#   make demo     the end-to-end path against the project's own test smarthost on loopback
+#   make bench    benchmarks (not part of `make test`)
+
+BUILD      ?= build
+ASAN_BUILD ?= build/asan
+CMAKE_ARGS ?=
+# Warnings are errors in CI.
+ifneq ($(CI),)
+CMAKE_ARGS += -DRM_WERROR=ON
+endif
+
+DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
+            libgtest-dev libgmock-dev
+
+.PHONY: all build deps test test-fast test-asan demo bench format clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing packages; as root run: apt-get update && apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DRM_SANITIZE=ON $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD)
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j2 --timeout 300
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 --timeout 300
+
+test: test-fast test-asan
+
+demo: build
+	tests/demo/demo.sh $(BUILD)
+
+bench: build
+	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD); else echo "bench: not yet written"; fi
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,234 @@
+#include "cli/app.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/context.h"
+#include "cli/deliver_now.h"
+#include "cli/queue_list.h"
+#include "cli/sendmail_args.h"
+#include "cli/submit.h"
+#include "config/config.h"
+#include "log/logger.h"
+#include "queue/fs_queue_store.h"
+#include "sys/fd_io.h"
+#include "sys/signals.h"
+#include "sys/sysexits.h"
+
+namespace rm::cli {
+namespace {
+
+constexpr const char* kVersion = "relaymail 0.1.0";
+
+constexpr const char* kUsage =
+    "usage: relaymail COMMAND [-C FILE] [ARGS]\n"
+    "  send [sendmail flags]   submit a message (same as the sendmail personality)\n"
+    "  queue [--json]          list the queue\n"
+    "  flush [ID...]           deliver queued messages now and report each one\n"
+    "  check                   validate the configuration\n"
+    "  version                 print the version\n"
+    "Installed as sendmail, mailq or newaliases it behaves as those programs.\n";
+
+std::string base_name(const char* argv0) {
+  const char* b = argv0 == nullptr ? "relaymail" : argv0;
+  if (const char* s = std::strrchr(b, '/')) {
+    b = s + 1;
+  }
+  return b;
+}
+
+void configure_logger(Logger& log, const Config& cfg) {
+  log.set_level(cfg.log.level);
+  if (cfg.log.syslog) {
+    log.enable_syslog();
+  }
+  if (!cfg.log.file.empty()) {
+    if (auto r = log.open_file(cfg.log.file); !r) {
+      log.warn("%s", r.error().what.c_str());
+    }
+  }
+}
+
+Result<Config> load(const std::string& explicit_path, const Context& ctx) {
+  std::string path = find_config_path(explicit_path, std::getenv("RELAYMAIL_CONFIG"), ctx.home);
+  return load_config(path);
+}
+
+int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
+  SystemClock clock;
+  FsQueueStore store(effective_spool(cfg, ctx), clock);
+  auto listed = store.list();
+  if (!listed) {
+    log.error("%s", listed.error().what.c_str());
+    return kExIoErr;
+  }
+  for (const auto& id : listed->quarantined) {
+    log.error("%s: corrupt queue entry moved to failed/", id.c_str());
+  }
+  std::string text = json ? format_queue_json(listed->entries, clock.wall())
+                          : format_mailq(listed->entries, clock.wall());
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kExOk;
+}
+
+int flush(const Config& cfg, const Context& ctx, Logger& log, std::vector<std::string> ids,
+          bool print) {
+  RunOptions opts;
+  opts.force = true;
+  opts.only = std::move(ids);
+  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, print});
+  if (print && s.delivered + s.deferred + s.failed == 0) {
+    std::printf("nothing to deliver\n");
+  }
+  return s.errors.empty() ? kExOk : kExIoErr;
+}
+
+int verify(const SendmailArgs& a, const Config& cfg, const Context& ctx, Logger& log) {
+  RecipientInput in{a.rcpt_words, {}, false, effective_domain(cfg, ctx),
+                    effective_hostname(cfg, ctx), cfg.admin};
+  auto r = collect_recipients(in);
+  if (!r) {
+    log.error("%s", r.error().what.c_str());
+    return kExUsage;
+  }
+  for (const auto& addr : *r) {
+    std::printf("%s... deliverable: mailer relay, user %s\n", addr.c_str(), addr.c_str());
+  }
+  return kExOk;
+}
+
+// Modes that need no config and read no message.
+bool early_exit(const SendmailArgs& a, Logger& log, int& code) {
+  if (!a.usage_error.empty()) {
+    if (a.mode == Mode::deliver) {
+      drain_fd(0);
+    }
+    log.error("%s", a.usage_error.c_str());
+    code = kExUsage;
+    return true;
+  }
+  switch (a.mode) {
+    case Mode::noop:
+    case Mode::init_aliases: code = kExOk; return true;
+    case Mode::smtp:
+      log.error("-bs (SMTP on standard input) is not supported yet");
+      code = kExUsage;
+      return true;
+    default: return false;
+  }
+}
+
+int sendmail_main(Personality who, const std::vector<std::string>& args, const std::string& prog) {
+  SendmailArgs a = parse_sendmail_args(args, who);
+  Logger log(prog, LogLevel::info);
+  log.enable_stderr(!a.quiet_errors);
+  for (const auto& w : a.warnings) {
+    log.warn("%s", w.c_str());
+  }
+  int code = 0;
+  if (early_exit(a, log, code)) {
+    return code;
+  }
+  Context ctx = gather_context();
+  auto cfg = load(a.config_path, ctx);
+  if (!cfg) {
+    if (a.mode == Mode::deliver) {
+      drain_fd(0);
+    }
+    log.error("%s", cfg.error().what.c_str());
+    return kExConfig;
+  }
+  configure_logger(log, *cfg);
+  switch (a.mode) {
+    case Mode::list_queue: return list_queue(*cfg, ctx, log, false);
+    case Mode::run_queue: {
+      std::vector<std::string> ids;
+      if (a.queue_arg.size() > 1 && a.queue_arg[0] == 'I') {
+        ids.push_back(a.queue_arg.substr(1));
+      }
+      flush(*cfg, ctx, log, ids, false);
+      return kExOk;
+    }
+    case Mode::verify: return verify(a, *cfg, ctx, log);
+    default: break;
+  }
+  return submit_message(SubmitRequest{a, *cfg, ctx, log, 0});
+}
+
+int relaymail_main(std::vector<std::string> args) {
+  Logger log("relaymail", LogLevel::info);
+  log.enable_stderr(true);
+  std::string config_path;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-C" || args[i] == "--config") && i + 1 < args.size() && rest.size() != 1) {
+      config_path = args[++i];
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (rest.empty() || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
+    std::fputs(kUsage, rest.empty() ? stderr : stdout);
+    return rest.empty() ? kExUsage : kExOk;
+  }
+  std::string cmd = rest[0];
+  std::vector<std::string> sub(rest.begin() + 1, rest.end());
+  if (cmd == "--version" || cmd == "version") {
+    std::puts(kVersion);
+    return kExOk;
+  }
+  if (cmd == "send") {
+    if (!config_path.empty()) {
+      sub.insert(sub.begin(), {"-C", config_path});
+    }
+    return sendmail_main(Personality::sendmail, sub, "relaymail");
+  }
+  if (cmd != "queue" && cmd != "flush" && cmd != "check") {
+    log.error("unknown command '%s' (try relaymail --help)", cmd.c_str());
+    return kExUsage;
+  }
+  Context ctx = gather_context();
+  auto cfg = load(config_path, ctx);
+  if (!cfg) {
+    log.error("%s", cfg.error().what.c_str());
+    return kExConfig;
+  }
+  configure_logger(log, *cfg);
+  if (cmd == "queue") {
+    bool json = !sub.empty() && sub[0] == "--json";
+    return list_queue(*cfg, ctx, log, json);
+  }
+  if (cmd == "flush") {
+    return flush(*cfg, ctx, log, sub, true);
+  }
+  std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),
+              cfg->accounts.size(), cfg->accounts.size() == 1 ? "" : "s",
+              delivery_mode_name(cfg->delivery), effective_spool(*cfg, ctx).c_str());
+  return kExOk;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  ignore_sigpipe();
+  ::umask(077);
+  std::string prog = base_name(argc > 0 ? argv[0] : nullptr);
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    args.emplace_back(argv[i]);
+  }
+  if (prog == "relaymail") {
+    return relaymail_main(std::move(args));
+  }
+  Personality who = personality_from_argv0(prog.c_str());
+  std::string name = (who == Personality::sendmail) ? "sendmail" : prog;
+  return sendmail_main(who, args, name);
+}
+
+}  // namespace rm::cli

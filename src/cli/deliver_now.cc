@@ -1,0 +1,128 @@
+#include "cli/deliver_now.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "log/logger.h"
+#include "queue/fs_queue_store.h"
+#include "relay/connector.h"
+#include "sys/signals.h"
+#include "sys/sysexits.h"
+
+namespace rm::cli {
+namespace {
+
+DeliveryMode effective_mode(const Config& cfg, DeliveryOverride o) {
+  switch (o) {
+    case DeliveryOverride::foreground: return DeliveryMode::foreground;
+    case DeliveryOverride::background: return DeliveryMode::background;
+    case DeliveryOverride::queue: return DeliveryMode::queue;
+    case DeliveryOverride::none: break;
+  }
+  return cfg.delivery;
+}
+
+// Detaches the grandchild from the caller: new session, stdio on /dev/null, so a caller that
+// reads our stdout/stderr to EOF (popen) is released at once.
+void detach_stdio() {
+  int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    ::dup2(fd, 0);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    if (fd > 2) {
+      ::close(fd);
+    }
+  }
+}
+
+// Double fork: the caller waits only for the short-lived middle child, and the delivering
+// grandchild is re-parented to init, never a zombie of the caller.
+void spawn_background(const DeliverNowRequest& req) {
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    req.log.warn("%s: queued; cannot fork a delivery process: %m", req.id.c_str());
+    return;
+  }
+  if (pid == 0) {
+    ::setsid();
+    pid_t grandchild = ::fork();
+    if (grandchild != 0) {
+      ::_exit(0);
+    }
+    detach_stdio();
+    req.log.enable_stderr(false);
+    run_queue(FlushRequest{req.config, req.ctx, req.log, RunOptions{}, false});
+    ::_exit(0);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+std::string outcome_line(const EntryOutcome& o) {
+  std::string line = o.id + ":";
+  for (const RcptEntry& r : o.rcpts) {
+    line += " to=<" + r.addr + ">";
+  }
+  line += " relay=" + (o.relay.empty() ? std::string("none") : o.relay);
+  if (!o.tls.empty()) {
+    line += " tls=" + o.tls;
+  }
+  line += format(" delay=%.0f attempts=%u status=%s", o.delay, o.attempts,
+                 entry_result_name(o.result));
+  if (o.result != EntryResult::delivered) {
+    line += " dsn=" + o.dsn + " reason=" + kv_quote(o.reason);
+  }
+  return line;
+}
+
+RunSummary run_queue(const FlushRequest& req) {
+  SystemClock clock;
+  FsQueueStore store(effective_spool(req.config, req.ctx), clock);
+  NetConnector connector(effective_hostname(req.config, req.ctx));
+  auto report = [&](const EntryOutcome& o) {
+    std::string line = outcome_line(o);
+    if (o.result == EntryResult::delivered) {
+      req.log.info("%s", line.c_str());
+    } else {
+      req.log.warn("%s", line.c_str());
+    }
+    if (req.print) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    }
+  };
+  QueueRunner runner(req.config, store, connector, clock, report);
+  RunSummary s = runner.run(req.options);
+  for (const auto& id : s.quarantined) {
+    req.log.error("%s: corrupt queue entry moved to failed/", id.c_str());
+  }
+  for (const auto& e : s.errors) {
+    req.log.error("%s", e.what.c_str());
+  }
+  return s;
+}
+
+int after_commit(const DeliverNowRequest& req) {
+  switch (effective_mode(req.config, req.override_mode)) {
+    case DeliveryMode::queue:
+    case DeliveryMode::daemon: return kExOk;
+    case DeliveryMode::foreground: {
+      RunOptions opts;
+      opts.force = true;
+      opts.only.push_back(req.id);
+      run_queue(FlushRequest{req.config, req.ctx, req.log, opts, false});
+      return kExOk;
+    }
+    case DeliveryMode::background: spawn_background(req); return kExOk;
+  }
+  return kExOk;
+}
+
+}  // namespace rm::cli

@@ -1,0 +1,19 @@
+// cli/queue_list.h — `mailq`, `sendmail -bp` and `relaymail queue`: the spool listed Postfix
+// style (id, size, arrival time, sender; the last error in parentheses with attempts and age;
+// each pending recipient indented; last line "-- N Kbytes in M Request(s)." or
+// "Mail queue is empty"), or as JSON for scripts. Reads only the .env files. Pure formatting
+// apart from the listing itself. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "queue/queue_entry.h"
+
+namespace rm::cli {
+
+std::string format_mailq(const std::vector<QueueEntry>& entries, int64_t now);
+std::string format_queue_json(const std::vector<QueueEntry>& entries, int64_t now);
+
+}  // namespace rm::cli

@@ -1,0 +1,198 @@
+#include "cli/submit.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fcntl.h>
+#include <set>
+
+#include "cli/deliver_now.h"
+#include "core/clock.h"
+#include "mail/address.h"
+#include "mail/message_builder.h"
+#include "queue/fs_queue_store.h"
+#include "sys/fd_io.h"
+#include "sys/sysexits.h"
+
+namespace rm::cli {
+namespace {
+
+constexpr size_t kMaxRecipients = 1000;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// root, postmaster and names at localhost or this host go to the admin address when one is set;
+// other bare names are qualified with the default domain.
+std::string map_local(const std::string& addr, const RecipientInput& in) {
+  auto at = addr.rfind('@');
+  std::string local = at == std::string::npos ? addr : addr.substr(0, at);
+  std::string dom = at == std::string::npos ? "" : lower(addr.substr(at + 1));
+  bool is_local = dom.empty() || dom == "localhost" || dom == lower(in.hostname);
+  if (!is_local) {
+    return addr;
+  }
+  std::string l = lower(local);
+  if (!in.admin.empty() && (l == "root" || l == "postmaster")) {
+    return in.admin;
+  }
+  return local + "@" + in.domain;
+}
+
+// Submission failed after reading started: drain stdin so the caller never dies of SIGPIPE,
+// say why in one line, and return the exit code.
+int fail(const SubmitRequest& req, int code, const std::string& what) {
+  drain_fd(req.input_fd);
+  req.log.error("%s", what.c_str());
+  return code;
+}
+
+std::string full_name(const SubmitRequest& req) {
+  return req.args.full_name.empty() ? req.ctx.gecos : req.args.full_name;
+}
+
+Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& login,
+                                    const std::string& domain) {
+  std::string s = a.sender.value_or(login);
+  if (a.sender && a.sender->empty()) {
+    return std::string();
+  }
+  if (auto ok = check_envelope_address(s); !ok) {
+    return make_error(Errc::usage, "bad sender address '%s': %s", s.c_str(),
+                      ok.error().what.c_str());
+  }
+  auto list = parse_address_list(s);
+  if (!list || list->size() != 1) {
+    return make_error(Errc::usage, "bad sender address '%s'", s.c_str());
+  }
+  return qualify(list->front(), domain);
+}
+
+int64_t now_micros() {
+  struct timeval tv {};
+  ::gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> collect_recipients(const RecipientInput& in) {
+  std::vector<std::string> raw;
+  for (const std::string& w : in.argv_words) {
+    auto list = parse_address_list(w);
+    if (!list) {
+      return make_error(Errc::usage, "bad recipient address '%s': %s", w.c_str(),
+                        list.error().what.c_str());
+    }
+    raw.insert(raw.end(), list->begin(), list->end());
+  }
+  if (in.extract) {
+    raw.insert(raw.end(), in.header_rcpts.begin(), in.header_rcpts.end());
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& r : raw) {
+    if (auto ok = check_envelope_address(r); !ok) {
+      return make_error(Errc::usage, "bad recipient address '%s': %s", r.c_str(),
+                        ok.error().what.c_str());
+    }
+    std::string mapped = map_local(r, in);
+    if (seen.insert(lower(mapped)).second) {
+      out.push_back(mapped);
+    }
+    if (out.size() > kMaxRecipients) {
+      return make_error(Errc::usage, "too many recipients (at most %zu)", kMaxRecipients);
+    }
+  }
+  if (out.empty()) {
+    return make_error(Errc::usage, "%s",
+                      in.extract ? "No recipient addresses found in message header"
+                                 : "Recipient addresses must be specified on the command line "
+                                   "or via the -t option");
+  }
+  return out;
+}
+
+int submit_message(const SubmitRequest& req) {
+  const SendmailArgs& a = req.args;
+  const Config& cfg = req.config;
+  if (cfg.delivery == DeliveryMode::daemon) {
+    return fail(req, kExUnavailable,
+                "delivery = \"daemon\" is not available yet: use \"background\", "
+                "\"foreground\" or \"queue\"");
+  }
+  std::string domain = effective_domain(cfg, req.ctx);
+  std::string hostname = effective_hostname(cfg, req.ctx);
+  auto sender = envelope_sender(a, req.ctx.login, domain);
+  if (!sender) {
+    return fail(req, kExUsage, sender.error().what);
+  }
+  // Argv recipients are checked before the body is read: a bad one costs no spool write.
+  RecipientInput rin{a.rcpt_words, {}, false, domain, hostname, cfg.admin};
+  if (!a.rcpt_words.empty()) {
+    if (auto r = collect_recipients(rin); !r) {
+      return fail(req, kExUsage, r.error().what);
+    }
+  } else if (!a.extract) {
+    return fail(req, kExUsage, collect_recipients(rin).error().what);
+  }
+
+  SystemClock clock;
+  FsQueueStore store(effective_spool(cfg, req.ctx), clock);
+  auto draft = store.begin();
+  if (!draft) {
+    return fail(req, kExCantCreat, draft.error().what);
+  }
+  SubmitOptions opts;
+  opts.extract_recipients = a.extract;
+  opts.ignore_dots = a.ignore_dots;
+  opts.rewrite_headers = !a.no_rewrite;
+  opts.envelope_sender = *sender;
+  opts.full_name = full_name(req);
+  opts.domain = domain;
+  opts.hostname = hostname;
+  opts.uid = req.ctx.uid;
+  opts.now = now_micros() / 1000000;
+  opts.unique = (*draft)->id();
+  FdSource input(req.input_fd);
+  auto built = build_message(input, (*draft)->sink(), opts);
+  if (!built) {
+    return fail(req, kExIoErr, built.error().what);
+  }
+
+  RecipientInput all{a.rcpt_words, built->header_rcpts, a.extract, domain, hostname, cfg.admin};
+  auto rcpts = collect_recipients(all);
+  if (!rcpts) {
+    return fail(req, kExUsage, rcpts.error().what);
+  }
+  QueueEntry entry;
+  entry.id = (*draft)->id();
+  entry.uid = req.ctx.uid;
+  entry.sender = *sender;
+  for (auto& r : *rcpts) {
+    entry.rcpts.push_back(RcptEntry{r, RcptState::pending, ""});
+  }
+  entry.created = opts.now;
+  entry.eightbit = built->eightbit;
+  entry.dsn_notify = a.dsn_notify;
+  entry.dsn_ret = a.dsn_ret;
+  entry.dsn_envid = a.dsn_envid;
+  entry.body_type = a.body_type;
+  if (auto c = store.commit(**draft, entry); !c) {
+    return fail(req, kExIoErr, c.error().what);
+  }
+  if (built->nul_removed > 0) {
+    req.log.warn("%s: removed %llu NUL bytes", entry.id.c_str(),
+                 static_cast<unsigned long long>(built->nul_removed));
+  }
+  return after_commit(DeliverNowRequest{cfg, req.ctx, req.log, a.delivery, entry.id});
+}
+
+}  // namespace rm::cli

@@ -1,0 +1,48 @@
+#include "relay/classify.h"
+
+namespace rm {
+
+Disposition classify(const Error& e) {
+  switch (e.code) {
+    case Errc::smtp_perm: return Disposition::bounce;
+    case Errc::smtp_temp:
+    case Errc::auth:  // a wrong password is the admin's to fix: never bounce mail for it
+    case Errc::io:
+    case Errc::resolve:
+    case Errc::connect:
+    case Errc::timeout:
+    case Errc::tls:
+    case Errc::tls_verify:
+    case Errc::protocol:
+    case Errc::secret_unavailable:
+    case Errc::config:
+    case Errc::spool_corrupt:
+    case Errc::parse:
+    case Errc::usage: return Disposition::defer;
+  }
+  return Disposition::defer;
+}
+
+std::string dsn_status(const Error& e) {
+  if (e.reply && !e.reply->enhanced.empty()) {
+    return e.reply->enhanced;
+  }
+  bool perm = classify(e) == Disposition::bounce;
+  switch (e.code) {
+    case Errc::resolve: return "4.4.3";
+    case Errc::connect:
+    case Errc::timeout: return "4.4.1";
+    case Errc::tls:
+    case Errc::tls_verify: return "4.7.0";
+    case Errc::auth: return "4.7.8";
+    case Errc::protocol: return "4.5.0";
+    default: break;
+  }
+  if (e.reply) {
+    int c = e.reply->code;
+    return std::to_string(c / 100) + ".0.0";
+  }
+  return perm ? "5.0.0" : "4.0.0";
+}
+
+}  // namespace rm

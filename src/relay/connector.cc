@@ -1,0 +1,89 @@
+#include "relay/connector.h"
+
+#include "net/tcp_stream.h"
+#include "secrets/password_source.h"
+
+namespace rm {
+namespace {
+
+SecretRef secret_ref(const Account& a) {
+  SecretRef r;
+  r.account = a.name;
+  r.value = a.password.value;
+  switch (a.password.kind) {
+    case PasswordSource::Kind::none: r.kind = SecretRef::Kind::none; break;
+    case PasswordSource::Kind::keyring: r.kind = SecretRef::Kind::keyring; break;
+    case PasswordSource::Kind::file: r.kind = SecretRef::Kind::file; break;
+    case PasswordSource::Kind::command: r.kind = SecretRef::Kind::command; break;
+    case PasswordSource::Kind::env: r.kind = SecretRef::Kind::env; break;
+  }
+  return r;
+}
+
+}  // namespace
+
+Result<TlsClient*> NetConnector::tls_for(const Account& account) {
+  auto it = tls_.find(account.name);
+  if (it != tls_.end()) {
+    return it->second.get();
+  }
+  TlsPolicy policy;
+  policy.ca_file = account.tls_ca_file;
+  auto client = TlsClient::create(policy);
+  if (!client) {
+    return std::move(client).error();
+  }
+  TlsClient* raw = client->get();
+  tls_.emplace(account.name, std::move(*client));
+  return raw;
+}
+
+Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account) {
+  SmtpOptions opts;
+  opts.helo_name = helo_name_;
+  opts.host = account.host;
+  opts.tls = account.tls;
+  opts.auth = account.auth;
+  opts.user = account.user;
+  opts.timeout = account.timeout;
+  if (!account.user.empty() && account.auth != AuthMethod::none) {
+    auto secret = fetch_secret(secret_ref(account));
+    if (!secret) {
+      return std::move(secret).error();
+    }
+    opts.password = std::move(*secret);
+  } else {
+    opts.user.clear();
+  }
+
+  TlsClient* tls = nullptr;
+  if (account.tls != TlsMode::none) {
+    auto t = tls_for(account);
+    if (!t) {
+      return std::move(t).error();
+    }
+    tls = *t;
+  }
+
+  Deadline connect_by = deadline_after(std::chrono::duration_cast<Millis>(account.timeout));
+  auto tcp = tcp_connect(account.host, account.port, connect_by);
+  if (!tcp) {
+    return std::move(tcp).error();
+  }
+  std::unique_ptr<Stream> stream = std::move(*tcp);
+  if (account.tls == TlsMode::tls) {
+    auto secured = tls->handshake(std::move(stream), account.host, connect_by);
+    if (!secured) {
+      return std::move(secured).error();
+    }
+    stream = std::move(*secured);
+  }
+  auto client = std::make_unique<SmtpClient>(std::move(stream), std::move(opts), tls);
+  if (auto r = client->open(); !r) {
+    client->quit();
+    return std::move(r).error();
+  }
+  return client;
+}
+
+}  // namespace rm

@@ -1,0 +1,241 @@
+#include "relay/queue_runner.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "relay/classify.h"
+#include "relay/retry_policy.h"
+#include "sys/fd_io.h"
+
+namespace rm {
+
+struct QueueRunner::Session {
+  std::unique_ptr<SmtpClient> client;
+  std::optional<Error> failed;  // the connect failure of this run: later entries defer with it
+};
+
+const char* entry_result_name(EntryResult r) {
+  switch (r) {
+    case EntryResult::delivered: return "sent";
+    case EntryResult::deferred: return "deferred";
+    case EntryResult::failed: return "failed";
+    case EntryResult::partial: return "partial";
+    case EntryResult::busy: return "busy";
+  }
+  return "?";
+}
+
+QueueRunner::QueueRunner(const Config& config, QueueStore& store, Connector& connector,
+                         const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome)
+    : config_(config),
+      store_(store),
+      connector_(connector),
+      clock_(clock),
+      on_outcome_(std::move(on_outcome)) {}
+
+const Account* QueueRunner::account_for(const QueueEntry& entry) const {
+  if (config_.accounts.empty()) {
+    return nullptr;
+  }
+  for (const auto& a : config_.accounts) {
+    if (!entry.account.empty() && a.name == entry.account) {
+      return &a;
+    }
+  }
+  for (const auto& a : config_.accounts) {
+    for (const auto& pattern : a.senders) {
+      if (::fnmatch(pattern.c_str(), entry.sender.c_str(), FNM_CASEFOLD) == 0) {
+        return &a;
+      }
+    }
+  }
+  return &config_.accounts.front();
+}
+
+RunSummary QueueRunner::run(const RunOptions& options) {
+  RunSummary summary;
+  auto listed = store_.list();
+  if (!listed) {
+    summary.errors.push_back(std::move(listed).error());
+    return summary;
+  }
+  summary.quarantined = listed->quarantined;
+  std::map<std::string, Session> sessions;  // by account name
+  int64_t now = clock_.wall();
+  for (const QueueEntry& e : listed->entries) {
+    if (!options.only.empty() &&
+        std::find(options.only.begin(), options.only.end(), e.id) == options.only.end()) {
+      continue;
+    }
+    if (!e.has_pending() || (!options.force && e.next_try > now)) {
+      continue;
+    }
+    const Account* acc = account_for(e);
+    Session& s = sessions[acc == nullptr ? std::string() : acc->name];
+    EntryOutcome out = deliver(e, s, summary);
+    if (out.result != EntryResult::busy && on_outcome_) {
+      on_outcome_(out);
+    }
+  }
+  for (auto& [name, s] : sessions) {
+    if (s.client) {
+      s.client->quit();
+    }
+  }
+  return summary;
+}
+
+EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSummary& summary) {
+  EntryOutcome out;
+  out.id = listed.id;
+  out.result = EntryResult::busy;
+  auto lock = store_.try_lock(listed.id);
+  if (!lock || !lock->has_value()) {
+    if (!lock) {
+      summary.errors.push_back(std::move(lock).error());
+    }
+    ++summary.busy;
+    return out;
+  }
+  auto loaded = store_.load(listed.id);  // fresh state, now that we hold the lock
+  if (!loaded) {
+    summary.errors.push_back(std::move(loaded).error());
+    ++summary.busy;
+    return out;
+  }
+  QueueEntry entry = std::move(*loaded);
+  out.sender = entry.sender;
+  const Account* acc = account_for(entry);
+  if (acc == nullptr) {
+    fail_all(entry, make_error(Errc::config, "no account configured"), out);
+    finish(entry, out, summary);
+    return out;
+  }
+  if (!s.client && !s.failed) {
+    auto c = connector_.connect(*acc);
+    if (c) {
+      s.client = std::move(*c);
+    } else {
+      s.failed = std::move(c).error();
+    }
+  }
+  if (s.failed) {
+    out.relay = acc->host + ":" + std::to_string(acc->port);
+    fail_all(entry, *s.failed, out);
+    finish(entry, out, summary);
+    return out;
+  }
+  out.relay = s.client->peer();
+  if (auto info = s.client->tls_info()) {
+    out.tls = info->version;
+  }
+  auto content = store_.open_content(entry.id);
+  if (!content) {
+    fail_all(entry, std::move(content).error(), out);
+    finish(entry, out, summary);
+    return out;
+  }
+  FdSource source(content->get());
+  OutgoingMessage msg;
+  msg.sender = entry.sender;
+  msg.content = &source;
+  msg.size = entry.size;
+  msg.eightbit = entry.eightbit;
+  std::vector<size_t> idx;
+  for (size_t k = 0; k < entry.rcpts.size(); ++k) {
+    if (entry.rcpts[k].state == RcptState::pending || entry.rcpts[k].state == RcptState::deferred) {
+      idx.push_back(k);
+      msg.rcpts.push_back(entry.rcpts[k].addr);
+    }
+  }
+  TransactionResult tr = s.client->send(msg);
+  apply(entry, tr, idx, out);
+  finish(entry, out, summary);  // the sent recipients are on disk before anything else
+  bool session_ok = !tr.error || tr.error->code == Errc::smtp_temp ||
+                    tr.error->code == Errc::smtp_perm;
+  if (!session_ok || !s.client->reset()) {
+    s.client.reset();
+  }
+  return out;
+}
+
+void QueueRunner::apply(QueueEntry& entry, const TransactionResult& tr,
+                        const std::vector<size_t>& idx, EntryOutcome& out) {
+  for (size_t j = 0; j < idx.size(); ++j) {
+    RcptEntry& r = entry.rcpts[idx[j]];
+    const Error* err = nullptr;
+    if (j < tr.rcpt_errors.size() && tr.rcpt_errors[j]) {
+      err = &*tr.rcpt_errors[j];
+    } else if (tr.error) {
+      err = &*tr.error;
+    }
+    if (err == nullptr && tr.delivered()) {
+      r.state = RcptState::sent;
+      r.last_reply = tr.final_reply->summary();
+      continue;
+    }
+    Error fallback = make_error(Errc::protocol, "transaction ended without a final reply");
+    const Error& e = err != nullptr ? *err : fallback;
+    r.state = classify(e) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
+    r.last_reply = e.reply ? e.reply->summary() : e.what;
+    out.dsn = dsn_status(e);
+    out.reason = e.what;
+  }
+}
+
+void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& out) {
+  RcptState st = classify(err) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
+  for (RcptEntry& r : entry.rcpts) {
+    if (r.state == RcptState::pending || r.state == RcptState::deferred) {
+      r.state = st;
+      r.last_reply = err.reply ? err.reply->summary() : err.what;
+    }
+  }
+  out.dsn = dsn_status(err);
+  out.reason = err.what;
+}
+
+void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary) {
+  int64_t now = clock_.wall();
+  entry.attempts += 1;
+  bool pending = false;
+  bool failed = false;
+  bool sent = false;
+  for (const RcptEntry& r : entry.rcpts) {
+    pending |= (r.state == RcptState::pending || r.state == RcptState::deferred);
+    failed |= (r.state == RcptState::failed);
+    sent |= (r.state == RcptState::sent);
+  }
+  Status st;
+  if (pending) {
+    entry.next_try = next_attempt_time(config_.retry, entry.attempts, now);
+    entry.last_error = out.reason;
+    st = store_.update(entry);
+    out.result = (sent || failed) ? EntryResult::partial : EntryResult::deferred;
+    ++summary.deferred;
+  } else if (failed) {
+    entry.last_error = out.reason;
+    st = store_.update(entry);
+    if (st) {
+      st = store_.move_to_failed(entry.id);
+    }
+    out.result = sent ? EntryResult::partial : EntryResult::failed;
+    ++summary.failed;
+  } else {
+    st = store_.remove(entry.id);
+    out.result = EntryResult::delivered;
+    ++summary.delivered;
+  }
+  if (!st) {
+    summary.errors.push_back(std::move(st).error());
+  }
+  out.rcpts = entry.rcpts;
+  out.attempts = entry.attempts;
+  out.next_try = entry.next_try;
+  out.delay = static_cast<double>(now - entry.created);
+}
+
+}  // namespace rm
