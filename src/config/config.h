@@ -1,8 +1,11 @@
 // config/config.h — the typed configuration (DESIGN.md §7) and its loader, the only user of
 // libconfig++. Every key has its default in one table (config/defaults.cc); unknown keys,
-// type errors and bad values are all gathered and reported together, each as "file:line: ...".
+// type errors and bad values are all gathered and reported together, each as "file:line: ...",
+// one per line of Error::what, in line order.
 // Errors: Errc::config (unreadable file, syntax, validation). libconfig++ exceptions never leave
 // this module. Never logs. Thread-compatible.
+// Not here: resolving "" defaults that need the system (/etc/mailname, the FQDN, the spool of a
+// mode: cli), reading passwords (secrets/), checking that files named here exist.
 #pragma once
 
 #include <chrono>
@@ -12,6 +15,7 @@
 
 #include "core/policy.h"
 #include "core/result.h"
+#include "log/logger.h"  // log_level_name
 
 namespace rm {
 
@@ -19,17 +23,20 @@ enum class DeliveryMode { daemon, background, foreground, queue };
 enum class FromRewrite { never, always };
 
 const char* delivery_mode_name(DeliveryMode m);
+const char* from_rewrite_name(FromRewrite f);
 
+// Where an account's password comes from; never the password itself.
 struct PasswordSource {
   enum class Kind { none, keyring, file, command, env };
   Kind kind = Kind::none;
   std::string value;  // file path, command line, or variable name
+  bool operator==(const PasswordSource&) const = default;
 };
 
 struct Account {
-  std::string name;
+  std::string name;  // defaults to the host
   std::string host;
-  uint16_t port = 587;  // default 465 when tls = "tls"
+  uint16_t port = 587;  // default 587 for starttls, 465 for tls ("smtps"), 25 for none
   TlsMode tls = TlsMode::starttls;
   std::string tls_ca_file;
   std::string tls_fingerprint;
@@ -39,18 +46,21 @@ struct Account {
   std::string from;
   std::vector<std::string> senders;
   std::chrono::seconds timeout{60};
+  bool operator==(const Account&) const = default;
 };
 
 struct RetryConfig {
   std::chrono::seconds first{60};
   std::chrono::seconds max{3600};
   std::chrono::seconds lifetime{5 * 24 * 3600};
+  bool operator==(const RetryConfig&) const = default;
 };
 
 struct LogConfig {
   bool syslog = true;
   std::string file;
   LogLevel level = LogLevel::info;
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -65,9 +75,12 @@ struct Config {
   RetryConfig retry;
   LogConfig log;
   std::vector<Account> accounts;  // the first is the default
+  bool operator==(const Config&) const = default;
 };
 
-// Reads and validates `path`. Durations are strings with a unit: "30s", "5m", "1h", "5d".
+// Reads and validates `path`. Durations are strings with a unit: "30s", "5m", "1h", "5d", or
+// integers (seconds). Paths (spool, aliases, log.file, tls_ca_file, password.file) must be
+// absolute. `@include` is resolved relative to the file's directory.
 Result<Config> load_config(const std::string& path);
 // The same from text (tests); `name` is used in error messages in place of a path.
 Result<Config> parse_config(const std::string& text, const std::string& name);
@@ -78,7 +91,17 @@ Result<Config> parse_config(const std::string& text, const std::string& name);
 std::string find_config_path(const std::string& explicit_path, const char* env_value,
                              const std::string& home);
 
-// Parses "30s" / "5m" / "1h" / "2d" / plain seconds. Errc::config on anything else.
+// Parses "30s" / "5m" / "1h" / "2d" / plain seconds. Errc::config on anything else (empty,
+// signs, spaces, other units, overflow).
 Result<std::chrono::seconds> parse_duration(const std::string& text);
+// The inverse, in the largest unit that is exact: 60s → "1m", 90s → "90s", 5 days → "5d".
+std::string format_duration(std::chrono::seconds d);
+
+// True for "localhost", 127.0.0.0/8 and ::1 (also IPv4-mapped): where tls = "none" is allowed.
+bool is_loopback_host(const std::string& host);
+
+// The effective config in libconfig syntax (`relaymail --print-config`); load_config() reads it
+// back to an equal Config. Passwords appear only as their source ({ file = "..."; } etc.).
+std::string print_config(const Config& cfg);
 
 }  // namespace rm

@@ -2,7 +2,10 @@
 // (getaddrinfo, AF_UNSPEC, so IPv6 and IPv4 addresses are tried in turn), connects
 // non-blocking with the deadline, sets TCP_NODELAY and O_CLOEXEC. Errors: Errc::resolve (name
 // lookup), Errc::connect (every address refused/unreachable; the text names the last address and
-// errno), Errc::timeout. Never logs. Not thread-safe.
+// errno), Errc::timeout. Name resolution (getaddrinfo) is blocking and not bounded by the
+// deadline; the connect attempts are. "[::1]" is accepted for an IPv6 literal. TcpStream uses
+// MSG_DONTWAIT/MSG_NOSIGNAL, so it works on blocking or non-blocking fds and a peer reset is
+// Errc::io, never SIGPIPE. Never logs. Not thread-safe.
 #pragma once
 
 #include <cstdint>

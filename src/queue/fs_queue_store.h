@@ -1,13 +1,38 @@
 // queue/fs_queue_store.h — the on-disk QueueStore: <spool>/queue, <spool>/tmp, <spool>/failed,
-// all 0700. Crash-safe writes (tmp, fsync, rename, fsync dir) via sys/. The .env format is in
-// queue/env_format.h. Returns Result; never logs. Not thread-safe.
+// all 0700, files 0600. Crash-safe writes (tmp, fsync, rename, fsync dir) via sys/. The .env
+// format is in queue/env_format.h. Returns Result; never logs. Not thread-safe.
 // Not here: retry timing (relay/), message parsing (mail/).
+//
+// Layout and invariants (DESIGN.md §6):
+//   queue/<id>.msg   the message, never rewritten after commit
+//   queue/<id>.env   the entry; it exists once this file does
+//   tmp/<id>.msg.<rand>, tmp/<id>.env.<rand>   files being written (drafts, .env rewrites)
+//   failed/<id>.{msg,env}   quarantined or permanently failed entries
+// - commit() makes <id>.msg durable (fsync, rename, fsync queue/) before <id>.env is renamed in,
+//   so after a crash an .env always has its .msg. A crash in between leaves a stray .msg without
+//   .env: no entry, never listed, never delivered (the submitter got no exit 0 for it). Strays
+//   are left for the operator; nothing removes them automatically, because an age test cannot
+//   tell a stray from a commit in progress.
+// - remove() and move_to_failed() take the .env away first, so a concurrent list() may see an
+//   .env without .msg only when the entry has just gone (it re-checks before quarantining).
+// - list() reads only .env files, one readdir and one read per entry: no body, no per-entry
+//   fsync or stat. A .env that does not parse, is not a single-link regular file, names another
+//   id, or has no .msg is moved to failed/ and reported in ListResult::quarantined.
+// - try_lock() flocks the .msg (LOCK_EX|LOCK_NB). Locks are per open file description, so two
+//   stores, in one process or two, exclude each other. It returns nullopt when the entry is held
+//   elsewhere or was finished by someone else while we waited; after locking, load() again:
+//   the listed state may be stale.
+// - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
+//   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
+//   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
 #pragma once
 
 #include <string>
 
 #include "core/clock.h"
 #include "queue/queue_store.h"
+#include "sys/sys_ops.h"
+#include "sys/temp_file.h"
 
 namespace rm {
 
@@ -15,6 +40,8 @@ class FsQueueStore final : public QueueStore {
  public:
   // Does no I/O; directories are created by begin() and list() when missing.
   FsQueueStore(std::string spool_dir, const Clock& clock);
+  // The same with a fault-injection seam for write/fsync/rename (tests).
+  FsQueueStore(std::string spool_dir, const Clock& clock, const SysOps& ops);
   // ... QueueStore overrides (see queue_store.h) ...
   Result<std::unique_ptr<MessageDraft>> begin() override;
   Status commit(MessageDraft& draft, QueueEntry entry) override;
@@ -28,10 +55,25 @@ class FsQueueStore final : public QueueStore {
   Status clean_tmp(int64_t older_than_seconds) override;
 
   const std::string& dir() const { return dir_; }
+  std::string queue_dir() const { return dir_ + "/queue"; }
+  std::string tmp_dir() const { return dir_ + "/tmp"; }
+  std::string failed_dir() const { return dir_ + "/failed"; }
 
  private:
+  Status ensure_dirs() const;
+  Result<std::string> new_id() const;
+  std::string msg_path(std::string_view id) const;
+  std::string env_path(std::string_view id) const;
+  // Writes <id>.env through a temp file in tmp/; `placed` says whether the rename happened.
+  Status place_env(const std::string& id, const std::string& text, TempFile::Replace replace,
+                   bool& placed);
+  // One .env found by list(): appends to entries, or quarantines, or records an error.
+  void list_one(int queue_fd, const std::string& id, bool msg_seen, ListResult& out);
+  void quarantine(const std::string& id, ListResult& out);
+
   std::string dir_;
   const Clock& clock_;
+  const SysOps* ops_;
 };
 
 }  // namespace rm

@@ -4,13 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rm {
 
 enum class RcptState { pending, sent, deferred, failed };
-const char* rcpt_state_name(RcptState s);
+const char* rcpt_state_name(RcptState s);  // "pending" | "sent" | "deferred" | "failed"
+// The inverse of rcpt_state_name(); nullopt for anything else (case-sensitive).
+std::optional<RcptState> rcpt_state_from_name(std::string_view name);
 
 struct RcptEntry {
   std::string addr;

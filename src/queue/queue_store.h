@@ -37,8 +37,11 @@ class EntryLock {
 };
 
 struct ListResult {
-  std::vector<QueueEntry> entries;  // sorted by id (arrival order)
+  std::vector<QueueEntry> entries;       // sorted by id (arrival order)
   std::vector<std::string> quarantined;  // ids moved to failed/ because their .env was corrupt
+  // Entries neither listed nor quarantined because of an I/O error other than "corrupt" (EACCES,
+  // EIO, ...): one bad file never hides the rest of the queue. For the caller to log.
+  std::vector<Error> errors;
 };
 
 class QueueStore {

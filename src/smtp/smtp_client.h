@@ -3,55 +3,50 @@
 // the 220 to STARTTLS aborts), EHLO again with every pre-TLS capability forgotten, AUTH (PLAIN
 // or LOGIN, only when the stream is TLS-verified), then transactions MAIL/RCPT/DATA with
 // dot-stuffing, streaming the message from a ByteSource, RSET between messages, QUIT.
-// Every read and write has a deadline (options.timeout per stage).
+// The protocol decisions are made by the sans-I/O ClientSession (smtp/client_session.h); this
+// class only moves bytes, with its own read buffer and a ReplyParser.
+// Every read and write has a deadline: each stage's RFC 5321 §4.5.3.2 timeout, capped by
+// options.timeout.
 // Errors are returned, never classified (that is relay/classify.h) and never logged:
-// Errc::connect/timeout/tls/tls_verify/io from the stream, Errc::protocol for a malformed or
-// unexpected reply, Errc::smtp_temp (4xx) / Errc::smtp_perm (5xx) with Error::reply set,
-// Errc::auth when the server refused the credentials (Error::reply set), Errc::tls when
-// STARTTLS is required but missing or refused. Not thread-safe.
+// Errc::connect/timeout/tls/tls_verify/io from the stream, Errc::protocol for a malformed,
+// unexpected or unsolicited reply, Errc::smtp_temp (4xx) / Errc::smtp_perm (5xx) with
+// Error::reply set, Errc::auth when the server refused the credentials (Error::reply set) or
+// offers no usable mechanism, Errc::tls when STARTTLS is required but missing or refused, when
+// the server injected bytes after its 220 to STARTTLS, or when credentials would have to go
+// out without TLS. After an I/O, timeout, TLS or protocol error, or a 421, the client is
+// unusable: send() and reset() fail at once and quit() only closes. Error texts never carry an
+// AUTH payload. Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "core/byte_io.h"
 #include "core/clock.h"
 #include "core/policy.h"
 #include "core/result.h"
 #include "core/secret_string.h"
 #include "net/stream.h"
+#include "smtp/transaction.h"
 #include "tls/tls_client.h"
 
 namespace rm {
 
 struct SmtpOptions {
-  std::string helo_name;  // our FQDN for EHLO
-  std::string host;       // configured smarthost name: the TLS reference identity
+  std::string helo_name;            // our FQDN for EHLO
+  std::string host;                 // configured smarthost name: the TLS reference identity
   TlsMode tls = TlsMode::starttls;  // tls: the stream given is already TLS
   AuthMethod auth = AuthMethod::automatic;
   std::string user;  // empty: no AUTH
   SecretString password;
+  // Caps every stage; each stage's own default (RFC 5321 §4.5.3.2) applies when shorter.
   std::chrono::seconds timeout{60};
-};
-
-struct OutgoingMessage {
-  std::string sender;               // "" = null sender
-  std::vector<std::string> rcpts;   // addr-specs
-  ByteSource* content = nullptr;    // CRLF message bytes, not dot-stuffed
-  uint64_t size = 0;
-  bool eightbit = false;
-};
-
-struct TransactionResult {
-  // Set when the transaction as a whole failed (MAIL refused, DATA refused, final reply not 2xx,
-  // connection lost, timeout). Recipients accepted before it are not delivered.
-  std::optional<Error> error;
-  // One entry per message.rcpts, in order: nullopt = accepted by RCPT; else the refusal.
-  std::vector<std::optional<Error>> rcpt_errors;
-  std::optional<SmtpReply> final_reply;  // the reply to the final dot, when it came
-  bool delivered() const { return !error.has_value() && final_reply.has_value(); }
+  // Debug trace of the conversation, one call per line without CRLF: sent=true for what we
+  // send, false for what the server sent. AUTH payloads arrive redacted. Empty: no trace.
+  std::function<void(bool sent, std::string_view line)> trace;
 };
 
 class SmtpClient {

@@ -1,11 +1,17 @@
 // tls/tls_client.h — the only door to OpenSSL for the client side. TlsClient builds one
 // SSL_CTX from a TlsPolicy (TLS 1.2 minimum, SSL_VERIFY_PEER, the system trust store or
-// policy.ca_file) and turns a connected Stream into a TlsStream: SNI, SSL_set1_host (or
-// SSL_set1_ip_asc for an IP literal) against the *configured* host name, handshake with a
-// deadline, then SSL_get_verify_result must be X509_V_OK.
-// Errors: Errc::tls_verify for any verification failure (never falls back to plaintext),
-// Errc::tls for other handshake/record failures, Errc::timeout; the whole OpenSSL error queue is
-// drained into Error::what. Never logs. A TlsClient may be shared by the sessions of one thread.
+// policy.ca_file, optional client certificate) and turns a connected Stream into a TlsStream:
+// SNI (names only), SSL_set1_host (or X509_VERIFY_PARAM_set1_ip_asc for an IPv4/IPv6 literal,
+// brackets allowed) against the *configured* host name with no partial wildcards and no CN
+// fallback, handshake with a deadline, then SSL_get_verify_result must be X509_V_OK.
+// With TlsPolicy::fingerprint_sha256 set, the pinned certificate is the trust anchor instead.
+// Errors: create() returns Errc::config for unreadable CA/cert/key files or a malformed pin,
+// Errc::tls otherwise.
+// handshake() returns Errc::tls_verify for any verification failure (never falls back to
+// plaintext), Errc::tls for other handshake/record failures, Errc::timeout/Errc::io from the
+// inner stream; the whole OpenSSL error queue is drained into Error::what. The implementation
+// and its I/O design are in tls/tls_stream.h. Never logs. A TlsClient may be shared by the
+// sessions of one thread; a TlsStream may outlive the TlsClient that made it.
 #pragma once
 
 #include <memory>
@@ -17,16 +23,22 @@
 namespace rm {
 
 struct TlsPolicy {
-  std::string ca_file;  // empty: the system trust store
+  std::string ca_file{};  // empty: the system trust store
   // Optional client certificate and key (PEM); empty: none.
-  std::string cert_file;
-  std::string key_file;
+  std::string cert_file{};
+  std::string key_file{};
+  // Optional pin: the SHA-256 fingerprint of the server certificate (DER), 64 hex digits,
+  // colons and case ignored. When set it is the trust anchor (DESIGN.md §7 "or a pin"): the
+  // certificate must match it exactly, and then chain and name checks do not apply, so a
+  // self-signed smarthost can be pinned. A mismatch is Errc::tls_verify.
+  std::string fingerprint_sha256{};
 };
 
 struct TlsInfo {
-  std::string version;  // "TLSv1.3"
-  std::string cipher;   // "TLS_AES_256_GCM_SHA384"
-  std::string peer_subject;
+  std::string version{};           // "TLSv1.3"
+  std::string cipher{};            // "TLS_AES_256_GCM_SHA384"
+  std::string peer_subject{};      // RFC 2253: "CN=relay.test,O=Example"
+  std::string peer_cert_sha256{};  // lowercase hex, the value fingerprint_sha256 pins
 };
 
 class TlsStream : public Stream {

@@ -1,0 +1,482 @@
+// config/config_loader.cc — libconfig++ text → validated Config. Every problem (unknown key,
+// wrong type, bad value) is collected with its file:line and reported in one Error, sorted by
+// line. libconfig++ exceptions are caught here and never leave the module.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <libconfig.h++>
+#include <map>
+#include <memory>
+
+#include "config/config.h"
+#include "config/config_schema.h"
+
+namespace rm {
+namespace {
+
+using config_schema::Kind;
+using config_schema::Scope;
+using libconfig::Setting;
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+std::string setting_path(const Setting& s) {
+  std::string p = s.getPath();
+  for (size_t i; (i = p.find(".[")) != std::string::npos;) {
+    p.erase(i, 1);
+  }
+  return p;
+}
+
+bool is_integer(const Setting& s) {
+  return s.getType() == Setting::TypeInt || s.getType() == Setting::TypeInt64;
+}
+
+// libconfig++ converts only to the exact integer type unless auto-conversion is on.
+long long as_integer(const Setting& s) {
+  return s.getType() == Setting::TypeInt ? static_cast<long long>(static_cast<int>(s))
+                                         : static_cast<long long>(s);
+}
+
+bool is_explicit_mechanism(AuthMethod m) {
+  return m != AuthMethod::automatic && m != AuthMethod::none;
+}
+
+bool is_sha256_pin(const std::string& text) {
+  size_t hex = 0;
+  for (char c : text) {
+    if (c == ':') {
+      continue;
+    }
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+    ++hex;
+  }
+  return hex == 64;
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string name) : name_(std::move(name)) {}
+
+  Result<Config> load(const Setting& root);
+
+ private:
+  struct Problem {
+    unsigned line;
+    std::string text;
+  };
+
+  [[gnu::format(printf, 3, 4)]] void problem(const Setting& at, const char* fmt, ...);
+
+  void check_keys(const Setting& group, Scope scope);
+  const Setting* child(const Setting* group, const char* key);
+  const Setting* typed_child(const Setting* group, const char* key, Setting::Type type,
+                             const char* expected);
+
+  std::string get_string(const Setting* g, Scope sc, const char* key);
+  std::string get_path(const Setting* g, Scope sc, const char* key);
+  bool get_bool(const Setting* g, Scope sc, const char* key);
+  std::chrono::seconds get_duration(const Setting* g, Scope sc, const char* key);
+  std::vector<std::string> get_strings(const Setting* g, const char* key);
+  template <class E>
+  E get_choice(const Setting* g, Scope sc, const char* key,
+               std::span<const config_schema::Choice<E>> table);
+  const Setting* get_group(const Setting* g, const char* key);
+
+  void load_top(const Setting& root, Config& cfg);
+  void load_retry_log(const Setting& root, Config& cfg);
+  void load_accounts(const Setting& root, Config& cfg);
+  Account load_account(const Setting& s);
+  void load_port(const Setting& s, Account& a);
+  PasswordSource load_password(const Setting* account);
+
+  std::string name_;
+  std::vector<Problem> problems_;
+};
+
+void Loader::problem(const Setting& at, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string msg = vformat(fmt, ap);
+  va_end(ap);
+  const char* file = at.getSourceFile();
+  unsigned line = at.getSourceLine();
+  problems_.push_back(
+      {line, format("%s:%u: %s", file != nullptr ? file : name_.c_str(), line, msg.c_str())});
+}
+
+void Loader::check_keys(const Setting& group, Scope scope) {
+  for (int i = 0; i < group.getLength(); ++i) {
+    const Setting& s = group[i];
+    if (s.getName() == nullptr || config_schema::find_key(scope, s.getName()) == nullptr) {
+      problem(s, "unknown setting '%s'", setting_path(s).c_str());
+    }
+  }
+}
+
+const Setting* Loader::child(const Setting* group, const char* key) {
+  if (group == nullptr || !group->exists(key)) {
+    return nullptr;
+  }
+  return &(*group)[key];
+}
+
+const Setting* Loader::typed_child(const Setting* group, const char* key, Setting::Type type,
+                                   const char* expected) {
+  const Setting* s = child(group, key);
+  if (s != nullptr && s->getType() != type) {
+    problem(*s, "%s: expected %s", setting_path(*s).c_str(), expected);
+    return nullptr;
+  }
+  return s;
+}
+
+std::string Loader::get_string(const Setting* g, Scope sc, const char* key) {
+  const auto& spec = config_schema::key(sc, key);
+  const Setting* s = typed_child(g, key, Setting::TypeString, "a string");
+  return s != nullptr ? std::string(s->c_str()) : std::string(spec.def);
+}
+
+std::string Loader::get_path(const Setting* g, Scope sc, const char* key) {
+  std::string v = get_string(g, sc, key);
+  if (!v.empty() && v.front() != '/') {
+    problem(*child(g, key), "%s: must be an absolute path, not \"%s\"",
+            setting_path(*child(g, key)).c_str(), v.c_str());
+  }
+  return v;
+}
+
+bool Loader::get_bool(const Setting* g, Scope sc, const char* key) {
+  const auto& spec = config_schema::key(sc, key);
+  const Setting* s = typed_child(g, key, Setting::TypeBoolean, "true or false");
+  return s != nullptr ? static_cast<bool>(*s) : std::string_view(spec.def) == "true";
+}
+
+std::chrono::seconds Loader::get_duration(const Setting* g, Scope sc, const char* key) {
+  const auto& spec = config_schema::key(sc, key);
+  auto fallback = parse_duration(spec.def).value();
+  const Setting* s = child(g, key);
+  if (s == nullptr) {
+    return fallback;
+  }
+  if (is_integer(*s)) {
+    long long n = as_integer(*s);
+    if (n < 0) {
+      problem(*s, "%s: must not be negative", setting_path(*s).c_str());
+      return fallback;
+    }
+    return std::chrono::seconds(n);
+  }
+  if (s->getType() != Setting::TypeString) {
+    problem(*s, "%s: expected a duration such as \"30s\", \"5m\", \"1h\" or \"2d\"",
+            setting_path(*s).c_str());
+    return fallback;
+  }
+  auto d = parse_duration(s->c_str());
+  if (!d) {
+    problem(*s, "%s: %s", setting_path(*s).c_str(), d.error().what.c_str());
+    return fallback;
+  }
+  return *d;
+}
+
+std::vector<std::string> Loader::get_strings(const Setting* g, const char* key) {
+  std::vector<std::string> out;
+  const Setting* s = child(g, key);
+  if (s == nullptr) {
+    return out;
+  }
+  if (s->getType() != Setting::TypeArray && s->getType() != Setting::TypeList) {
+    problem(*s, "%s: expected a list of strings like [ \"a@x.org\" ]", setting_path(*s).c_str());
+    return out;
+  }
+  for (int i = 0; i < s->getLength(); ++i) {
+    const Setting& e = (*s)[i];
+    if (e.getType() != Setting::TypeString || *e.c_str() == '\0') {
+      problem(e, "%s: expected a non-empty string", setting_path(e).c_str());
+      continue;
+    }
+    out.emplace_back(e.c_str());
+  }
+  return out;
+}
+
+template <class E>
+E Loader::get_choice(const Setting* g, Scope sc, const char* key,
+                     std::span<const config_schema::Choice<E>> table) {
+  const auto& spec = config_schema::key(sc, key);
+  E fallback = *config_schema::find_choice(table, spec.def);
+  const Setting* s = typed_child(g, key, Setting::TypeString, "a string");
+  if (s == nullptr) {
+    return fallback;
+  }
+  if (auto v = config_schema::find_choice(table, s->c_str())) {
+    return *v;
+  }
+  problem(*s, "%s: unknown value \"%s\" (%s)", setting_path(*s).c_str(), s->c_str(),
+          config_schema::choice_list(table).c_str());
+  return fallback;
+}
+
+const Setting* Loader::get_group(const Setting* g, const char* key) {
+  return typed_child(g, key, Setting::TypeGroup, "a group { ... }");
+}
+
+Result<Config> Loader::load(const Setting& root) {
+  Config cfg;
+  cfg.path = name_;
+  check_keys(root, Scope::top);
+  load_top(root, cfg);
+  load_retry_log(root, cfg);
+  load_accounts(root, cfg);
+  if (problems_.empty()) {
+    return cfg;
+  }
+  std::stable_sort(problems_.begin(), problems_.end(),
+                   [](const Problem& a, const Problem& b) { return a.line < b.line; });
+  std::string what;
+  for (const auto& p : problems_) {
+    what += what.empty() ? "" : "\n";
+    what += p.text;
+  }
+  return Error{Errc::config, what, 0, std::nullopt};
+}
+
+void Loader::load_top(const Setting& root, Config& cfg) {
+  cfg.domain = get_string(&root, Scope::top, "domain");
+  cfg.hostname = get_string(&root, Scope::top, "hostname");
+  for (const char* key : {"domain", "hostname"}) {
+    const std::string& v = std::string_view(key) == "domain" ? cfg.domain : cfg.hostname;
+    if (v.find_first_of("@ \t\r\n/") != std::string::npos) {
+      problem(*child(&root, key), "%s: not a domain name: \"%s\"", key, v.c_str());
+    }
+  }
+  cfg.delivery = get_choice(&root, Scope::top, "delivery", config_schema::delivery_modes());
+  cfg.spool = get_path(&root, Scope::top, "spool");
+  cfg.admin = get_string(&root, Scope::top, "admin");
+  cfg.aliases = get_path(&root, Scope::top, "aliases");
+  cfg.from_rewrite = get_choice(&root, Scope::top, "from_rewrite", config_schema::from_rewrites());
+}
+
+void Loader::load_retry_log(const Setting& root, Config& cfg) {
+  const Setting* retry = get_group(&root, "retry");
+  if (retry != nullptr) {
+    check_keys(*retry, Scope::retry);
+  }
+  cfg.retry.first = get_duration(retry, Scope::retry, "first");
+  cfg.retry.max = get_duration(retry, Scope::retry, "max");
+  cfg.retry.lifetime = get_duration(retry, Scope::retry, "lifetime");
+  if (retry != nullptr && cfg.retry.first.count() == 0) {
+    problem(*retry, "retry.first: must be at least 1s");
+  }
+  if (retry != nullptr && cfg.retry.max < cfg.retry.first) {
+    problem(*retry, "retry.max: must not be shorter than retry.first");
+  }
+  if (retry != nullptr && cfg.retry.lifetime.count() == 0) {
+    problem(*retry, "retry.lifetime: must be at least 1s");
+  }
+  const Setting* log = get_group(&root, "log");
+  if (log != nullptr) {
+    check_keys(*log, Scope::log);
+  }
+  cfg.log.syslog = get_bool(log, Scope::log, "syslog");
+  cfg.log.file = get_path(log, Scope::log, "file");
+  cfg.log.level = get_choice(log, Scope::log, "level", config_schema::log_levels());
+}
+
+void Loader::load_accounts(const Setting& root, Config& cfg) {
+  const Setting* list = child(&root, "accounts");
+  if (list == nullptr) {
+    return;
+  }
+  bool empty_array = list->getType() == Setting::TypeArray && list->getLength() == 0;
+  if (list->getType() != Setting::TypeList && !empty_array) {
+    problem(*list, "accounts: expected a list of groups: accounts = ( { host = \"...\"; } );");
+    return;
+  }
+  std::map<std::string, int> seen;
+  for (int i = 0; i < list->getLength(); ++i) {
+    const Setting& s = (*list)[i];
+    if (!s.isGroup()) {
+      problem(s, "%s: expected a group { host = \"...\"; ... }", setting_path(s).c_str());
+      continue;
+    }
+    Account a = load_account(s);
+    if (auto [it, fresh] = seen.emplace(a.name, i); !fresh) {
+      problem(s, "%s: account name \"%s\" is already used by accounts[%d]", setting_path(s).c_str(),
+              a.name.c_str(), it->second);
+    }
+    cfg.accounts.push_back(std::move(a));
+  }
+}
+
+Account Loader::load_account(const Setting& s) {
+  check_keys(s, Scope::account);
+  std::string at = setting_path(s);
+  Account a;
+  a.host = get_string(&s, Scope::account, "host");
+  if (a.host.empty()) {
+    problem(s, "%s: host is missing or empty", at.c_str());
+  }
+  a.name = get_string(&s, Scope::account, "name");
+  if (a.name.empty()) {
+    a.name = a.host;
+  }
+  a.tls = get_choice(&s, Scope::account, "tls", config_schema::tls_modes());
+  load_port(s, a);
+  if (a.tls == TlsMode::none && !a.host.empty() && !is_loopback_host(a.host)) {
+    problem(*child(&s, "tls"),
+            "%s.tls: \"none\" is allowed only for a loopback host (127.0.0.0/8, ::1, "
+            "localhost), not \"%s\"",
+            at.c_str(), a.host.c_str());
+  }
+  a.tls_ca_file = get_path(&s, Scope::account, "tls_ca_file");
+  a.tls_fingerprint = get_string(&s, Scope::account, "tls_fingerprint");
+  if (!a.tls_fingerprint.empty() && !is_sha256_pin(a.tls_fingerprint)) {
+    problem(*child(&s, "tls_fingerprint"), "%s.tls_fingerprint: expected 64 hex digits (SHA-256)",
+            at.c_str());
+  }
+  a.auth = get_choice(&s, Scope::account, "auth", config_schema::auth_methods());
+  a.user = get_string(&s, Scope::account, "user");
+  if (is_explicit_mechanism(a.auth) && a.user.empty()) {
+    problem(*child(&s, "auth"), "%s.auth: \"%s\" needs a user", at.c_str(),
+            auth_method_name(a.auth));
+  }
+  if (is_explicit_mechanism(a.auth) && a.tls == TlsMode::none) {
+    problem(*child(&s, "auth"),
+            "%s.auth: no authentication over a plaintext connection (tls = \"none\")", at.c_str());
+  }
+  a.password = load_password(&s);
+  a.from = get_string(&s, Scope::account, "from");
+  a.senders = get_strings(&s, "senders");
+  a.timeout = get_duration(&s, Scope::account, "timeout");
+  if (a.timeout.count() == 0 && child(&s, "timeout") != nullptr) {
+    problem(*child(&s, "timeout"), "%s.timeout: must be at least 1s", at.c_str());
+  }
+  return a;
+}
+
+void Loader::load_port(const Setting& s, Account& a) {
+  a.port = config_schema::default_port(a.tls);
+  const Setting* p = child(&s, "port");
+  if (p == nullptr) {
+    return;
+  }
+  if (!is_integer(*p)) {
+    problem(*p, "%s: expected an integer", setting_path(*p).c_str());
+    return;
+  }
+  long long n = as_integer(*p);
+  if (n < 1 || n > 65535) {
+    problem(*p, "%s: %lld is out of range (1-65535)", setting_path(*p).c_str(), n);
+    return;
+  }
+  a.port = static_cast<uint16_t>(n);
+}
+
+PasswordSource Loader::load_password(const Setting* account) {
+  PasswordSource out;
+  const Setting* p = child(account, "password");
+  if (p == nullptr) {
+    return out;
+  }
+  if (!p->isGroup()) {
+    problem(*p,
+            "%s: expected a source like { file = \"/path\"; } (or keyring, command, env); "
+            "passwords are never written in the config",
+            setting_path(*p).c_str());
+    return out;
+  }
+  check_keys(*p, Scope::password);
+  std::vector<std::string> sources;
+  if (get_bool(p, Scope::password, "keyring")) {
+    sources.emplace_back("keyring");
+    out.kind = PasswordSource::Kind::keyring;
+  }
+  const std::pair<const char*, PasswordSource::Kind> kStringSources[] = {
+      {"file", PasswordSource::Kind::file},
+      {"command", PasswordSource::Kind::command},
+      {"env", PasswordSource::Kind::env}};
+  for (const auto& [key, kind] : kStringSources) {
+    std::string v = std::string_view(key) == "file" ? get_path(p, Scope::password, key)
+                                                    : get_string(p, Scope::password, key);
+    if (child(p, key) == nullptr) {
+      continue;
+    }
+    if (v.empty()) {
+      problem(*child(p, key), "%s: must not be empty", setting_path(*child(p, key)).c_str());
+    }
+    sources.emplace_back(key);
+    out.kind = kind;
+    out.value = v;
+  }
+  if (sources.size() > 1) {
+    std::string list;
+    for (const auto& s : sources) {
+      list += (list.empty() ? "" : ", ") + s;
+    }
+    problem(*p, "%s: more than one source (%s); give exactly one", setting_path(*p).c_str(),
+            list.c_str());
+  } else if (sources.empty()) {
+    problem(*p, "%s: no source; give one of keyring = true, file, command or env",
+            setting_path(*p).c_str());
+  }
+  return out;
+}
+
+Result<Config> parse_text(const std::string& text, const std::string& name,
+                          const std::string& include_dir) {
+  if (text.find('\0') != std::string::npos) {
+    return make_error(Errc::config, "%s: contains a NUL byte", name.c_str());
+  }
+  libconfig::Config lc;
+  try {
+    if (!include_dir.empty()) {
+      lc.setIncludeDir(include_dir.c_str());
+    }
+    lc.readString(text);
+    Loader loader(name);
+    return loader.load(lc.getRoot());
+  } catch (const libconfig::ParseException& e) {
+    const char* file = e.getFile() != nullptr ? e.getFile() : name.c_str();
+    return make_error(Errc::config, "%s:%d: %s", file, e.getLine(), e.getError());
+  } catch (const libconfig::ConfigException& e) {
+    return make_error(Errc::config, "%s: %s", name.c_str(), e.what());
+  }
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text, const std::string& name) {
+  return parse_text(text, name, "");
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "re"), &std::fclose);
+  if (!f) {
+    return sys_error(Errc::config, errno, "read %s", path.c_str());
+  }
+  std::string text;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+    text.append(buf, n);
+    if (text.size() > kMaxConfigBytes) {
+      return make_error(Errc::config, "read %s: larger than %zu octets", path.c_str(),
+                        kMaxConfigBytes);
+    }
+  }
+  if (std::ferror(f.get())) {
+    return sys_error(Errc::config, errno, "read %s", path.c_str());
+  }
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  return parse_text(text, path, dir);
+}
+
+}  // namespace rm

@@ -1,0 +1,123 @@
+// config/config_print.cc — Config → libconfig text (`relaymail --print-config`). The output is
+// complete (every key, defaults included) and loads back to an equal Config. A password is
+// shown only as its source: the config never holds one.
+#include <string>
+
+#include "config/config.h"
+
+namespace rm {
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += format("\\x%02X", u);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+void line(std::string& out, const char* indent, const char* key, const std::string& value) {
+  out += indent;
+  out += key;
+  out += " = ";
+  out += value;
+  out += ";\n";
+}
+
+std::string password_group(const PasswordSource& p) {
+  switch (p.kind) {
+    case PasswordSource::Kind::none:
+      return "";
+    case PasswordSource::Kind::keyring:
+      return "{ keyring = true; }";
+    case PasswordSource::Kind::file:
+      return "{ file = " + quote(p.value) + "; }";
+    case PasswordSource::Kind::command:
+      return "{ command = " + quote(p.value) + "; }";
+    case PasswordSource::Kind::env:
+      return "{ env = " + quote(p.value) + "; }";
+  }
+  return "";
+}
+
+void print_account(std::string& out, const Account& a, bool last) {
+  const char* in = "    ";
+  out += "  {\n";
+  line(out, in, "name", quote(a.name));
+  line(out, in, "host", quote(a.host));
+  line(out, in, "port", std::to_string(a.port));
+  line(out, in, "tls", quote(tls_mode_name(a.tls)));
+  line(out, in, "tls_ca_file", quote(a.tls_ca_file));
+  line(out, in, "tls_fingerprint", quote(a.tls_fingerprint));
+  line(out, in, "auth", quote(auth_method_name(a.auth)));
+  line(out, in, "user", quote(a.user));
+  if (a.password.kind != PasswordSource::Kind::none) {
+    line(out, in, "password", password_group(a.password));
+  }
+  line(out, in, "from", quote(a.from));
+  std::string senders = "[";
+  for (size_t i = 0; i < a.senders.size(); ++i) {
+    senders += (i == 0 ? " " : ", ") + quote(a.senders[i]);
+  }
+  senders += a.senders.empty() ? "]" : " ]";
+  line(out, in, "senders", senders);
+  line(out, in, "timeout", quote(format_duration(a.timeout)));
+  out += last ? "  }\n" : "  },\n";
+}
+
+}  // namespace
+
+std::string print_config(const Config& cfg) {
+  std::string out;
+  if (!cfg.path.empty()) {
+    out += "# effective configuration, loaded from " + cfg.path + "\n";
+  }
+  line(out, "", "domain", quote(cfg.domain));
+  line(out, "", "hostname", quote(cfg.hostname));
+  line(out, "", "delivery", quote(delivery_mode_name(cfg.delivery)));
+  line(out, "", "spool", quote(cfg.spool));
+  line(out, "", "admin", quote(cfg.admin));
+  line(out, "", "aliases", quote(cfg.aliases));
+  line(out, "", "from_rewrite", quote(from_rewrite_name(cfg.from_rewrite)));
+  line(out, "", "retry",
+       "{ first = " + quote(format_duration(cfg.retry.first)) +
+           "; max = " + quote(format_duration(cfg.retry.max)) +
+           "; lifetime = " + quote(format_duration(cfg.retry.lifetime)) + "; }");
+  line(out, "", "log",
+       std::string("{ syslog = ") + (cfg.log.syslog ? "true" : "false") + "; file = " +
+           quote(cfg.log.file) + "; level = " + quote(log_level_name(cfg.log.level)) + "; }");
+  out += "accounts = (\n";
+  for (size_t i = 0; i < cfg.accounts.size(); ++i) {
+    print_account(out, cfg.accounts[i], i + 1 == cfg.accounts.size());
+  }
+  out += ");\n";
+  return out;
+}
+
+}  // namespace rm

@@ -1,0 +1,142 @@
+// config/config_values.cc — the value-level pieces of config.h: enum names, durations, the
+// loopback test and the config file lookup.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <limits>
+
+#include "config/config.h"
+#include "config/config_schema.h"
+
+namespace rm {
+namespace {
+
+template <class E>
+const char* name_of(std::span<const config_schema::Choice<E>> table, E value) {
+  for (const auto& c : table) {
+    if (c.value == value) {
+      return c.name;
+    }
+  }
+  return "?";
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+const char* delivery_mode_name(DeliveryMode m) {
+  return name_of(config_schema::delivery_modes(), m);
+}
+const char* from_rewrite_name(FromRewrite f) {
+  return name_of(config_schema::from_rewrites(), f);
+}
+
+Result<std::chrono::seconds> parse_duration(const std::string& text) {
+  auto bad = [&] {
+    return make_error(Errc::config,
+                      "bad duration \"%s\": expected a number with an optional unit s, m, h or d",
+                      text.c_str());
+  };
+  size_t digits = 0;
+  int64_t n = 0;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    int d = text[digits] - '0';
+    if (n > (kMax - d) / 10) {
+      return bad();
+    }
+    n = n * 10 + d;
+    ++digits;
+  }
+  if (digits == 0 || text.size() > digits + 1) {
+    return bad();
+  }
+  int64_t mult = 1;
+  if (text.size() == digits + 1) {
+    switch (text.back()) {
+      case 's':
+        mult = 1;
+        break;
+      case 'm':
+        mult = 60;
+        break;
+      case 'h':
+        mult = 3600;
+        break;
+      case 'd':
+        mult = 86400;
+        break;
+      default:
+        return bad();
+    }
+  }
+  if (n > kMax / mult) {
+    return bad();
+  }
+  return std::chrono::seconds(n * mult);
+}
+
+std::string format_duration(std::chrono::seconds d) {
+  int64_t s = d.count();
+  if (s != 0 && s % 86400 == 0) {
+    return std::to_string(s / 86400) + "d";
+  }
+  if (s != 0 && s % 3600 == 0) {
+    return std::to_string(s / 3600) + "h";
+  }
+  if (s != 0 && s % 60 == 0) {
+    return std::to_string(s / 60) + "m";
+  }
+  return std::to_string(s) + "s";
+}
+
+bool is_loopback_host(const std::string& host) {
+  std::string h = host;
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
+    h = h.substr(1, h.size() - 2);
+  }
+  std::string lower;
+  for (char c : h) {
+    lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (lower == "localhost" || lower == "localhost.") {
+    return true;
+  }
+  in_addr v4{};
+  if (::inet_pton(AF_INET, h.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) {
+      return true;
+    }
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::string find_config_path(const std::string& explicit_path, const char* env_value,
+                             const std::string& home) {
+  if (!explicit_path.empty()) {
+    return explicit_path;
+  }
+  if (env_value != nullptr && *env_value != '\0') {
+    return env_value;
+  }
+  if (!home.empty()) {
+    std::string user = home + (home.back() == '/' ? "" : "/") + ".config/relaymail/relaymail.conf";
+    if (file_exists(user)) {
+      return user;
+    }
+  }
+  return "/etc/relaymail.conf";
+}
+
+}  // namespace rm

@@ -1,0 +1,139 @@
+// config/defaults.cc — THE table: every setting of DESIGN.md §7 with its default, next to its
+// name. Config's member initializers (config.h) must agree; config_test checks that they do.
+#include <cstdlib>
+
+#include "config/config_schema.h"
+
+namespace rm::config_schema {
+namespace {
+
+constexpr KeySpec kKeys[] = {
+    {Scope::top, "domain", Kind::string, "",
+     "qualifies bare names; empty: /etc/mailname, then the FQDN"},
+    {Scope::top, "hostname", Kind::string, "", "EHLO and Message-ID; empty: the FQDN"},
+    {Scope::top, "delivery", Kind::choice, "background",
+     "daemon | background | foreground | queue"},
+    {Scope::top, "spool", Kind::string, "", "empty: the mode's default spool"},
+    {Scope::top, "admin", Kind::string, "",
+     "where root, postmaster, local names and local bounces go"},
+    {Scope::top, "aliases", Kind::string, "", "aliases file (name: addr, addr); empty: none"},
+    {Scope::top, "from_rewrite", Kind::choice, "never", "never | always (From: := account's from)"},
+    {Scope::top, "retry", Kind::group, "", "retry schedule"},
+    {Scope::top, "log", Kind::group, "", "logging"},
+    {Scope::top, "accounts", Kind::list, "", "smarthost accounts; the first is the default"},
+    {Scope::retry, "first", Kind::duration, "1m", "delay before the first retry"},
+    {Scope::retry, "max", Kind::duration, "1h", "longest delay between retries"},
+    {Scope::retry, "lifetime", Kind::duration, "5d", "bounce after this long in the queue"},
+    {Scope::log, "syslog", Kind::boolean, "true", "also log to syslog"},
+    {Scope::log, "file", Kind::string, "", "also log to this file; empty: none"},
+    {Scope::log, "level", Kind::choice, "info", "debug | info | warn | error"},
+    {Scope::account, "name", Kind::string, "", "empty: the host"},
+    {Scope::account, "host", Kind::string, "", "smarthost name or IP literal (required)"},
+    {Scope::account, "port", Kind::integer, "",
+     "empty: 587 for starttls, 465 for tls, 25 for none"},
+    {Scope::account, "tls", Kind::choice, "starttls",
+     "starttls | tls (smtps) | none (loopback only)"},
+    {Scope::account, "tls_ca_file", Kind::string, "", "empty: the system trust store"},
+    {Scope::account, "tls_fingerprint", Kind::string, "", "SHA-256 pin of the server certificate"},
+    {Scope::account, "auth", Kind::choice, "auto", "auto | plain | login | cram-md5 | ..."},
+    {Scope::account, "user", Kind::string, "", "login name"},
+    {Scope::account, "password", Kind::group, "", "{ keyring | file | command | env }"},
+    {Scope::account, "from", Kind::string, "", "the address this account sends as"},
+    {Scope::account, "senders", Kind::strings, "", "envelope senders that pick this account"},
+    {Scope::account, "timeout", Kind::duration, "60s", "per-stage network timeout"},
+    {Scope::password, "keyring", Kind::boolean, "false", "the desktop keyring (libsecret)"},
+    {Scope::password, "file", Kind::string, "", "first line of this file (mode 0600)"},
+    {Scope::password, "command", Kind::string, "", "first line of this command's output"},
+    {Scope::password, "env", Kind::string, "", "this environment variable"},
+};
+
+constexpr Choice<DeliveryMode> kDelivery[] = {{"daemon", DeliveryMode::daemon},
+                                              {"background", DeliveryMode::background},
+                                              {"foreground", DeliveryMode::foreground},
+                                              {"queue", DeliveryMode::queue}};
+constexpr Choice<FromRewrite> kFromRewrite[] = {{"never", FromRewrite::never},
+                                                {"always", FromRewrite::always}};
+constexpr Choice<LogLevel> kLogLevel[] = {{"debug", LogLevel::debug},
+                                          {"info", LogLevel::info},
+                                          {"warn", LogLevel::warn},
+                                          {"error", LogLevel::error}};
+constexpr Choice<TlsMode> kTls[] = {{"starttls", TlsMode::starttls},
+                                    {"tls", TlsMode::tls},
+                                    {"smtps", TlsMode::tls},
+                                    {"none", TlsMode::none}};
+constexpr Choice<AuthMethod> kAuth[] = {{"auto", AuthMethod::automatic},
+                                        {"plain", AuthMethod::plain},
+                                        {"login", AuthMethod::login},
+                                        {"cram-md5", AuthMethod::cram_md5},
+                                        {"scram-sha-256", AuthMethod::scram_sha_256},
+                                        {"xoauth2", AuthMethod::xoauth2},
+                                        {"none", AuthMethod::none}};
+
+}  // namespace
+
+std::span<const KeySpec> keys() {
+  return kKeys;
+}
+
+const KeySpec* find_key(Scope scope, std::string_view name) {
+  for (const auto& k : kKeys) {
+    if (k.scope == scope && name == k.name) {
+      return &k;
+    }
+  }
+  return nullptr;
+}
+
+const KeySpec& key(Scope scope, std::string_view name) {
+  const KeySpec* k = find_key(scope, name);
+  if (k == nullptr) {
+    std::abort();  // a key the code uses is missing from the table: a bug
+  }
+  return *k;
+}
+
+const char* scope_prefix(Scope scope) {
+  switch (scope) {
+    case Scope::top:
+      return "";
+    case Scope::retry:
+      return "retry.";
+    case Scope::log:
+      return "log.";
+    case Scope::account:
+      return "accounts[].";
+    case Scope::password:
+      return "accounts[].password.";
+  }
+  return "";
+}
+
+std::span<const Choice<DeliveryMode>> delivery_modes() {
+  return kDelivery;
+}
+std::span<const Choice<FromRewrite>> from_rewrites() {
+  return kFromRewrite;
+}
+std::span<const Choice<LogLevel>> log_levels() {
+  return kLogLevel;
+}
+std::span<const Choice<TlsMode>> tls_modes() {
+  return kTls;
+}
+std::span<const Choice<AuthMethod>> auth_methods() {
+  return kAuth;
+}
+
+uint16_t default_port(TlsMode tls) {
+  switch (tls) {
+    case TlsMode::starttls:
+      return 587;
+    case TlsMode::tls:
+      return 465;
+    case TlsMode::none:
+      return 25;
+  }
+  return 587;
+}
+
+}  // namespace rm::config_schema

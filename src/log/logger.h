@@ -1,0 +1,88 @@
+// log/logger.h — Logger: one-line log messages to the sinks a program turns on: stderr
+// ("sendmail: message"), syslog (LOG_MAIL, ident = program name, with the pid), an append-only
+// file ("2024-05-01T12:00:00Z relaymail[123]: warning: message"), and for tests a ByteSink
+// (stderr-format lines) or a callback (level and bare message). All sinks start off.
+// Messages are printf-style and compiler-checked; %m works (errno is preserved for it, and
+// restored afterwards). Messages below the minimum level cost one comparison. Every control
+// character in a formatted message becomes '?', so one call is exactly one line; values that may
+// hold spaces or quotes go through kv_quote() (log/kv.h), secrets through log/redact.h.
+// Errors: logging never fails its caller; a sink that cannot be written is skipped. Only
+// open_file() reports an error. No globals: the Logger is passed by reference. syslog itself is
+// process-wide state: enable it on one Logger per process. Not thread-safe.
+#pragma once
+
+#include <cstdarg>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/byte_io.h"
+#include "core/clock.h"
+#include "core/policy.h"
+#include "core/result.h"
+#include "log/kv.h"
+#include "sys/unique_fd.h"
+
+namespace rm {
+
+const char* log_level_name(LogLevel level);  // "debug" | "info" | "warn" | "error"
+
+class Logger {
+ public:
+  using Callback = std::function<void(LogLevel level, std::string_view message)>;
+
+  // Longer formatted messages are cut and end in "...".
+  static constexpr size_t kMaxMessage = 8000;
+
+  Logger(std::string program_name, LogLevel min_level);
+  Logger(Logger&& o) noexcept;
+  Logger& operator=(Logger&& o) noexcept;
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
+  ~Logger();
+
+  const std::string& program() const { return program_; }
+  LogLevel level() const { return min_level_; }
+  void set_level(LogLevel level) { min_level_ = level; }
+  bool enabled(LogLevel level) const { return level >= min_level_; }
+
+  void enable_stderr(bool on) { stderr_ = on; }
+  void enable_syslog();
+  void disable_syslog();
+  // Opens (creating 0600) for appending; O_NOFOLLOW, must be a regular file. Replaces any
+  // earlier file. Errc::io on failure; the other sinks are unaffected.
+  Status open_file(const std::string& path);
+  void close_file() { file_.reset(); }
+  // nullptr detaches. The sink must outlive its use here.
+  void set_sink(ByteSink* sink) { sink_ = sink; }
+  void set_callback(Callback cb) { callback_ = std::move(cb); }
+  // Time source for file timestamps; nullptr (the default) reads the system clock.
+  void set_clock(const Clock* clock) { clock_ = clock; }
+
+  [[gnu::format(printf, 2, 3)]] void debug(const char* fmt, ...);
+  [[gnu::format(printf, 2, 3)]] void info(const char* fmt, ...);
+  [[gnu::format(printf, 2, 3)]] void warn(const char* fmt, ...);
+  [[gnu::format(printf, 2, 3)]] void error(const char* fmt, ...);
+  [[gnu::format(printf, 3, 4)]] void log(LogLevel level, const char* fmt, ...);
+  void vlog(LogLevel level, const char* fmt, va_list ap);
+  // An already formatted message (still sanitised to one line).
+  void write(LogLevel level, std::string_view message);
+
+ private:
+  void emit(LogLevel level, const std::string& message);
+  std::string file_line(LogLevel level, const std::string& message) const;
+  void close_syslog();
+
+  std::string program_;
+  LogLevel min_level_;
+  bool stderr_ = false;
+  // openlog() keeps the pointer it is given: the ident lives on the heap so a move keeps it valid.
+  std::unique_ptr<std::string> syslog_ident_;
+  UniqueFd file_;
+  ByteSink* sink_ = nullptr;
+  Callback callback_;
+  const Clock* clock_ = nullptr;
+};
+
+}  // namespace rm

@@ -1,0 +1,406 @@
+#include "queue/fs_queue_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+#include "core/ids.h"
+#include "queue/env_format.h"
+#include "sys/dir_list.h"
+#include "sys/entropy.h"
+#include "sys/fd_io.h"
+#include "sys/file_lock.h"
+#include "sys/fs.h"
+
+namespace rm {
+
+namespace {
+
+constexpr mode_t kDirMode = 0700;
+constexpr std::string_view kMsgSuffix = ".msg";
+constexpr std::string_view kEnvSuffix = ".env";
+
+// The draft's bytes go to its TempFile through an FdSink; after commit (or a failed commit) the
+// sink refuses further writes, so nothing can touch a committed .msg through the draft.
+class FsDraft final : public MessageDraft, private ByteSink {
+ public:
+  FsDraft(const FsQueueStore* store, std::string id, TempFile file, const SysOps& ops)
+      : store_(store), id_(std::move(id)), file_(std::move(file)), out_(file_.fd(), ops) {}
+
+  const std::string& id() const override { return id_; }
+  ByteSink& sink() override { return *this; }
+  uint64_t bytes_written() const override { return out_.bytes_written(); }
+
+  const FsQueueStore* store() const { return store_; }
+  bool closed() const { return closed_; }
+  void close() { closed_ = true; }
+  Status flush() { return out_.flush(); }
+  TempFile& file() { return file_; }
+
+ private:
+  Status write(std::string_view bytes) override {
+    if (closed_) {
+      return sys_error(Errc::io, EBADF, "write draft %s: closed by commit", id_.c_str());
+    }
+    return out_.write(bytes);
+  }
+
+  const FsQueueStore* store_;
+  std::string id_;
+  TempFile file_;
+  FdSink out_;
+  bool closed_ = false;
+};
+
+class FsEntryLock final : public EntryLock {
+ public:
+  explicit FsEntryLock(FileLock lock) : lock_(std::move(lock)) {}
+
+ private:
+  FileLock lock_;
+};
+
+Status check_id(const char* verb, std::string_view id) {
+  if (is_valid_queue_id(id)) {
+    return {};
+  }
+  return sys_error(Errc::io, EINVAL, "%s %s: invalid queue id", verb,
+                   sanitise_text(id, kQueueIdLen + 8).c_str());
+}
+
+// The id when name is "<valid id><suffix>".
+std::optional<std::string> id_of(const std::string& name, std::string_view suffix) {
+  if (name.size() != kQueueIdLen + suffix.size() || !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  std::string id = name.substr(0, kQueueIdLen);
+  return is_valid_queue_id(id) ? std::optional<std::string>(id) : std::nullopt;
+}
+
+// Errors read_file() uses for a file that is there but must not be trusted (sys/fs.h).
+bool hostile_file(const Error& e) {
+  return e.sys_errno == ELOOP || e.sys_errno == EINVAL || e.sys_errno == EMLINK ||
+         e.sys_errno == EFBIG;
+}
+
+Error with_context(Error e, const std::string& context) {
+  e.what = context + ": " + e.what;
+  return e;
+}
+
+// Best effort, for rolling back a commit that failed half way.
+void unlink_quietly(const std::string& path) {
+  ::unlink(path.c_str());
+}
+
+}  // namespace
+
+FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock)
+    : FsQueueStore(std::move(spool_dir), clock, real_sys_ops()) {}
+
+FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock, const SysOps& ops)
+    : dir_(std::move(spool_dir)), clock_(clock), ops_(&ops) {}
+
+std::string FsQueueStore::msg_path(std::string_view id) const {
+  return queue_dir() + "/" + std::string(id) + std::string(kMsgSuffix);
+}
+
+std::string FsQueueStore::env_path(std::string_view id) const {
+  return queue_dir() + "/" + std::string(id) + std::string(kEnvSuffix);
+}
+
+Status FsQueueStore::ensure_dirs() const {
+  for (const std::string& d : {queue_dir(), tmp_dir(), failed_dir()}) {
+    if (auto r = make_dirs(d, kDirMode); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+Result<std::string> FsQueueStore::new_id() const {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t micros = clock_.wall() * 1000000 + ts.tv_nsec / 1000;
+  auto rnd = random_u64();
+  if (!rnd) {
+    return std::move(rnd).error();
+  }
+  return make_queue_id(micros, static_cast<uint32_t>(*rnd & 0xffffff));
+}
+
+Result<std::unique_ptr<MessageDraft>> FsQueueStore::begin() {
+  if (auto r = ensure_dirs(); !r) {
+    return std::move(r).error();
+  }
+  auto id = new_id();
+  if (!id) {
+    return std::move(id).error();
+  }
+  auto file = TempFile::create(tmp_dir(), *id + std::string(kMsgSuffix) + ".", *ops_);
+  if (!file) {
+    return std::move(file).error();
+  }
+  return std::unique_ptr<MessageDraft>(
+      std::make_unique<FsDraft>(this, std::move(*id), std::move(*file), *ops_));
+}
+
+Status FsQueueStore::place_env(const std::string& id, const std::string& text,
+                               TempFile::Replace replace, bool& placed) {
+  placed = false;
+  auto tmp = TempFile::create(tmp_dir(), id + std::string(kEnvSuffix) + ".", *ops_);
+  if (!tmp) {
+    return std::move(tmp).error();
+  }
+  if (auto w = write_all(tmp->fd(), text, *ops_); !w) {
+    return sys_error(Errc::io, w.error().sys_errno, "write %s", tmp->path().c_str());
+  }
+  Status r = tmp->commit_as(env_path(id), replace);
+  placed = tmp->committed();
+  return r;
+}
+
+Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
+  auto* draft = dynamic_cast<FsDraft*>(&d);
+  if (draft == nullptr || draft->store() != this) {
+    return sys_error(Errc::io, EINVAL, "commit %s: draft of another store", d.id().c_str());
+  }
+  if (draft->closed() || entry.id != draft->id()) {
+    return sys_error(Errc::io, EINVAL, "commit %s: draft already committed or id mismatch",
+                     draft->id().c_str());
+  }
+  if (auto r = draft->flush(); !r) {
+    draft->close();
+    return r;
+  }
+  draft->close();
+  entry.size = draft->bytes_written();
+  auto text = serialise_env(entry);
+  if (!text) {
+    return std::move(text).error();
+  }
+  const std::string msg = msg_path(entry.id);
+  if (auto r = draft->file().commit_as(msg, TempFile::Replace::no); !r) {
+    if (draft->file().committed()) {
+      unlink_quietly(msg);
+    }
+    return r;
+  }
+  bool placed = false;
+  if (auto r = place_env(entry.id, *text, TempFile::Replace::no, placed); !r) {
+    if (placed) {
+      unlink_quietly(env_path(entry.id));
+    }
+    unlink_quietly(msg);
+    return r;
+  }
+  return {};
+}
+
+Result<QueueEntry> FsQueueStore::load(std::string_view id) {
+  if (auto r = check_id("load", id); !r) {
+    return std::move(r).error();
+  }
+  const std::string path = env_path(id);
+  auto text = read_file(path, kMaxEnvBytes, LinkCheck::single);
+  if (!text) {
+    return std::move(text).error();
+  }
+  auto entry = parse_env(*text);
+  if (!entry) {
+    return with_context(std::move(entry).error(), "load " + path);
+  }
+  if (entry->id != id) {
+    return make_error(Errc::spool_corrupt, "load %s: names entry %s", path.c_str(),
+                      entry->id.c_str());
+  }
+  return entry;
+}
+
+Status FsQueueStore::update(const QueueEntry& entry) {
+  if (auto r = check_id("update", entry.id); !r) {
+    return r;
+  }
+  auto text = serialise_env(entry);
+  if (!text) {
+    return std::move(text).error();
+  }
+  // Never resurrect an entry someone removed: its .msg must still be there.
+  if (!file_exists(msg_path(entry.id))) {
+    return sys_error(Errc::io, ENOENT, "update %s", msg_path(entry.id).c_str());
+  }
+  bool placed = false;
+  return place_env(entry.id, *text, TempFile::Replace::yes, placed);
+}
+
+void FsQueueStore::quarantine(const std::string& id, ListResult& out) {
+  Status r = move_to_failed(id);
+  if (r) {
+    out.quarantined.push_back(id);
+  } else if (r.error().sys_errno != ENOENT) {  // ENOENT: the entry went away on its own
+    out.errors.push_back(std::move(r).error());
+  }
+}
+
+void FsQueueStore::list_one(int queue_fd, const std::string& id, bool msg_seen, ListResult& out) {
+  const std::string env_name = id + std::string(kEnvSuffix);
+  auto text = read_file_at(queue_fd, env_name, kMaxEnvBytes, LinkCheck::single);
+  if (!text) {
+    if (hostile_file(text.error())) {
+      quarantine(id, out);
+    } else if (text.error().sys_errno != ENOENT) {
+      out.errors.push_back(with_context(std::move(text).error(), "list " + queue_dir()));
+    }
+    return;
+  }
+  auto entry = parse_env(*text);
+  if (!entry || entry->id != id) {
+    quarantine(id, out);
+    return;
+  }
+  // readdir may miss a name added while it runs: look again before calling the .msg missing.
+  if (!msg_seen && !file_exists_at(queue_fd, id + std::string(kMsgSuffix))) {
+    if (file_exists_at(queue_fd, env_name)) {
+      quarantine(id, out);
+    }
+    return;
+  }
+  out.entries.push_back(std::move(*entry));
+}
+
+Result<ListResult> FsQueueStore::list() {
+  if (auto r = ensure_dirs(); !r) {
+    return std::move(r).error();
+  }
+  auto queue_fd = open_dir(queue_dir());
+  if (!queue_fd) {
+    return std::move(queue_fd).error();
+  }
+  auto names = list_dir(queue_dir());
+  if (!names) {
+    return std::move(names).error();
+  }
+  std::vector<std::string> envs;
+  std::vector<std::string> msgs;
+  for (const std::string& name : *names) {
+    if (auto id = id_of(name, kEnvSuffix)) {
+      envs.push_back(std::move(*id));
+    } else if (auto mid = id_of(name, kMsgSuffix)) {
+      msgs.push_back(std::move(*mid));
+    }
+  }
+  std::sort(envs.begin(), envs.end());
+  std::sort(msgs.begin(), msgs.end());
+  ListResult out;
+  out.entries.reserve(envs.size());
+  for (const std::string& id : envs) {
+    list_one(queue_fd->get(), id, std::binary_search(msgs.begin(), msgs.end(), id), out);
+  }
+  return out;
+}
+
+Status FsQueueStore::remove(std::string_view id) {
+  if (auto r = check_id("remove", id); !r) {
+    return r;
+  }
+  int missing = 0;
+  for (const std::string& path : {env_path(id), msg_path(id)}) {
+    if (::unlink(path.c_str()) != 0) {
+      if (errno != ENOENT) {
+        return sys_error(Errc::io, errno, "remove %s", path.c_str());
+      }
+      ++missing;
+    }
+  }
+  if (missing == 2) {
+    return sys_error(Errc::io, ENOENT, "remove %s", std::string(id).c_str());
+  }
+  return fsync_dir(queue_dir(), *ops_);
+}
+
+Status FsQueueStore::move_to_failed(std::string_view id) {
+  if (auto r = check_id("move", id); !r) {
+    return r;
+  }
+  if (auto r = make_dirs(failed_dir(), kDirMode); !r) {
+    return r;
+  }
+  int missing = 0;
+  for (std::string_view suffix : {kEnvSuffix, kMsgSuffix}) {  // .env first: the entry ends here
+    std::string name = std::string(id) + std::string(suffix);
+    std::string from = queue_dir() + "/" + name;
+    std::string to = failed_dir() + "/" + name;
+    if (ops_->rename(from.c_str(), to.c_str(), 0) != 0) {
+      if (errno != ENOENT) {
+        return sys_error(Errc::io, errno, "rename %s to %s", from.c_str(), to.c_str());
+      }
+      ++missing;
+    }
+  }
+  if (missing == 2) {
+    return sys_error(Errc::io, ENOENT, "move %s to failed/", std::string(id).c_str());
+  }
+  if (auto r = fsync_dir(failed_dir(), *ops_); !r) {
+    return r;
+  }
+  return fsync_dir(queue_dir(), *ops_);
+}
+
+Result<UniqueFd> FsQueueStore::open_content(std::string_view id) {
+  if (auto r = check_id("open", id); !r) {
+    return std::move(r).error();
+  }
+  return safe_open_read(msg_path(id), LinkCheck::single);
+}
+
+Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::string_view id) {
+  using Held = std::optional<std::unique_ptr<EntryLock>>;
+  if (auto r = check_id("lock", id); !r) {
+    return std::move(r).error();
+  }
+  const std::string path = msg_path(id);
+  auto lock = try_lock_path(path, LockOpen::existing);
+  if (!lock) {
+    if (lock.error().sys_errno == ENOENT) {
+      return Held();  // finished by someone else since it was listed
+    }
+    return std::move(lock).error();
+  }
+  if (!lock->has_value()) {
+    return Held();
+  }
+  // The holder we waited for may have removed the entry: the lock must be on the live .msg.
+  struct stat locked {};
+  struct stat now {};
+  if (::fstat((*lock)->fd(), &locked) != 0 || ::lstat(path.c_str(), &now) != 0 ||
+      locked.st_dev != now.st_dev || locked.st_ino != now.st_ino || !file_exists(env_path(id))) {
+    return Held();
+  }
+  return Held(std::make_unique<FsEntryLock>(std::move(**lock)));
+}
+
+Status FsQueueStore::clean_tmp(int64_t older_than_seconds) {
+  auto names = list_dir(tmp_dir());
+  if (!names) {
+    return names.error().sys_errno == ENOENT ? Status() : Status(std::move(names).error());
+  }
+  const int64_t now = clock_.wall();
+  Status result;
+  for (const std::string& name : *names) {
+    const std::string path = tmp_dir() + "/" + name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) ||
+        now - static_cast<int64_t>(st.st_mtime) <= older_than_seconds) {
+      continue;
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT && result) {
+      result = sys_error(Errc::io, errno, "remove %s", path.c_str());
+    }
+  }
+  return result;
+}
+
+}  // namespace rm

@@ -1,0 +1,47 @@
+#include "queue/queue_entry.h"
+
+#include <algorithm>
+
+namespace rm {
+
+namespace {
+
+struct StateName {
+  RcptState state;
+  std::string_view name;
+};
+
+constexpr StateName kStateNames[] = {
+    {RcptState::pending, "pending"},
+    {RcptState::sent, "sent"},
+    {RcptState::deferred, "deferred"},
+    {RcptState::failed, "failed"},
+};
+
+}  // namespace
+
+const char* rcpt_state_name(RcptState s) {
+  for (const StateName& n : kStateNames) {
+    if (n.state == s) {
+      return n.name.data();
+    }
+  }
+  return "?";
+}
+
+std::optional<RcptState> rcpt_state_from_name(std::string_view name) {
+  for (const StateName& n : kStateNames) {
+    if (n.name == name) {
+      return n.state;
+    }
+  }
+  return std::nullopt;
+}
+
+bool QueueEntry::has_pending() const {
+  return std::any_of(rcpts.begin(), rcpts.end(), [](const RcptEntry& r) {
+    return r.state == RcptState::pending || r.state == RcptState::deferred;
+  });
+}
+
+}  // namespace rm

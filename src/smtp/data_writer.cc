@@ -1,0 +1,92 @@
+#include "smtp/data_writer.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace rm {
+
+void DotStuffer::feed(std::string_view in, std::string& out) {
+  for (char c : in) {
+    if (pending_cr_) {
+      pending_cr_ = false;
+      if (c == '\n') {
+        out += "\r\n";
+        at_line_start_ = true;
+        continue;
+      }
+      out += ' ';  // a stray CR
+      at_line_start_ = false;
+    }
+    if (c == '\r') {
+      pending_cr_ = true;
+    } else if (c == '\n') {  // a bare LF ends the line all the same
+      out += "\r\n";
+      at_line_start_ = true;
+    } else {
+      if (at_line_start_ && c == '.') {
+        out += '.';
+      }
+      out += c;
+      at_line_start_ = false;
+    }
+  }
+}
+
+void DotStuffer::finish(std::string& out) {
+  if (pending_cr_) {
+    out += ' ';
+    pending_cr_ = false;
+    at_line_start_ = false;
+  }
+  if (!at_line_start_) {
+    out += "\r\n";
+  }
+  out += ".\r\n";
+  at_line_start_ = true;
+}
+
+DataWriter::DataWriter(Stream& out, Millis block_timeout, size_t buffer_size)
+    : out_(out), block_timeout_(block_timeout), buffer_size_(std::max<size_t>(buffer_size, 16)) {}
+
+Status DataWriter::flush(std::string& buf) {
+  if (buf.empty()) {
+    return {};
+  }
+  if (auto st = out_.write_all(buf, deadline_after(block_timeout_)); !st) {
+    return st;
+  }
+  written_ += buf.size();
+  buf.clear();
+  return {};
+}
+
+Result<uint64_t> DataWriter::write(ByteSource& body) {
+  DotStuffer stuffer;
+  // Input chunks of half the buffer: stuffing at most doubles them, so `out` stays within
+  // buffer_size_ plus one chunk and is written whenever it reaches buffer_size_.
+  std::vector<char> in(buffer_size_ / 2);
+  std::string out;
+  out.reserve(buffer_size_ + in.size() * 2 + 8);
+  for (;;) {
+    auto n = body.read(in);
+    if (!n) {
+      return std::move(n).error();
+    }
+    if (*n == 0) {
+      break;
+    }
+    stuffer.feed(std::string_view(in.data(), *n), out);
+    if (out.size() >= buffer_size_) {
+      if (auto st = flush(out); !st) {
+        return st.error();
+      }
+    }
+  }
+  stuffer.finish(out);
+  if (auto st = flush(out); !st) {
+    return st.error();
+  }
+  return written_;
+}
+
+}  // namespace rm

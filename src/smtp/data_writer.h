@@ -1,0 +1,56 @@
+// smtp/data_writer.h — the DATA body on the wire (RFC 5321 §4.5.2). DotStuffer is the pure
+// transform: every line end becomes CRLF (a bare LF gets its CR; a stray CR that does not start
+// a CRLF becomes a space — the SMTP-smuggling defence of RELIABILITY.md §3.6, so no bare CR or
+// LF ever reaches the server), a '.' at the start of a line is doubled, and finish() makes sure
+// the body ends with CRLF before the terminating ".\r\n". NUL and 8-bit octets pass unchanged:
+// content policy belongs to submission.
+// DataWriter streams a ByteSource through a DotStuffer to a Stream in large writes (64 KiB by
+// default, never line by line; DESIGN.md §8) and never holds the whole message.
+// Errors: the ByteSource's or the Stream's error, unchanged; the connection is then in the middle
+// of DATA and must be closed (nothing else may be sent on it). Not thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/byte_io.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "net/stream.h"
+
+namespace rm {
+
+class DotStuffer {
+ public:
+  // Appends the transformed `in` to `out`; at most 2 output octets per input octet.
+  void feed(std::string_view in, std::string& out);
+  // Appends the pending CR (as a space), a CRLF when the last line is open, then ".\r\n".
+  void finish(std::string& out);
+
+ private:
+  bool at_line_start_ = true;
+  bool pending_cr_ = false;
+};
+
+class DataWriter {
+ public:
+  static constexpr size_t kDefaultBuffer = 64 * 1024;
+
+  // Each write gets its own deadline, `block_timeout` from when it starts (RFC 5321 §4.5.3.2.5,
+  // "data block": 3 minutes).
+  DataWriter(Stream& out, Millis block_timeout, size_t buffer_size = kDefaultBuffer);
+  // Streams `body` to the end and writes the terminating ".\r\n". Returns the octets written.
+  Result<uint64_t> write(ByteSource& body);
+
+ private:
+  Status flush(std::string& buf);
+
+  Stream& out_;
+  Millis block_timeout_;
+  size_t buffer_size_;
+  uint64_t written_ = 0;
+};
+
+}  // namespace rm

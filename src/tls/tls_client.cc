@@ -1,0 +1,111 @@
+#include "tls/tls_client.h"
+
+#include <cctype>
+#include <optional>
+
+#include "tls/ossl.h"
+#include "tls/tls_stream.h"
+
+namespace rm {
+namespace {
+
+class OpensslTlsClient final : public TlsClient {
+ public:
+  OpensslTlsClient(ossl::Ptr<SSL_CTX> ctx, std::string pin)
+      : ctx_(std::move(ctx)), pin_(std::move(pin)) {}
+  Result<std::unique_ptr<TlsStream>> handshake(std::unique_ptr<Stream> inner,
+                                               const std::string& host,
+                                               Deadline deadline) override {
+    auto s = SslStream::connect(ctx_.get(), std::move(inner), host, deadline, pin_);
+    if (!s) {
+      return std::move(s).error();
+    }
+    return std::unique_ptr<TlsStream>(std::move(*s));
+  }
+
+ private:
+  ossl::Ptr<SSL_CTX> ctx_;
+  std::string pin_;  // normalised; empty: CA and name verification
+};
+
+// With a pin the chain may be anything (self-signed): let the handshake finish and decide on
+// the pin afterwards (SslStream::handshake).
+int accept_for_pin_check(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) {
+  return 1;
+}
+
+// "AB:cd:..." -> "abcd..."; nullopt unless exactly 64 hex digits remain.
+std::optional<std::string> normalize_pin(const std::string& in) {
+  std::string out;
+  for (char c : in) {
+    if (c == ':') {
+      continue;
+    }
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (out.size() != 64) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+Error tls_setup_error(Errc code, const std::string& what) {
+  Error e = make_error(code, "%s", what.c_str());
+  ossl::append_errors(e.what);
+  return e;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TlsClient>> TlsClient::create(const TlsPolicy& policy) {
+  ERR_clear_error();
+  ossl::Ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) {
+    return tls_setup_error(Errc::tls, "create TLS context: SSL_CTX_new failed");
+  }
+  if (SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1) {
+    return tls_setup_error(Errc::tls, "create TLS context: cannot require TLS 1.2");
+  }
+  std::string pin;
+  if (!policy.fingerprint_sha256.empty()) {
+    auto p = normalize_pin(policy.fingerprint_sha256);
+    if (!p) {
+      return make_error(Errc::config, "TLS fingerprint %s: not 64 hex digits of SHA-256",
+                        policy.fingerprint_sha256.c_str());
+    }
+    pin = *p;
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, pin.empty() ? nullptr : &accept_for_pin_check);
+  // IGNORE_UNEXPECTED_EOF: a peer vanishing without close_notify reads as EOF, like TCP; SMTP's
+  // own framing detects truncation (tls_stream.h). No renegotiation, no compression (CRIME).
+  SSL_CTX_set_options(
+      ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  if (policy.ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+      return tls_setup_error(Errc::config, "load the system trust store");
+    }
+  } else if (SSL_CTX_load_verify_locations(ctx.get(), policy.ca_file.c_str(), nullptr) != 1) {
+    return tls_setup_error(Errc::config, "load CA file " + policy.ca_file);
+  }
+  if (policy.cert_file.empty() != policy.key_file.empty()) {
+    return make_error(Errc::config, "client certificate: cert_file and key_file go together");
+  }
+  if (!policy.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), policy.cert_file.c_str()) != 1) {
+      return tls_setup_error(Errc::config, "load client certificate " + policy.cert_file);
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), policy.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      return tls_setup_error(Errc::config, "load client key " + policy.key_file);
+    }
+    if (SSL_CTX_check_private_key(ctx.get()) != 1) {
+      return tls_setup_error(
+          Errc::config, "client key " + policy.key_file + " does not match " + policy.cert_file);
+    }
+  }
+  return std::unique_ptr<TlsClient>(new OpensslTlsClient(std::move(ctx), std::move(pin)));
+}
+
+}  // namespace rm

@@ -1,0 +1,568 @@
+// Tests for config/config.h: defaults, every key, unknown keys with file:line, gathered
+// errors, enums, durations, the loopback rule, password sources, lookup, printing.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/config_schema.h"
+
+namespace rm {
+namespace {
+
+using std::chrono::seconds;
+
+Config must_parse(const std::string& text) {
+  auto r = parse_config(text, "t.conf");
+  EXPECT_TRUE(r) << r.error().what;
+  return r ? *r : Config{};
+}
+
+std::string must_fail(const std::string& text) {
+  auto r = parse_config(text, "t.conf");
+  EXPECT_FALSE(r) << text;
+  if (r) {
+    return "";
+  }
+  EXPECT_EQ(r.error().code, Errc::config);
+  return r.error().what;
+}
+
+// A temporary directory removed (with the files the test made) at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+    tmpl += "/rm-config-XXXXXX";
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
+  }
+  ~TempDir() {
+    for (const auto& f : files_) {
+      std::remove(f.c_str());
+    }
+    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+      rmdir(it->c_str());
+    }
+    rmdir(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+  std::string mkdir(const std::string& rel) {
+    std::string p = path_ + "/" + rel;
+    ::mkdir(p.c_str(), 0700);
+    dirs_.push_back(p);
+    return p;
+  }
+  std::string write(const std::string& rel, const std::string& text) {
+    std::string p = path_ + "/" + rel;
+    std::ofstream(p) << text;
+    files_.push_back(p);
+    return p;
+  }
+
+ private:
+  std::string path_;
+  std::vector<std::string> files_;
+  std::vector<std::string> dirs_;
+};
+
+TEST(Config, EmptyTextGivesTheStructDefaults) {
+  Config want;
+  want.path = "t.conf";
+  EXPECT_EQ(must_parse(""), want);
+}
+
+TEST(Config, MinimalAccountGetsDefaults) {
+  Config c = must_parse("accounts = ( { host = \"smtp.example.com\"; } );\n");
+  ASSERT_EQ(c.accounts.size(), 1u);
+  Account want;
+  want.name = "smtp.example.com";
+  want.host = "smtp.example.com";
+  EXPECT_EQ(c.accounts[0], want);
+  EXPECT_EQ(c.delivery, DeliveryMode::background);
+  EXPECT_EQ(c.retry.first, seconds(60));
+  EXPECT_EQ(c.retry.max, seconds(3600));
+  EXPECT_EQ(c.retry.lifetime, seconds(5 * 86400));
+  EXPECT_TRUE(c.log.syslog);
+  EXPECT_EQ(c.log.level, LogLevel::info);
+}
+
+// The table's default texts must all be valid and agree with config.h's initializers.
+TEST(Config, SchemaDefaultsAreValid) {
+  using namespace config_schema;
+  for (const auto& k : keys()) {
+    SCOPED_TRACE(std::string(scope_prefix(k.scope)) + k.name);
+    EXPECT_NE(std::string(k.doc), "");
+    if (k.kind == Kind::duration) {
+      EXPECT_TRUE(parse_duration(k.def));
+    }
+    if (k.kind == Kind::boolean) {
+      EXPECT_TRUE(std::string(k.def) == "true" || std::string(k.def) == "false");
+    }
+  }
+  EXPECT_EQ(parse_duration(key(Scope::account, "timeout").def).value(), Account{}.timeout);
+  EXPECT_EQ(find_choice(tls_modes(), key(Scope::account, "tls").def), Account{}.tls);
+  EXPECT_EQ(find_choice(auth_methods(), key(Scope::account, "auth").def), Account{}.auth);
+  EXPECT_EQ(default_port(Account{}.tls), Account{}.port);
+}
+
+const char* kFull = R"(
+domain = "example.com";
+hostname = "web1.example.com";
+delivery = "daemon";
+spool = "/var/spool/rm";
+admin = "ops@example.com";
+aliases = "/etc/aliases";
+from_rewrite = "always";
+retry = { first = "30s"; max = "2h"; lifetime = 86400; };
+log = { syslog = false; file = "/var/log/relaymail.log"; level = "debug"; };
+accounts = (
+  { name = "gmail";
+    host = "smtp.gmail.com"; port = 2525;
+    tls = "tls";
+    tls_ca_file = "/etc/ssl/ca.pem";
+    tls_fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+    auth = "scram-sha-256";
+    user = "me@gmail.com";
+    password = { command = "pass show \"gmail\""; };
+    from = "me@gmail.com";
+    senders = [ "me@gmail.com", "*@example.com" ];
+    timeout = "2m";
+  },
+  { name = "local"; host = "127.0.0.1"; tls = "none"; auth = "none"; password = { env = "PW"; }; },
+  { name = "keyring"; host = "smtp.example.org"; tls = "smtps"; password = { keyring = true; }; },
+  { name = "file"; host = "smtp.example.net"; password = { file = "/etc/relaymail/p"; }; }
+);
+)";
+
+TEST(Config, EveryKeyParsed) {
+  Config c = must_parse(kFull);
+  EXPECT_EQ(c.domain, "example.com");
+  EXPECT_EQ(c.hostname, "web1.example.com");
+  EXPECT_EQ(c.delivery, DeliveryMode::daemon);
+  EXPECT_EQ(c.spool, "/var/spool/rm");
+  EXPECT_EQ(c.admin, "ops@example.com");
+  EXPECT_EQ(c.aliases, "/etc/aliases");
+  EXPECT_EQ(c.from_rewrite, FromRewrite::always);
+  EXPECT_EQ(c.retry.first, seconds(30));
+  EXPECT_EQ(c.retry.max, seconds(7200));
+  EXPECT_EQ(c.retry.lifetime, seconds(86400));
+  EXPECT_FALSE(c.log.syslog);
+  EXPECT_EQ(c.log.file, "/var/log/relaymail.log");
+  EXPECT_EQ(c.log.level, LogLevel::debug);
+  ASSERT_EQ(c.accounts.size(), 4u);
+  const Account& a = c.accounts[0];
+  EXPECT_EQ(a.name, "gmail");
+  EXPECT_EQ(a.host, "smtp.gmail.com");
+  EXPECT_EQ(a.port, 2525);
+  EXPECT_EQ(a.tls, TlsMode::tls);
+  EXPECT_EQ(a.tls_ca_file, "/etc/ssl/ca.pem");
+  EXPECT_EQ(a.tls_fingerprint.size(), 95u);
+  EXPECT_EQ(a.auth, AuthMethod::scram_sha_256);
+  EXPECT_EQ(a.user, "me@gmail.com");
+  EXPECT_EQ(a.password.kind, PasswordSource::Kind::command);
+  EXPECT_EQ(a.password.value, "pass show \"gmail\"");
+  EXPECT_EQ(a.from, "me@gmail.com");
+  EXPECT_EQ(a.senders, (std::vector<std::string>{"me@gmail.com", "*@example.com"}));
+  EXPECT_EQ(a.timeout, seconds(120));
+  EXPECT_EQ(c.accounts[1].port, 25);
+  EXPECT_EQ(c.accounts[1].tls, TlsMode::none);
+  EXPECT_EQ(c.accounts[1].auth, AuthMethod::none);
+  EXPECT_EQ(c.accounts[1].password.kind, PasswordSource::Kind::env);
+  EXPECT_EQ(c.accounts[1].password.value, "PW");
+  EXPECT_EQ(c.accounts[2].tls, TlsMode::tls);
+  EXPECT_EQ(c.accounts[2].port, 465);
+  EXPECT_EQ(c.accounts[2].password.kind, PasswordSource::Kind::keyring);
+  EXPECT_EQ(c.accounts[3].port, 587);
+  EXPECT_EQ(c.accounts[3].password.kind, PasswordSource::Kind::file);
+  EXPECT_EQ(c.accounts[3].password.value, "/etc/relaymail/p");
+}
+
+TEST(Config, PrintedConfigLoadsBackEqual) {
+  for (const char* text : {kFull, "", "accounts = ( { host = \"h.example\"; } );"}) {
+    SCOPED_TRACE(text);
+    Config c = must_parse(text);
+    std::string printed = print_config(c);
+    auto back = parse_config(printed, "t.conf");
+    ASSERT_TRUE(back) << back.error().what << "\n" << printed;
+    EXPECT_EQ(*back, c) << printed;
+  }
+  std::string printed = print_config(must_parse(kFull));
+  EXPECT_NE(printed.find("password = { command = \"pass show \\\"gmail\\\"\"; };"),
+            std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find("password = { keyring = true; };"), std::string::npos);
+  EXPECT_NE(printed.find("lifetime = \"1d\""), std::string::npos);
+}
+
+struct ErrCase {
+  const char* name;
+  std::string text;
+  std::vector<std::string> want;  // each a substring of a line, in order, one line each
+};
+
+void check_errors(const std::vector<ErrCase>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string what = must_fail(c.text);
+    std::vector<std::string> lines;
+    for (size_t start = 0; start <= what.size();) {
+      size_t nl = what.find('\n', start);
+      if (nl == std::string::npos) {
+        nl = what.size();
+      }
+      lines.push_back(what.substr(start, nl - start));
+      start = nl + 1;
+    }
+    ASSERT_EQ(lines.size(), c.want.size()) << what;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_NE(lines[i].find(c.want[i]), std::string::npos) << lines[i];
+    }
+  }
+}
+
+TEST(Config, UnknownKeysNameFileAndLine) {
+  check_errors({
+      {.name = "top",
+       .text = "domain = \"x.org\";\ndomian = \"x\";\n",
+       .want = {"t.conf:2: unknown setting 'domian'"}},
+      {.name = "retry",
+       .text = "retry = {\n  first = \"1m\";\n  maximum = \"1h\";\n};\n",
+       .want = {"t.conf:3: unknown setting 'retry.maximum'"}},
+      {.name = "log",
+       .text = "log = { lvl = \"info\"; };\n",
+       .want = {"t.conf:1: unknown setting 'log.lvl'"}},
+      {.name = "account",
+       .text = "accounts = (\n { host = \"h\";\n   hots = \"x\"; }\n);\n",
+       .want = {"t.conf:3: unknown setting 'accounts[0].hots'"}},
+      {.name = "password",
+       .text =
+           "accounts = ( { host = \"h\";\n password = { file = \"/p\";\n path = \"/q\"; }; } );\n",
+       .want = {"t.conf:3: unknown setting 'accounts[0].password.path'"}},
+  });
+}
+
+TEST(Config, AllProblemsReportedTogetherInLineOrder) {
+  check_errors(
+      {{.name = "four",
+        .text = "delivery = \"later\";\n"
+                "log = { level = \"loud\"; };\n"
+                "bogus = 1;\n"
+                "accounts = ( { host = \"smtp.x.org\"; port = 70000; } );\n",
+        .want = {"t.conf:1: delivery: unknown value \"later\" (daemon | background | "
+                 "foreground | queue)",
+                 "t.conf:2: log.level: unknown value \"loud\"", "t.conf:3: unknown setting 'bogus'",
+                 "t.conf:4: accounts[0].port: 70000 is out of range (1-65535)"}}});
+}
+
+TEST(Config, BadValuesAndTypes) {
+  check_errors({
+      {.name = "from_rewrite",
+       .text = "from_rewrite = \"sometimes\";",
+       .want = {"from_rewrite: unknown value"}},
+      {.name = "tls",
+       .text = "accounts = ({ host = \"h\"; tls = \"ssl\"; });",
+       .want = {"accounts[0].tls: unknown value \"ssl\" (starttls | tls | smtps | none)"}},
+      {.name = "auth",
+       .text = "accounts = ({ host = \"h\"; auth = \"md5\"; });",
+       .want = {"accounts[0].auth: unknown value \"md5\""}},
+      {.name = "port type",
+       .text = "accounts = ({ host = \"h\"; port = \"587\"; });",
+       .want = {"accounts[0].port: expected an integer"}},
+      {.name = "port zero",
+       .text = "accounts = ({ host = \"h\"; port = 0; });",
+       .want = {"accounts[0].port: 0 is out of range"}},
+      {.name = "string type",
+       .text = "domain = 5;",
+       .want = {"t.conf:1: domain: expected a string"}},
+      {.name = "bool type",
+       .text = "log = { syslog = \"yes\"; };",
+       .want = {"log.syslog: expected true or false"}},
+      {.name = "group type", .text = "retry = 5;", .want = {"retry: expected a group"}},
+      {.name = "accounts type",
+       .text = "accounts = { host = \"h\"; };",
+       .want = {"accounts: expected a list of groups"}},
+      {.name = "account not group",
+       .text = "accounts = ( \"h\" );",
+       .want = {"accounts[0]: expected a group"}},
+      {.name = "empty host",
+       .text = "accounts = ({ host = \"\"; });",
+       .want = {"accounts[0]: host is missing or empty"}},
+      {.name = "no host",
+       .text = "accounts = ({ name = \"x\"; });",
+       .want = {"accounts[0]: host is missing or empty"}},
+      {.name = "duplicate names",
+       .text =
+           "accounts = (\n{ name = \"a\"; host = \"h1\"; },\n{ name = \"a\"; host = \"h2\"; });",
+       .want = {"t.conf:3: accounts[1]: account name \"a\" is already used by accounts[0]"}},
+      {.name = "bad duration",
+       .text = "retry = { first = \"5 minutes\"; };",
+       .want = {"retry.first: bad duration \"5 minutes\""}},
+      {.name = "negative duration",
+       .text = "retry = { first = -5; };",
+       .want = {"retry.first: must not be negative"}},
+      {.name = "duration type",
+       .text = "accounts = ({ host = \"h\"; timeout = true; });",
+       .want = {"accounts[0].timeout: expected a duration"}},
+      {.name = "max below first",
+       .text = "retry = { first = \"2h\"; max = \"1h\"; };",
+       .want = {"retry.max: must not be shorter than retry.first"}},
+      {.name = "relative path",
+       .text = "spool = \"spool\";",
+       .want = {"spool: must be an absolute path"}},
+      {.name = "senders",
+       .text = "accounts = ({ host = \"h\"; senders = \"a@b\"; });",
+       .want = {"accounts[0].senders: expected a list of strings"}},
+      {.name = "fingerprint",
+       .text = "accounts = ({ host = \"h\"; tls_fingerprint = \"abc\"; });",
+       .want = {"accounts[0].tls_fingerprint: expected 64 hex digits"}},
+      {.name = "mechanism needs user",
+       .text = "accounts = ({ host = \"h\"; auth = \"plain\"; });",
+       .want = {"accounts[0].auth: \"plain\" needs a user"}},
+      {.name = "domain with @", .text = "domain = \"a@b\";", .want = {"domain: not a domain name"}},
+  });
+}
+
+TEST(Config, SyntaxErrorNamesFileAndLine) {
+  std::string what = must_fail("domain = \"x\";\nhostname = ;\n");
+  EXPECT_EQ(what, "t.conf:2: syntax error");
+  what = must_fail("a = 1;\n");  // parses, then is unknown
+  EXPECT_EQ(what, "t.conf:1: unknown setting 'a'");
+  what = must_fail("domain = \"x\";\ndomain = \"y\";\n");
+  EXPECT_EQ(what, "t.conf:2: duplicate setting name");
+}
+
+struct TlsHostCase {
+  const char* host;
+  bool ok;
+};
+
+TEST(Config, TlsNoneOnlyForLoopback) {
+  const TlsHostCase kCases[] = {
+      {.host = "127.0.0.1", .ok = true},
+      {.host = "127.1.2.3", .ok = true},
+      {.host = "::1", .ok = true},
+      {.host = "[::1]", .ok = true},
+      {.host = "localhost", .ok = true},
+      {.host = "LocalHost", .ok = true},
+      {.host = "::ffff:127.0.0.1", .ok = true},
+      {.host = "10.0.0.1", .ok = false},
+      {.host = "128.0.0.1", .ok = false},
+      {.host = "::2", .ok = false},
+      {.host = "smtp.example.com", .ok = false},
+      {.host = "localhost.example.com", .ok = false},
+      {.host = "127.0.0.1.evil.com", .ok = false},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.host);
+    EXPECT_EQ(is_loopback_host(c.host), c.ok);
+    std::string text = std::string("accounts = ({ host = \"") + c.host + "\"; tls = \"none\"; });";
+    auto r = parse_config(text, "t.conf");
+    EXPECT_EQ(r.has_value(), c.ok);
+    if (!r) {
+      EXPECT_NE(r.error().what.find("only for a loopback host"), std::string::npos)
+          << r.error().what;
+    }
+  }
+  check_errors({{.name = "auth over plaintext",
+                 .text = "accounts = ({ host = \"127.0.0.1\"; tls = \"none\"; auth = \"plain\"; "
+                         "user = \"u\"; });",
+                 .want = {"no authentication over a plaintext connection"}}});
+}
+
+TEST(Config, PasswordSources) {
+  check_errors({
+      {.name = "two sources",
+       .text = "accounts = ({ host = \"h\"; password = { keyring = true; env = \"P\"; }; });",
+       .want = {"accounts[0].password: more than one source (keyring, env)"}},
+      {.name = "three sources",
+       .text = "accounts = ({ host = \"h\"; password = { file = \"/p\"; command = \"c\"; env = "
+               "\"P\"; }; });",
+       .want = {"more than one source (file, command, env)"}},
+      {.name = "no source",
+       .text = "accounts = ({ host = \"h\"; password = { }; });",
+       .want = {"accounts[0].password: no source"}},
+      {.name = "keyring false",
+       .text = "accounts = ({ host = \"h\"; password = { keyring = false; }; });",
+       .want = {"no source"}},
+      {.name = "literal",
+       .text = "accounts = ({ host = \"h\"; password = \"hunter2\"; });",
+       .want = {"passwords are never written in the config"}},
+      {.name = "empty file",
+       .text = "accounts = ({ host = \"h\"; password = { file = \"\"; }; });",
+       .want = {"accounts[0].password.file: must not be empty"}},
+      {.name = "relative file",
+       .text = "accounts = ({ host = \"h\"; password = { file = \"p\"; }; });",
+       .want = {"accounts[0].password.file: must be an absolute path"}},
+  });
+  Config c = must_parse("accounts = ({ host = \"h\"; });");
+  EXPECT_EQ(c.accounts[0].password.kind, PasswordSource::Kind::none);
+}
+
+struct DurationCase {
+  const char* in;
+  long long want;  // -1: error
+};
+
+TEST(ParseDuration, Table) {
+  const DurationCase kCases[] = {
+      {.in = "0", .want = 0},
+      {.in = "30", .want = 30},
+      {.in = "30s", .want = 30},
+      {.in = "5m", .want = 300},
+      {.in = "1h", .want = 3600},
+      {.in = "2d", .want = 172800},
+      {.in = "007s", .want = 7},
+      {.in = "", .want = -1},
+      {.in = "s", .want = -1},
+      {.in = "-5m", .want = -1},
+      {.in = "+5m", .want = -1},
+      {.in = "5 m", .want = -1},
+      {.in = " 5m", .want = -1},
+      {.in = "5mm", .want = -1},
+      {.in = "5w", .want = -1},
+      {.in = "1.5h", .want = -1},
+      {.in = "5M", .want = -1},
+      {.in = "9223372036854775807", .want = 9223372036854775807LL},
+      {.in = "9223372036854775808", .want = -1},
+      {.in = "106751991167301d", .want = -1},
+      {.in = "99999999999999999999999h", .want = -1},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.in);
+    auto r = parse_duration(c.in);
+    EXPECT_EQ(r.has_value(), c.want >= 0);
+    if (r && c.want >= 0) {
+      EXPECT_EQ(r->count(), c.want);
+    }
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::config);
+    }
+  }
+}
+
+TEST(FormatDuration, Table) {
+  EXPECT_EQ(format_duration(seconds(0)), "0s");
+  EXPECT_EQ(format_duration(seconds(90)), "90s");
+  EXPECT_EQ(format_duration(seconds(60)), "1m");
+  EXPECT_EQ(format_duration(seconds(7200)), "2h");
+  EXPECT_EQ(format_duration(seconds(5 * 86400)), "5d");
+  EXPECT_EQ(format_duration(seconds(86400 + 60)), "1441m");
+}
+
+TEST(ChoiceNames, Table) {
+  EXPECT_STREQ(delivery_mode_name(DeliveryMode::daemon), "daemon");
+  EXPECT_STREQ(delivery_mode_name(DeliveryMode::queue), "queue");
+  EXPECT_STREQ(from_rewrite_name(FromRewrite::always), "always");
+  EXPECT_STREQ(log_level_name(LogLevel::warn), "warn");
+}
+
+TEST(FindConfigPath, Table) {
+  TempDir with;
+  with.mkdir(".config");
+  with.mkdir(".config/relaymail");
+  std::string user = with.write(".config/relaymail/relaymail.conf", "");
+  TempDir without;
+  struct Case {
+    const char* name;
+    std::string explicit_path;
+    const char* env;
+    std::string home;
+    std::string want;
+  };
+  const Case kCases[] = {
+      {.name = "explicit wins",
+       .explicit_path = "/x.conf",
+       .env = "/env.conf",
+       .home = with.path(),
+       .want = "/x.conf"},
+      {.name = "env next",
+       .explicit_path = "",
+       .env = "/env.conf",
+       .home = with.path(),
+       .want = "/env.conf"},
+      {.name = "empty env ignored",
+       .explicit_path = "",
+       .env = "",
+       .home = with.path(),
+       .want = user},
+      {.name = "per-user file",
+       .explicit_path = "",
+       .env = nullptr,
+       .home = with.path(),
+       .want = user},
+      {.name = "home with slash",
+       .explicit_path = "",
+       .env = nullptr,
+       .home = with.path() + "/",
+       .want = user},
+      {.name = "no per-user file",
+       .explicit_path = "",
+       .env = nullptr,
+       .home = without.path(),
+       .want = "/etc/relaymail.conf"},
+      {.name = "no home",
+       .explicit_path = "",
+       .env = nullptr,
+       .home = "",
+       .want = "/etc/relaymail.conf"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(find_config_path(c.explicit_path, c.env, c.home), c.want);
+  }
+}
+
+TEST(LoadConfig, FromFiles) {
+  TempDir dir;
+  std::string good = dir.write("good.conf", "delivery = \"queue\";\n");
+  auto r = load_config(good);
+  ASSERT_TRUE(r) << r.error().what;
+  EXPECT_EQ(r->delivery, DeliveryMode::queue);
+  EXPECT_EQ(r->path, good);
+
+  std::string bad = dir.write("bad.conf", "delivery = \"queue\";\nspool = ;\n");
+  auto b = load_config(bad);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().what, bad + ":2: syntax error");
+
+  std::string unknown = dir.write("unknown.conf", "\n\nfoo = 1;\n");
+  auto u = load_config(unknown);
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().what, unknown + ":3: unknown setting 'foo'");
+
+  auto m = load_config(dir.path() + "/missing.conf");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, Errc::config);
+  EXPECT_EQ(m.error().what, "read " + dir.path() + "/missing.conf: No such file or directory");
+
+  auto d = load_config(dir.path());
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().what.find("Is a directory"), std::string::npos) << d.error().what;
+
+  dir.write("inc.conf", "accounts = ({ host = \"h\"; port = 0; });\n");
+  std::string main = dir.write("main.conf", "delivery = \"queue\";\n@include \"inc.conf\"\n");
+  auto i = load_config(main);
+  ASSERT_FALSE(i);
+  EXPECT_NE(i.error().what.find("inc.conf:1: accounts[0].port"), std::string::npos)
+      << i.error().what;
+}
+
+TEST(LoadConfig, ShippedExampleIsValid) {
+  std::string here = __FILE__;
+  std::string example = here.substr(0, here.rfind("/tests/")) + "/etc/relaymail.conf";
+  auto r = load_config(example);
+  ASSERT_TRUE(r) << r.error().what;
+  EXPECT_EQ(r->delivery, DeliveryMode::daemon);
+  ASSERT_EQ(r->accounts.size(), 1u);
+  EXPECT_EQ(r->accounts[0].password.kind, PasswordSource::Kind::file);
+}
+
+}  // namespace
+}  // namespace rm

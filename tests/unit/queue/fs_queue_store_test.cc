@@ -1,0 +1,563 @@
+// Tests for queue/fs_queue_store.h against a real directory: the commit protocol and its
+// failure paths (through the SysOps seam), listing and quarantine, locking between two stores,
+// tmp cleaning, permissions and refusal of hostile ids and files.
+#include "queue/fs_queue_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/ids.h"
+#include "queue/env_format.h"
+#include "support/temp_dir.h"
+#include "sys/dir_list.h"
+#include "sys/fd_io.h"
+#include "sys/fs.h"
+#include "unit/sys/fault_ops.h"
+
+namespace rm {
+namespace {
+
+using test::FaultOps;
+using test::TempDir;
+
+constexpr int64_t kNow = 1700000000;
+const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
+
+class FixedClock final : public Clock {
+ public:
+  MonoTime mono() const override { return MonoTime(); }
+  int64_t wall() const override { return now; }
+  int64_t now = kNow;
+};
+
+class FsQueueStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = TempDir::create("rm-queue");
+    ASSERT_TRUE(d);
+    tmp_ = std::make_unique<TempDir>(std::move(*d));
+    spool_ = tmp_->file("spool");
+  }
+
+  QueueEntry entry_for(const std::string& id) const {
+    QueueEntry e;
+    e.id = id;
+    e.uid = 1000;
+    e.sender = "alice@example.org";
+    e.created = kNow;
+    e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""},
+               {.addr = "carol@example.net", .state = RcptState::pending, .last_reply = ""}};
+    return e;
+  }
+
+  // begin, write body, commit; returns the id ("" on failure).
+  std::string submit(FsQueueStore& store, const std::string& body = kBody) {
+    auto draft = store.begin();
+    if (!draft) {
+      ADD_FAILURE() << draft.error().what;
+      return "";
+    }
+    EXPECT_TRUE((*draft)->sink().write(body));
+    std::string id = (*draft)->id();
+    auto r = store.commit(**draft, entry_for(id));
+    if (!r) {
+      ADD_FAILURE() << r.error().what;
+      return "";
+    }
+    return id;
+  }
+
+  std::vector<std::string> names(const std::string& sub) const {
+    auto n = list_dir(spool_ + "/" + sub);
+    if (!n) {
+      return {};
+    }
+    std::sort(n->begin(), n->end());
+    return *n;
+  }
+
+  mode_t mode_of(const std::string& path) const {
+    struct stat st {};
+    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  }
+
+  FixedClock clock_;
+  std::unique_ptr<TempDir> tmp_;
+  std::string spool_;
+};
+
+TEST_F(FsQueueStoreTest, ConstructorDoesNoIo) {
+  FsQueueStore store(spool_, clock_);
+  EXPECT_FALSE(file_exists(spool_));
+  EXPECT_EQ(store.dir(), spool_);
+}
+
+TEST_F(FsQueueStoreTest, CommitThenListLoadAndOpen) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  ASSERT_TRUE(is_valid_queue_id(id));
+  EXPECT_EQ(names("queue"), (std::vector<std::string>{id + ".env", id + ".msg"}));
+  EXPECT_TRUE(names("tmp").empty());
+
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->entries.size(), 1u);
+  QueueEntry want = entry_for(id);
+  want.size = kBody.size();
+  EXPECT_EQ(listed->entries[0], want);
+  EXPECT_TRUE(listed->quarantined.empty());
+  EXPECT_TRUE(listed->errors.empty());
+
+  auto loaded = store.load(id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(*loaded, want);
+
+  auto fd = store.open_content(id);
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(*read_fd(fd->get(), 1 << 20, "msg"), kBody);
+}
+
+TEST_F(FsQueueStoreTest, IdsAreFreshValidAndCarryTheClock) {
+  FsQueueStore store(spool_, clock_);
+  auto a = store.begin();
+  auto b = store.begin();
+  ASSERT_TRUE(a && b);
+  EXPECT_NE((*a)->id(), (*b)->id());
+  for (const auto* d : {&*a, &*b}) {
+    ASSERT_TRUE(is_valid_queue_id((*d)->id()));
+    uint64_t micros = std::stoull((*d)->id().substr(0, 14), nullptr, 16);
+    EXPECT_EQ(micros / 1000000, static_cast<uint64_t>(kNow));
+  }
+}
+
+TEST_F(FsQueueStoreTest, DirectoriesAndFilesArePrivate) {
+  mode_t old = ::umask(0);  // even a careless umask must not widen the modes
+  {
+    FsQueueStore store(spool_, clock_);
+    std::string id = submit(store);
+    ASSERT_FALSE(id.empty());
+    for (const char* d : {"", "/queue", "/tmp", "/failed"}) {
+      SCOPED_TRACE(d);
+      EXPECT_EQ(mode_of(spool_ + d), 0700u);
+    }
+    EXPECT_EQ(mode_of(spool_ + "/queue/" + id + ".msg"), 0600u);
+    EXPECT_EQ(mode_of(spool_ + "/queue/" + id + ".env"), 0600u);
+  }
+  ::umask(old);
+}
+
+TEST_F(FsQueueStoreTest, ListCreatesMissingDirectories) {
+  FsQueueStore store(spool_, clock_);
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->entries.empty());
+  EXPECT_TRUE(file_exists(spool_ + "/queue") && file_exists(spool_ + "/tmp") &&
+              file_exists(spool_ + "/failed"));
+}
+
+TEST_F(FsQueueStoreTest, UncommittedDraftLeavesNothing) {
+  FsQueueStore store(spool_, clock_);
+  {
+    auto draft = store.begin();
+    ASSERT_TRUE(draft);
+    ASSERT_TRUE((*draft)->sink().write(std::string(200000, 'x')));
+    EXPECT_EQ((*draft)->bytes_written(), 200000u);
+    EXPECT_EQ(names("tmp").size(), 1u);
+  }
+  EXPECT_TRUE(names("tmp").empty());
+  EXPECT_TRUE(names("queue").empty());
+  EXPECT_TRUE(store.list()->entries.empty());
+}
+
+TEST_F(FsQueueStoreTest, CommitChecksTheDraft) {
+  FsQueueStore store(spool_, clock_);
+  FsQueueStore other(tmp_->file("other"), clock_);
+  auto draft = store.begin();
+  auto foreign = other.begin();
+  ASSERT_TRUE(draft && foreign);
+  std::string id = (*draft)->id();
+  EXPECT_FALSE(store.commit(**foreign, entry_for((*foreign)->id())));      // another store's draft
+  EXPECT_FALSE(store.commit(**draft, entry_for("0006010A1B2C3DA1B2C3")));  // wrong id
+  ASSERT_TRUE(store.commit(**draft, entry_for(id)));
+  EXPECT_FALSE(store.commit(**draft, entry_for(id)));  // twice
+  EXPECT_FALSE((*draft)->sink().write("late"));        // cannot touch the committed .msg
+  draft->reset();
+  auto fd = store.open_content(id);
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(*read_fd(fd->get(), 100, "msg"), "");
+  EXPECT_EQ(store.list()->entries.size(), 1u);
+}
+
+TEST_F(FsQueueStoreTest, CommitRefusesAnEntryItCannotStore) {
+  FsQueueStore store(spool_, clock_);
+  auto draft = store.begin();
+  ASSERT_TRUE(draft);
+  QueueEntry e = entry_for((*draft)->id());
+  e.rcpts[0].addr = "bad address@example.org";
+  EXPECT_FALSE(store.commit(**draft, e));
+  draft->reset();
+  EXPECT_TRUE(names("queue").empty());
+  EXPECT_TRUE(names("tmp").empty());
+}
+
+// RELIABILITY.md §1 and test list 5/6: a failure anywhere in commit leaves no entry and no file.
+TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
+  struct Case {
+    const char* name;
+    int fail_write_at;   // 1: the draft's bytes, 2: the .env
+    int fail_fsync_at;   // 1: .msg, 2: queue/ after .msg, 3: .env, 4: queue/ after .env
+    int fail_rename_at;  // 1: .msg, 2: .env
+  };
+  const Case kCases[] = {
+      {.name = "ENOSPC writing the message",
+       .fail_write_at = 1,
+       .fail_fsync_at = 0,
+       .fail_rename_at = 0},
+      {.name = "ENOSPC writing the .env",
+       .fail_write_at = 2,
+       .fail_fsync_at = 0,
+       .fail_rename_at = 0},
+      {.name = "EIO on fsync of the .msg",
+       .fail_write_at = 0,
+       .fail_fsync_at = 1,
+       .fail_rename_at = 0},
+      {.name = "EIO on fsync of queue/ after .msg",
+       .fail_write_at = 0,
+       .fail_fsync_at = 2,
+       .fail_rename_at = 0},
+      {.name = "EIO on fsync of the .env",
+       .fail_write_at = 0,
+       .fail_fsync_at = 3,
+       .fail_rename_at = 0},
+      {.name = "EIO on fsync of queue/ after .env",
+       .fail_write_at = 0,
+       .fail_fsync_at = 4,
+       .fail_rename_at = 0},
+      {.name = "rename of the .msg", .fail_write_at = 0, .fail_fsync_at = 0, .fail_rename_at = 1},
+      {.name = "rename of the .env", .fail_write_at = 0, .fail_fsync_at = 0, .fail_rename_at = 2},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string spool = tmp_->file(std::string("spool-") + std::to_string(&c - kCases));
+    FaultOps ops;
+    ops.fail_write_at = c.fail_write_at;
+    ops.fail_fsync_at = c.fail_fsync_at;
+    ops.fail_rename_at = c.fail_rename_at;
+    FsQueueStore store(spool, clock_, ops);
+    {
+      auto draft = store.begin();
+      ASSERT_TRUE(draft);
+      ASSERT_TRUE((*draft)->sink().write(kBody));
+      EXPECT_FALSE(store.commit(**draft, entry_for((*draft)->id())));
+    }
+    EXPECT_TRUE(list_dir(spool + "/queue")->empty());
+    EXPECT_TRUE(list_dir(spool + "/tmp")->empty());
+    FsQueueStore reader(spool, clock_);
+    EXPECT_TRUE(reader.list()->entries.empty());
+  }
+}
+
+TEST_F(FsQueueStoreTest, ListIsSortedById) {
+  FsQueueStore store(spool_, clock_);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(submit(store));
+  }
+  std::sort(ids.begin(), ids.end());
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  std::vector<std::string> got;
+  for (const QueueEntry& e : listed->entries) {
+    got.push_back(e.id);
+  }
+  EXPECT_EQ(got, ids);
+}
+
+TEST_F(FsQueueStoreTest, UpdateReplacesAtomically) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  QueueEntry e = *store.load(id);
+  e.rcpts[0].state = RcptState::sent;
+  e.rcpts[0].last_reply = "250 2.0.0 OK\r\nrcpt: pending <evil@x.test>";
+  e.rcpts[1].state = RcptState::deferred;
+  e.attempts = 1;
+  e.next_try = kNow + 300;
+  e.last_error = "451 try later";
+  ASSERT_TRUE(store.update(e));
+  QueueEntry got = *store.load(id);
+  EXPECT_EQ(got.rcpts.size(), 2u);
+  EXPECT_EQ(got.rcpts[0].last_reply, "250 2.0.0 OK  rcpt: pending <evil@x.test>");
+  EXPECT_EQ(got.attempts, 1u);
+  EXPECT_EQ(got.next_try, kNow + 300);
+  EXPECT_FALSE(got.has_pending() && got.rcpts[1].state != RcptState::deferred);
+  EXPECT_EQ(names("queue").size(), 2u);
+  EXPECT_TRUE(names("tmp").empty());
+}
+
+TEST_F(FsQueueStoreTest, UpdateNeverResurrectsARemovedEntry) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  QueueEntry e = *store.load(id);
+  ASSERT_TRUE(store.remove(id));
+  auto r = store.update(e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno, ENOENT);
+  EXPECT_TRUE(names("queue").empty());
+}
+
+TEST_F(FsQueueStoreTest, FailedUpdateKeepsTheOldState) {
+  FaultOps ops;
+  FsQueueStore store(spool_, clock_, ops);
+  std::string id = submit(store);
+  QueueEntry before = *store.load(id);
+  QueueEntry after = before;
+  after.attempts = 9;
+  ops.fail_fsync_at = ops.fsyncs + 1;  // the new .env's fsync
+  EXPECT_FALSE(store.update(after));
+  EXPECT_EQ(*store.load(id), before);
+  EXPECT_TRUE(names("tmp").empty());
+}
+
+TEST_F(FsQueueStoreTest, RemoveTakesBothFiles) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  ASSERT_TRUE(store.remove(id));
+  EXPECT_TRUE(names("queue").empty());
+  auto again = store.remove(id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().sys_errno, ENOENT);
+  auto gone = store.load(id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().sys_errno, ENOENT);
+}
+
+TEST_F(FsQueueStoreTest, MoveToFailedKeepsTheId) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  ASSERT_TRUE(store.move_to_failed(id));
+  EXPECT_TRUE(names("queue").empty());
+  EXPECT_EQ(names("failed"), (std::vector<std::string>{id + ".env", id + ".msg"}));
+  EXPECT_TRUE(store.list()->entries.empty());
+  EXPECT_FALSE(store.move_to_failed(id));
+}
+
+TEST_F(FsQueueStoreTest, OpenContentRefusesPlantedFiles) {
+  FsQueueStore store(spool_, clock_);
+  std::string a = submit(store);
+  std::string b = submit(store);
+  std::string secret = tmp_->file("secret");
+  ASSERT_TRUE(write_file_atomic(tmp_->path(), "secret", "root:x:0:0"));
+  std::string msg_a = spool_ + "/queue/" + a + ".msg";
+  std::string msg_b = spool_ + "/queue/" + b + ".msg";
+  ASSERT_EQ(::unlink(msg_a.c_str()), 0);
+  ASSERT_EQ(::symlink(secret.c_str(), msg_a.c_str()), 0);
+  ASSERT_EQ(::unlink(msg_b.c_str()), 0);
+  ASSERT_EQ(::link(secret.c_str(), msg_b.c_str()), 0);
+  auto ra = store.open_content(a);
+  ASSERT_FALSE(ra);
+  EXPECT_EQ(ra.error().sys_errno, ELOOP);
+  auto rb = store.open_content(b);
+  ASSERT_FALSE(rb);
+  EXPECT_EQ(rb.error().sys_errno, EMLINK);
+}
+
+TEST_F(FsQueueStoreTest, InvalidIdsNeverBecomePaths) {
+  FsQueueStore store(spool_, clock_);
+  ASSERT_TRUE(store.list());
+  const char* kIds[] = {"",
+                        "../../etc/passwd",
+                        "0006010a1b2c3da1b2c3",
+                        "0006010A1B2C3DA1B2C3X",
+                        "0006010A1B2C3DA1B2C/",
+                        "0006010A1B2C3DA1B2C"};
+  for (const char* id : kIds) {
+    SCOPED_TRACE(id);
+    QueueEntry e = entry_for(id);
+    for (const Error& err : {store.load(id).error(), store.update(e).error(),
+                             store.remove(id).error(), store.move_to_failed(id).error(),
+                             store.open_content(id).error(), store.try_lock(id).error()}) {
+      EXPECT_EQ(err.sys_errno, EINVAL) << err.what;
+    }
+  }
+}
+
+TEST_F(FsQueueStoreTest, TryLockIsExclusiveAcrossStores) {
+  FsQueueStore a(spool_, clock_);
+  FsQueueStore b(spool_, clock_);
+  std::string id = submit(a);
+  auto held = a.try_lock(id);
+  ASSERT_TRUE(held) << held.error().what;
+  ASSERT_TRUE(held->has_value());
+  auto busy = b.try_lock(id);
+  ASSERT_TRUE(busy);
+  EXPECT_FALSE(busy->has_value());
+  auto busy_same_store = a.try_lock(id);
+  ASSERT_TRUE(busy_same_store);
+  EXPECT_FALSE(busy_same_store->has_value());
+  held->reset();
+  auto now_free = b.try_lock(id);
+  ASSERT_TRUE(now_free);
+  EXPECT_TRUE(now_free->has_value());
+}
+
+TEST_F(FsQueueStoreTest, TryLockOnAFinishedEntryIsNotHeld) {
+  FsQueueStore store(spool_, clock_);
+  std::string gone = submit(store);
+  ASSERT_TRUE(store.remove(gone));
+  auto r = store.try_lock(gone);
+  ASSERT_TRUE(r) << r.error().what;
+  EXPECT_FALSE(r->has_value());
+  std::string half = submit(store);  // .env removed, .msg not yet: the entry no longer exists
+  ASSERT_EQ(::unlink((spool_ + "/queue/" + half + ".env").c_str()), 0);
+  auto h = store.try_lock(half);
+  ASSERT_TRUE(h);
+  EXPECT_FALSE(h->has_value());
+}
+
+// Ways a committed entry `id` in queue dir `q` can be damaged; each must be quarantined.
+struct DamageCase {
+  const char* name;
+  // Damages the committed entry `id` in queue dir `q`.
+  void (*damage)(const std::string& q, const std::string& id);
+};
+const DamageCase kDamageCases[] = {
+    {.name = "garbage .env",
+     .damage = [](const std::string& q,
+                  const std::string& id) { (void)write_file_atomic(q, id + ".env", "junk\n"); }},
+    {.name = "truncated .env",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string t = *read_file(q + "/" + id + ".env", 1 << 20);
+           (void)write_file_atomic(q, id + ".env", t.substr(0, t.size() / 2));
+         }},
+    {.name = "flipped bit",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string t = *read_file(q + "/" + id + ".env", 1 << 20);
+           t[30] = static_cast<char>(t[30] ^ 0x04);
+           (void)write_file_atomic(q, id + ".env", t);
+         }},
+    {.name = ".env naming another id",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           QueueEntry e;
+           e.id = "0000000000000A000001";
+           (void)write_file_atomic(q, id + ".env", *serialise_env(e));
+         }},
+    {.name = ".env is a symlink",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string env = q + "/" + id + ".env";
+           (void)::rename(env.c_str(), (q + "/../elsewhere").c_str());
+           (void)::symlink("../elsewhere", env.c_str());
+         }},
+    {.name = ".env is a FIFO",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string env = q + "/" + id + ".env";
+           (void)::unlink(env.c_str());
+           (void)::mkfifo(env.c_str(), 0600);
+         }},
+    {.name = ".msg missing",
+     .damage = [](const std::string& q,
+                  const std::string& id) { (void)::unlink((q + "/" + id + ".msg").c_str()); }},
+};
+
+TEST_F(FsQueueStoreTest, CorruptEntriesAreQuarantinedByList) {
+  for (const DamageCase& c : kDamageCases) {
+    SCOPED_TRACE(c.name);
+    std::string spool = tmp_->file(std::string("q-") + std::to_string(&c - kDamageCases));
+    FsQueueStore store(spool, clock_);
+    std::string good = submit(store);
+    std::string bad = submit(store);
+    c.damage(spool + "/queue", bad);
+    auto listed = store.list();
+    ASSERT_TRUE(listed);
+    ASSERT_EQ(listed->entries.size(), 1u);
+    EXPECT_EQ(listed->entries[0].id, good);
+    EXPECT_EQ(listed->quarantined, std::vector<std::string>{bad});
+    EXPECT_TRUE(listed->errors.empty());
+    EXPECT_FALSE(file_exists(spool + "/queue/" + bad + ".env"));
+    EXPECT_FALSE(file_exists(spool + "/queue/" + bad + ".msg"));
+    EXPECT_TRUE(file_exists(spool + "/failed/" + bad + ".env"));
+    auto again = store.list();  // quarantine happens once
+    EXPECT_TRUE(again->quarantined.empty());
+  }
+}
+
+TEST_F(FsQueueStoreTest, ListIgnoresStraysAndForeignNames) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  std::string q = spool_ + "/queue";
+  ASSERT_TRUE(write_file_atomic(q, "0006010A1B2C3DA1B2C3.msg", "stray body"));  // no .env
+  ASSERT_TRUE(write_file_atomic(q, "README", "x"));
+  ASSERT_TRUE(write_file_atomic(q, "0006010a1b2c3da1b2c3.env", "x"));  // not a valid id
+  ASSERT_TRUE(write_file_atomic(q, ".0006010A1B2C3DA1B2C3.env", "x"));
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->entries.size(), 1u);
+  EXPECT_EQ(listed->entries[0].id, id);
+  EXPECT_TRUE(listed->quarantined.empty());
+  EXPECT_TRUE(file_exists(q + "/0006010A1B2C3DA1B2C3.msg"));  // left for the operator
+}
+
+TEST_F(FsQueueStoreTest, LoadReportsCorruptionWithoutMovingAnything) {
+  FsQueueStore store(spool_, clock_);
+  std::string id = submit(store);
+  ASSERT_TRUE(write_file_atomic(spool_ + "/queue", id + ".env", "relaymail-env 9\n"));
+  auto r = store.load(id);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::spool_corrupt);
+  EXPECT_NE(r.error().what.find("unsupported version"), std::string::npos) << r.error().what;
+  EXPECT_TRUE(file_exists(spool_ + "/queue/" + id + ".env"));
+}
+
+TEST_F(FsQueueStoreTest, CleanTmpRemovesOnlyOldFiles) {
+  FsQueueStore store(spool_, clock_);
+  EXPECT_TRUE(store.clean_tmp(3600));  // no tmp/ yet: nothing to do
+  ASSERT_TRUE(store.list());
+  std::string t = spool_ + "/tmp";
+  struct Case {
+    const char* name;
+    int64_t age;
+    bool removed;
+  };
+  const Case kCases[] = {
+      {.name = "fresh", .age = 10, .removed = false},
+      {.name = "exactly-the-limit", .age = 3600, .removed = false},
+      {.name = "old", .age = 3601, .removed = true},
+      {.name = "ancient", .age = 86400 * 30, .removed = true},
+  };
+  for (const Case& c : kCases) {
+    ASSERT_TRUE(write_file_atomic(t, c.name, "x"));
+    timespec times[2] = {{.tv_sec = kNow - c.age, .tv_nsec = 0},
+                         {.tv_sec = kNow - c.age, .tv_nsec = 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, (t + "/" + c.name).c_str(), times, 0), 0);
+  }
+  ASSERT_EQ(::mkdir((t + "/subdir").c_str(), 0700), 0);
+  ASSERT_TRUE(store.clean_tmp(3600));
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(file_exists(t + "/" + c.name), !c.removed);
+  }
+  EXPECT_TRUE(file_exists(t + "/subdir"));
+}
+
+TEST_F(FsQueueStoreTest, CleanTmpSparesALiveDraft) {
+  FsQueueStore store(spool_, clock_);
+  auto draft = store.begin();
+  ASSERT_TRUE(draft);
+  clock_.now = ::time(nullptr);
+  ASSERT_TRUE(store.clean_tmp(3600));
+  ASSERT_TRUE((*draft)->sink().write(kBody));
+  EXPECT_TRUE(store.commit(**draft, entry_for((*draft)->id())));
+}
+
+}  // namespace
+}  // namespace rm

@@ -1,0 +1,277 @@
+// ClientSession without any I/O (STYLE.md §5.10): replies in, actions out.
+#include "smtp/client_session.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "auth/base64.h"
+#include "smtp/reply_parser.h"
+
+namespace rm {
+namespace {
+
+using Kind = Action::Kind;
+using State = ClientSession::State;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+SmtpReply reply(std::string_view wire) {
+  ReplyParser p;
+  EXPECT_TRUE(p.feed(wire));
+  auto r = p.next();
+  EXPECT_TRUE(r.has_value()) << wire;
+  return r.value_or(SmtpReply{});
+}
+
+SessionParams params(TlsMode tls, std::string user = "") {
+  SessionParams p;
+  p.helo_name = "client.test";
+  p.tls = tls;
+  p.user = std::move(user);
+  p.password = SecretString("s3cret");
+  return p;
+}
+
+OutgoingMessage envelope(std::vector<std::string> rcpts, std::string sender = "a@x.test") {
+  OutgoingMessage m;
+  m.sender = std::move(sender);
+  m.rcpts = std::move(rcpts);
+  m.size = 10;
+  return m;
+}
+
+// Drives a session to READY over plain text with the given EHLO reply.
+void open_plain(ClientSession& s, std::string_view ehlo) {
+  ASSERT_EQ(s.start().kind, Kind::read);
+  ASSERT_EQ(s.on_reply(reply("220 mx.test\r\n")).kind, Kind::send);
+  ASSERT_EQ(s.on_reply(reply(ehlo)).kind, Kind::ready);
+}
+
+TEST(ClientSession, StartTlsThenAuthPlain) {
+  ClientSession s(params(TlsMode::starttls, "alice"));
+  Action a = s.start();
+  EXPECT_EQ(a.kind, Kind::read);
+  EXPECT_EQ(a.timeout, minutes(5));
+
+  a = s.on_reply(reply("220 mx.test ESMTP\r\n"));
+  EXPECT_EQ(a.kind, Kind::send);
+  EXPECT_EQ(a.wire(), "EHLO client.test\r\n");
+
+  a = s.on_reply(reply("250-mx.test\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"));
+  EXPECT_EQ(a.wire(), "STARTTLS\r\n");
+  EXPECT_EQ(s.state(), State::starttls);
+  EXPECT_FALSE(s.secure());
+
+  a = s.on_reply(reply("220 go ahead\r\n"));
+  EXPECT_EQ(a.kind, Kind::start_tls);
+  EXPECT_EQ(s.state(), State::tls_handshake);
+  EXPECT_TRUE(s.capabilities().starttls);  // still the clear-text view until TLS is up
+
+  a = s.on_tls_ready();
+  EXPECT_EQ(a.wire(), "EHLO client.test\r\n");
+  EXPECT_TRUE(s.secure());
+  EXPECT_TRUE(s.capabilities().keywords.empty());  // pre-TLS capabilities forgotten
+
+  a = s.on_reply(reply("250-mx.test\r\n250 AUTH LOGIN PLAIN\r\n"));
+  EXPECT_EQ(a.kind, Kind::send);
+  EXPECT_EQ(a.text, "AUTH PLAIN <redacted>\r\n");
+  ASSERT_TRUE(a.secret);
+  EXPECT_EQ(a.wire(), "AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n");
+
+  a = s.on_reply(reply("235 2.7.0 ok\r\n"));
+  EXPECT_EQ(a.kind, Kind::ready);
+  EXPECT_TRUE(s.usable());
+}
+
+TEST(ClientSession, LongInitialResponseWaitsForEmptyChallenge) {
+  std::string user(600, 'u');
+  ClientSession s(params(TlsMode::tls, user));
+  ASSERT_EQ(s.start().kind, Kind::read);
+  ASSERT_EQ(s.on_reply(reply("220 mx\r\n")).kind, Kind::send);
+  Action a = s.on_reply(reply("250-mx\r\n250 AUTH PLAIN\r\n"));
+  EXPECT_EQ(a.wire(), "AUTH PLAIN\r\n");  // RFC 4954 §4: the line would exceed 512 octets
+  a = s.on_reply(reply("334 \r\n"));
+  EXPECT_EQ(a.text, "<redacted>\r\n");
+  EXPECT_EQ(a.wire(), base64_encode(std::string(1, '\0') + user + '\0' + "s3cret") + "\r\n");
+  EXPECT_EQ(s.on_reply(reply("235 ok\r\n")).kind, Kind::ready);
+}
+
+TEST(ClientSession, EndlessChallengesFail) {
+  ClientSession s(params(TlsMode::tls, "alice"));
+  (void)s.start();
+  (void)s.on_reply(reply("220 mx\r\n"));
+  Action a = s.on_reply(reply("250-mx\r\n250 AUTH LOGIN\r\n"));
+  EXPECT_EQ(a.wire(), "AUTH LOGIN\r\n");
+  int challenges = 0;
+  for (; challenges < 20 && a.kind == Kind::send; ++challenges) {
+    a = s.on_reply(reply("334 VXNlcm5hbWU6\r\n"));
+  }
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::auth);
+  EXPECT_EQ(challenges, 3);  // user and password answered, the third refused
+}
+
+TEST(ClientSession, PipelinedGroupsAreBounded) {
+  SessionParams p = params(TlsMode::none);
+  p.max_pipelined_rcpts = 2;
+  ClientSession s(std::move(p));
+  open_plain(s, "250-mx\r\n250 PIPELINING\r\n");
+  Action a = s.begin_transaction(envelope({"1@x", "2@x", "3@x", "4@x", "5@x"}));
+  EXPECT_EQ(a.wire(), "MAIL FROM:<a@x.test>\r\nRCPT TO:<1@x>\r\nRCPT TO:<2@x>\r\n");
+  EXPECT_EQ(a.timeout, minutes(5));
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  a = s.on_reply(reply("550 no\r\n"));
+  EXPECT_EQ(a.wire(), "RCPT TO:<3@x>\r\nRCPT TO:<4@x>\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  a = s.on_reply(reply("250 ok\r\n"));
+  EXPECT_EQ(a.wire(), "RCPT TO:<5@x>\r\n");
+  a = s.on_reply(reply("250 ok\r\n"));
+  EXPECT_EQ(a.wire(), "DATA\r\n");
+  EXPECT_EQ(a.timeout, minutes(2));
+  a = s.on_reply(reply("354 go\r\n"));
+  EXPECT_EQ(a.kind, Kind::send_body);
+  EXPECT_EQ(a.timeout, minutes(3));
+  a = s.on_body_sent();
+  EXPECT_EQ(a.kind, Kind::read);
+  EXPECT_EQ(a.timeout, minutes(10));
+  EXPECT_EQ(s.on_reply(reply("250 queued\r\n")).kind, Kind::ready);
+  TransactionResult r = s.take_result();
+  EXPECT_TRUE(r.delivered());
+  ASSERT_EQ(r.rcpt_errors.size(), 5u);
+  EXPECT_TRUE(r.rcpt_errors[1]);
+  EXPECT_FALSE(r.rcpt_errors[4]);
+}
+
+struct MailCase {
+  std::string name{};
+  std::string ehlo{};
+  OutgoingMessage msg{};
+  bool eightbit = false;
+  std::string want{};
+};
+
+TEST(ClientSession, MailParameters) {
+  const MailCase cases[] = {
+      {.name = "nothing offered",
+       .ehlo = "250 mx\r\n",
+       .msg = envelope({"b@x"}),
+       .eightbit = true,
+       .want = "MAIL FROM:<a@x.test>\r\n"},
+      {.name = "8BITMIME and SIZE",
+       .ehlo = "250-mx\r\n250-8BITMIME\r\n250 SIZE 100\r\n",
+       .msg = envelope({"b@x"}),
+       .eightbit = true,
+       .want = "MAIL FROM:<a@x.test> BODY=8BITMIME SIZE=10\r\n"},
+      {.name = "7bit message",
+       .ehlo = "250-mx\r\n250 8BITMIME\r\n",
+       .msg = envelope({"b@x"}),
+       .want = "MAIL FROM:<a@x.test>\r\n"},
+      {.name = "null sender",
+       .ehlo = "250 mx\r\n",
+       .msg = envelope({"b@x"}, ""),
+       .want = "MAIL FROM:<>\r\n"},
+      {.name = "SMTPUTF8 when needed",
+       .ehlo = "250-mx\r\n250 SMTPUTF8\r\n",
+       .msg = envelope({"j\xc3\xb6rg@x"}),
+       .want = "MAIL FROM:<a@x.test> SMTPUTF8\r\n"},
+      {.name = "SMTPUTF8 only when needed",
+       .ehlo = "250-mx\r\n250 SMTPUTF8\r\n",
+       .msg = envelope({"b@x"}),
+       .want = "MAIL FROM:<a@x.test>\r\n"},
+  };
+  for (const MailCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ClientSession s(params(TlsMode::none));
+    open_plain(s, c.ehlo);
+    OutgoingMessage m = c.msg;
+    m.eightbit = c.eightbit;
+    EXPECT_EQ(s.begin_transaction(m).wire(), c.want);
+  }
+}
+
+TEST(ClientSession, Reply421EndsTheSession) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250 mx\r\n");
+  (void)s.begin_transaction(envelope({"b@x"}));
+  Action a = s.on_reply(reply("421 4.4.2 idle too long\r\n"));
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::smtp_temp);
+  EXPECT_EQ(s.state(), State::failed);
+  TransactionResult r = s.take_result();
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->reply->code, 421);
+  EXPECT_EQ(s.begin_quit().kind, Kind::closed);  // the server is gone: no QUIT
+}
+
+TEST(ClientSession, RefusalStillAllowsQuit) {
+  ClientSession s(params(TlsMode::starttls));
+  (void)s.start();
+  (void)s.on_reply(reply("220 mx\r\n"));
+  Action a = s.on_reply(reply("250 mx\r\n"));
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::tls);
+  a = s.begin_quit();
+  EXPECT_EQ(a.wire(), "QUIT\r\n");
+  EXPECT_EQ(s.on_reply(reply("221 bye\r\n")).kind, Kind::closed);
+}
+
+TEST(ClientSession, IoFailureForbidsFurtherSending) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250 mx\r\n");
+  (void)s.begin_transaction(envelope({"b@x"}));
+  Action a = s.on_failure(make_error(Errc::timeout, "read: timed out"));
+  EXPECT_EQ(a.error->what, "SMTP MAIL: read: timed out");
+  EXPECT_EQ(s.take_result().error->code, Errc::timeout);
+  EXPECT_EQ(s.begin_reset().kind, Kind::fail);
+  EXPECT_EQ(s.begin_quit().kind, Kind::closed);
+}
+
+TEST(ClientSession, ReplyOutOfTurnIsProtocolError) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250 mx\r\n");
+  Action a = s.on_reply(reply("250 surprise\r\n"));
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::protocol);
+}
+
+TEST(ClientSession, BadHeloNameFailsBeforeAnything) {
+  SessionParams p = params(TlsMode::none);
+  p.helo_name = "client.test\r\nMAIL FROM:<x>";
+  ClientSession s(std::move(p));
+  Action a = s.start();
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::config);
+}
+
+struct TimeoutCase {
+  Millis cap{};
+  Millis greeting{}, data_init{}, data_done{};
+};
+
+TEST(ClientSession, StageTimeoutsCapped) {
+  const TimeoutCase cases[] = {
+      {.cap = seconds(60),
+       .greeting = seconds(60),
+       .data_init = seconds(60),
+       .data_done = seconds(60)},
+      {.cap = minutes(3), .greeting = minutes(3), .data_init = minutes(2), .data_done = minutes(3)},
+      {.cap = std::chrono::hours(1),
+       .greeting = minutes(5),
+       .data_init = minutes(2),
+       .data_done = minutes(10)},
+      {.cap = Millis(0), .greeting = minutes(5), .data_init = minutes(2), .data_done = minutes(10)},
+  };
+  for (const TimeoutCase& c : cases) {
+    SCOPED_TRACE(c.cap.count());
+    StageTimeouts t = StageTimeouts::capped(c.cap);
+    EXPECT_EQ(t.greeting, c.greeting);
+    EXPECT_EQ(t.data_init, c.data_init);
+    EXPECT_EQ(t.data_done, c.data_done);
+  }
+}
+
+}  // namespace
+}  // namespace rm
