@@ -19,6 +19,7 @@
 #include "queue/fs_queue_store.h"
 #include "sys/fd_io.h"
 #include "sys/signals.h"
+#include "sys/std_fds.h"
 #include "sys/sysexits.h"
 
 namespace rm::cli {
@@ -90,8 +91,8 @@ int flush(const Config& cfg, const Context& ctx, Logger& log, std::vector<std::s
 }
 
 int verify(const SendmailArgs& a, const Config& cfg, const Context& ctx, Logger& log) {
-  RecipientInput in{a.rcpt_words, {}, false, effective_domain(cfg, ctx),
-                    effective_hostname(cfg, ctx), cfg.admin};
+  RecipientInput in{
+      a.rcpt_words, {}, false, effective_domain(cfg, ctx), effective_hostname(cfg, ctx), cfg.admin};
   auto r = collect_recipients(in);
   if (!r) {
     log.error("%s", r.error().what.c_str());
@@ -115,12 +116,15 @@ bool early_exit(const SendmailArgs& a, Logger& log, int& code) {
   }
   switch (a.mode) {
     case Mode::noop:
-    case Mode::init_aliases: code = kExOk; return true;
+    case Mode::init_aliases:
+      code = kExOk;
+      return true;
     case Mode::smtp:
       log.error("-bs (SMTP on standard input) is not supported yet");
       code = kExUsage;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -146,7 +150,8 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
   }
   configure_logger(log, *cfg);
   switch (a.mode) {
-    case Mode::list_queue: return list_queue(*cfg, ctx, log, false);
+    case Mode::list_queue:
+      return list_queue(*cfg, ctx, log, false);
     case Mode::run_queue: {
       std::vector<std::string> ids;
       if (a.queue_arg.size() > 1 && a.queue_arg[0] == 'I') {
@@ -155,8 +160,10 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
       flush(*cfg, ctx, log, ids, false);
       return kExOk;
     }
-    case Mode::verify: return verify(a, *cfg, ctx, log);
-    default: break;
+    case Mode::verify:
+      return verify(a, *cfg, ctx, log);
+    default:
+      break;
   }
   return submit_message(SubmitRequest{a, *cfg, ctx, log, 0});
 }
@@ -216,6 +223,9 @@ int relaymail_main(std::vector<std::string> args) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // A caller may start us with fd 0, 1 or 2 closed (behaviour 69): the first file we open must
+  // never become "stdout". Failure leaves us no worse off than before.
+  (void)ensure_std_fds();
   ignore_sigpipe();
   ::umask(077);
   std::string prog = base_name(argc > 0 ? argv[0] : nullptr);

@@ -17,10 +17,14 @@ namespace {
 
 DeliveryMode effective_mode(const Config& cfg, DeliveryOverride o) {
   switch (o) {
-    case DeliveryOverride::foreground: return DeliveryMode::foreground;
-    case DeliveryOverride::background: return DeliveryMode::background;
-    case DeliveryOverride::queue: return DeliveryMode::queue;
-    case DeliveryOverride::none: break;
+    case DeliveryOverride::foreground:
+      return DeliveryMode::foreground;
+    case DeliveryOverride::background:
+      return DeliveryMode::background;
+    case DeliveryOverride::queue:
+      return DeliveryMode::queue;
+    case DeliveryOverride::none:
+      break;
   }
   return cfg.delivery;
 }
@@ -54,6 +58,8 @@ void spawn_background(const DeliverNowRequest& req) {
       ::_exit(0);
     }
     detach_stdio();
+    (void)restore_default_signals();  // the caller's blocked or ignored signals are not ours
+    ignore_sigpipe();
     req.log.enable_stderr(false);
     run_queue(FlushRequest{req.config, req.ctx, req.log, RunOptions{}, false});
     ::_exit(0);
@@ -74,8 +80,8 @@ std::string outcome_line(const EntryOutcome& o) {
   if (!o.tls.empty()) {
     line += " tls=" + o.tls;
   }
-  line += format(" delay=%.0f attempts=%u status=%s", o.delay, o.attempts,
-                 entry_result_name(o.result));
+  line +=
+      format(" delay=%.0f attempts=%u status=%s", o.delay, o.attempts, entry_result_name(o.result));
   if (o.result != EntryResult::delivered) {
     line += " dsn=" + o.dsn + " reason=" + kv_quote(o.reason);
   }
@@ -99,7 +105,13 @@ RunSummary run_queue(const FlushRequest& req) {
     }
   };
   QueueRunner runner(req.config, store, connector, clock, report);
+  // flush reports each entry on stdout; the same line on stderr would only repeat it.
+  bool was_on_stderr = req.log.stderr_enabled();
+  if (req.print) {
+    req.log.enable_stderr(false);
+  }
   RunSummary s = runner.run(req.options);
+  req.log.enable_stderr(was_on_stderr);
   for (const auto& id : s.quarantined) {
     req.log.error("%s: corrupt queue entry moved to failed/", id.c_str());
   }
@@ -112,7 +124,8 @@ RunSummary run_queue(const FlushRequest& req) {
 int after_commit(const DeliverNowRequest& req) {
   switch (effective_mode(req.config, req.override_mode)) {
     case DeliveryMode::queue:
-    case DeliveryMode::daemon: return kExOk;
+    case DeliveryMode::daemon:
+      return kExOk;
     case DeliveryMode::foreground: {
       RunOptions opts;
       opts.force = true;
@@ -120,7 +133,9 @@ int after_commit(const DeliverNowRequest& req) {
       run_queue(FlushRequest{req.config, req.ctx, req.log, opts, false});
       return kExOk;
     }
-    case DeliveryMode::background: spawn_background(req); return kExOk;
+    case DeliveryMode::background:
+      spawn_background(req);
+      return kExOk;
   }
   return kExOk;
 }

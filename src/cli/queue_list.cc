@@ -57,8 +57,9 @@ std::string format_mailq(const std::vector<QueueEntry>& entries, int64_t now) {
   uint64_t bytes = 0;
   for (const QueueEntry& e : entries) {
     bytes += e.size;
-    out += format("%-20s %8llu %-20s  %s\n", e.id.c_str(), static_cast<unsigned long long>(e.size),
-                  arrival(e.created).c_str(), e.sender.empty() ? "MAILER-DAEMON" : e.sender.c_str());
+    out +=
+        format("%-20s %8llu %-20s  %s\n", e.id.c_str(), static_cast<unsigned long long>(e.size),
+               arrival(e.created).c_str(), e.sender.empty() ? "MAILER-DAEMON" : e.sender.c_str());
     std::string note = format("attempts: %u, age: %s", e.attempts, age(now - e.created).c_str());
     if (!e.last_error.empty()) {
       note += ", last error: " + e.last_error;
@@ -92,9 +93,9 @@ std::string format_queue_json(const std::vector<QueueEntry>& entries, int64_t no
     for (size_t k = 0; k < e.rcpts.size(); ++k) {
       const RcptEntry& r = e.rcpts[k];
       out += (k == 0 ? "" : ", ");
-      out += "{\"address\": " + json_string(r.addr) + ", \"state\": " +
-             json_string(rcpt_state_name(r.state)) + ", \"last_reply\": " +
-             json_string(r.last_reply) + "}";
+      out += "{\"address\": " + json_string(r.addr) +
+             ", \"state\": " + json_string(rcpt_state_name(r.state)) +
+             ", \"last_reply\": " + json_string(r.last_reply) + "}";
     }
     out += "]}";
   }

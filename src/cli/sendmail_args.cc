@@ -31,7 +31,8 @@ bool valid_notify(const std::string& v) {
   size_t start = 0;
   while (start <= v.size()) {
     size_t comma = v.find(',', start);
-    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (item != "success" && item != "failure" && item != "delay") {
       return false;
     }
@@ -45,11 +46,18 @@ bool valid_notify(const std::string& v) {
 
 void set_delivery(SendmailArgs& a, char c) {
   switch (c) {
-    case 'i': a.delivery = DeliveryOverride::foreground; break;
-    case 'b': a.delivery = DeliveryOverride::background; break;
+    case 'i':
+      a.delivery = DeliveryOverride::foreground;
+      break;
+    case 'b':
+      a.delivery = DeliveryOverride::background;
+      break;
     case 'q':
-    case 'd': a.delivery = DeliveryOverride::queue; break;
-    default: a.warnings.push_back(std::string("unknown delivery mode -od") + c + " ignored");
+    case 'd':
+      a.delivery = DeliveryOverride::queue;
+      break;
+    default:
+      a.warnings.push_back(std::string("unknown delivery mode -od") + c + " ignored");
   }
 }
 
@@ -103,11 +111,21 @@ void apply_b(SendmailArgs& a, const std::string& v) {
 void apply_arg(SendmailArgs& a, char opt, const std::string& v) {
   switch (opt) {
     case 'f':
-    case 'r': a.sender = (v == "<>") ? "" : v; break;
-    case 'F': a.full_name = v; break;
-    case 'C': a.config_path = v; break;
-    case 'o': apply_o(a, v); break;
-    case 'O': apply_long_o(a, v); break;
+    case 'r':
+      a.sender = (v == "<>") ? "" : v;
+      break;
+    case 'F':
+      a.full_name = v;
+      break;
+    case 'C':
+      a.config_path = v;
+      break;
+    case 'o':
+      apply_o(a, v);
+      break;
+    case 'O':
+      apply_long_o(a, v);
+      break;
     case 'B': {
       std::string u = upper(v);
       if (u == "7BIT" || u == "8BITMIME") {
@@ -135,13 +153,16 @@ void apply_arg(SendmailArgs& a, char opt, const std::string& v) {
       }
       break;
     }
-    case 'V': a.dsn_envid = v; break;
+    case 'V':
+      a.dsn_envid = v;
+      break;
     case 'h':
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
         a.warnings.push_back("invalid -h value '" + v + "' ignored");
       }
       break;
-    default: break;  // -L, -X, -p, -D, -d, -e, -M: accepted, ignored (never opens -X's file)
+    default:
+      break;  // -L, -X, -p, -D, -d, -e, -M: accepted, ignored (never opens -X's file)
   }
 }
 
@@ -169,11 +190,21 @@ bool parse_cluster(SendmailArgs& a, const std::string& word, const std::vector<s
       return a.usage_error.empty();
     }
     switch (c) {
-      case 't': a.extract = true; break;
-      case 'i': a.ignore_dots = true; break;
-      case 'I': a.mode = Mode::init_aliases; break;
-      case 'v': a.verbose = true; break;
-      case 'G': a.no_rewrite = true; break;
+      case 't':
+        a.extract = true;
+        break;
+      case 'i':
+        a.ignore_dots = true;
+        break;
+      case 'I':
+        a.mode = Mode::init_aliases;
+        break;
+      case 'v':
+        a.verbose = true;
+        break;
+      case 'G':
+        a.no_rewrite = true;
+        break;
       default:
         if (std::strchr(kIgnored, c) == nullptr) {
           a.usage_error = std::string("invalid option -- '") + c + "'";

@@ -27,20 +27,20 @@ enum class DeliveryOverride { none, foreground, background, queue };
 
 struct SendmailArgs {
   Mode mode = Mode::deliver;
-  bool extract = false;      // -t
-  bool ignore_dots = false;  // -i, -oi, -O IgnoreDots
-  std::optional<std::string> sender;  // -f / -r, last wins; "" = null sender
-  std::string full_name;              // -F
+  bool extract = false;                                // -t
+  bool ignore_dots = false;                            // -i, -oi, -O IgnoreDots
+  std::optional<std::string> sender;                   // -f / -r, last wins; "" = null sender
+  std::string full_name;                               // -F
   DeliveryOverride delivery = DeliveryOverride::none;  // -od? / -O DeliveryMode=
-  bool quiet_errors = false;  // -oeq
-  bool verbose = false;       // -v
-  bool no_rewrite = false;    // -G
-  std::string config_path;    // -C
-  std::string body_type;      // -B, upper-case "7BIT" or "8BITMIME"
-  std::string dsn_notify;     // -N, lower-case
-  std::string dsn_ret;        // -R, "FULL" or "HDRS"
-  std::string dsn_envid;      // -V
-  std::string queue_arg;      // what followed -q ("", "f", "R<x>", "I<id>", "S<x>", "30m")
+  bool quiet_errors = false;                           // -oeq
+  bool verbose = false;                                // -v
+  bool no_rewrite = false;                             // -G
+  std::string config_path;                             // -C
+  std::string body_type;                               // -B, upper-case "7BIT" or "8BITMIME"
+  std::string dsn_notify;                              // -N, lower-case
+  std::string dsn_ret;                                 // -R, "FULL" or "HDRS"
+  std::string dsn_envid;                               // -V
+  std::string queue_arg;  // what followed -q ("", "f", "R<x>", "I<id>", "S<x>", "30m")
   std::vector<std::string> rcpt_words;  // operands, each an address list
   std::vector<std::string> warnings;    // one line each
   std::string usage_error;              // non-empty: exit 64

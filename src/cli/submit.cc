@@ -5,9 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <cctype>
-#include <fcntl.h>
 #include <set>
 
 #include "cli/deliver_now.h"

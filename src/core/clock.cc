@@ -13,6 +13,8 @@ int millis_left(Deadline d) {
   return left > INT_MAX ? INT_MAX : static_cast<int>(left);
 }
 
-int64_t SystemClock::wall() const { return static_cast<int64_t>(::time(nullptr)); }
+int64_t SystemClock::wall() const {
+  return static_cast<int64_t>(::time(nullptr));
+}
 
 }  // namespace rm

@@ -12,7 +12,9 @@ using MonoTime = std::chrono::steady_clock::time_point;
 using Deadline = MonoTime;
 using Millis = std::chrono::milliseconds;
 
-inline Deadline deadline_after(Millis d) { return std::chrono::steady_clock::now() + d; }
+inline Deadline deadline_after(Millis d) {
+  return std::chrono::steady_clock::now() + d;
+}
 
 // Milliseconds left until d, clamped to [0, INT32_MAX] (suits poll()).
 int millis_left(Deadline d);

@@ -7,21 +7,36 @@ namespace rm {
 
 const char* errc_name(Errc c) {
   switch (c) {
-    case Errc::io: return "io";
-    case Errc::config: return "config";
-    case Errc::parse: return "parse";
-    case Errc::usage: return "usage";
-    case Errc::resolve: return "resolve";
-    case Errc::connect: return "connect";
-    case Errc::timeout: return "timeout";
-    case Errc::tls: return "tls";
-    case Errc::tls_verify: return "tls_verify";
-    case Errc::auth: return "auth";
-    case Errc::smtp_temp: return "smtp_temp";
-    case Errc::smtp_perm: return "smtp_perm";
-    case Errc::protocol: return "protocol";
-    case Errc::secret_unavailable: return "secret_unavailable";
-    case Errc::spool_corrupt: return "spool_corrupt";
+    case Errc::io:
+      return "io";
+    case Errc::config:
+      return "config";
+    case Errc::parse:
+      return "parse";
+    case Errc::usage:
+      return "usage";
+    case Errc::resolve:
+      return "resolve";
+    case Errc::connect:
+      return "connect";
+    case Errc::timeout:
+      return "timeout";
+    case Errc::tls:
+      return "tls";
+    case Errc::tls_verify:
+      return "tls_verify";
+    case Errc::auth:
+      return "auth";
+    case Errc::smtp_temp:
+      return "smtp_temp";
+    case Errc::smtp_perm:
+      return "smtp_perm";
+    case Errc::protocol:
+      return "protocol";
+    case Errc::secret_unavailable:
+      return "secret_unavailable";
+    case Errc::spool_corrupt:
+      return "spool_corrupt";
   }
   return "unknown";
 }

@@ -19,13 +19,13 @@ class [[nodiscard]] Result {
   using value_type = T;
 
   Result(const T& v) : v_(std::in_place_index<0>, v) {}  // NOLINT(google-explicit-constructor)
-  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT
+  Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}    // NOLINT
   Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
   template <class U>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Error> &&
-             !std::is_same_v<std::decay_t<U>, Result<T>>)
-  Result(U&& u) : v_(std::in_place_index<0>, std::forward<U>(u)) {}  // NOLINT
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Error> && !std::is_same_v<std::decay_t<U>, Result<T>>)
+      Result(U&& u)
+      : v_(std::in_place_index<0>, std::forward<U>(u)) {}  // NOLINT
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }

@@ -48,6 +48,7 @@ class Logger {
   bool enabled(LogLevel level) const { return level >= min_level_; }
 
   void enable_stderr(bool on) { stderr_ = on; }
+  bool stderr_enabled() const { return stderr_; }
   void enable_syslog();
   void disable_syslog();
   // Opens (creating 0600) for appending; O_NOFOLLOW, must be a regular file. Replaces any

@@ -4,7 +4,8 @@ namespace rm {
 
 Disposition classify(const Error& e) {
   switch (e.code) {
-    case Errc::smtp_perm: return Disposition::bounce;
+    case Errc::smtp_perm:
+      return Disposition::bounce;
     case Errc::smtp_temp:
     case Errc::auth:  // a wrong password is the admin's to fix: never bounce mail for it
     case Errc::io:
@@ -18,7 +19,8 @@ Disposition classify(const Error& e) {
     case Errc::config:
     case Errc::spool_corrupt:
     case Errc::parse:
-    case Errc::usage: return Disposition::defer;
+    case Errc::usage:
+      return Disposition::defer;
   }
   return Disposition::defer;
 }
@@ -29,14 +31,20 @@ std::string dsn_status(const Error& e) {
   }
   bool perm = classify(e) == Disposition::bounce;
   switch (e.code) {
-    case Errc::resolve: return "4.4.3";
+    case Errc::resolve:
+      return "4.4.3";
     case Errc::connect:
-    case Errc::timeout: return "4.4.1";
+    case Errc::timeout:
+      return "4.4.1";
     case Errc::tls:
-    case Errc::tls_verify: return "4.7.0";
-    case Errc::auth: return "4.7.8";
-    case Errc::protocol: return "4.5.0";
-    default: break;
+    case Errc::tls_verify:
+      return "4.7.0";
+    case Errc::auth:
+      return "4.7.8";
+    case Errc::protocol:
+      return "4.5.0";
+    default:
+      break;
   }
   if (e.reply) {
     int c = e.reply->code;

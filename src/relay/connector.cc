@@ -11,11 +11,21 @@ SecretRef secret_ref(const Account& a) {
   r.account = a.name;
   r.value = a.password.value;
   switch (a.password.kind) {
-    case PasswordSource::Kind::none: r.kind = SecretRef::Kind::none; break;
-    case PasswordSource::Kind::keyring: r.kind = SecretRef::Kind::keyring; break;
-    case PasswordSource::Kind::file: r.kind = SecretRef::Kind::file; break;
-    case PasswordSource::Kind::command: r.kind = SecretRef::Kind::command; break;
-    case PasswordSource::Kind::env: r.kind = SecretRef::Kind::env; break;
+    case PasswordSource::Kind::none:
+      r.kind = SecretRef::Kind::none;
+      break;
+    case PasswordSource::Kind::keyring:
+      r.kind = SecretRef::Kind::keyring;
+      break;
+    case PasswordSource::Kind::file:
+      r.kind = SecretRef::Kind::file;
+      break;
+    case PasswordSource::Kind::command:
+      r.kind = SecretRef::Kind::command;
+      break;
+    case PasswordSource::Kind::env:
+      r.kind = SecretRef::Kind::env;
+      break;
   }
   return r;
 }

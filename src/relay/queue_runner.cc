@@ -19,11 +19,16 @@ struct QueueRunner::Session {
 
 const char* entry_result_name(EntryResult r) {
   switch (r) {
-    case EntryResult::delivered: return "sent";
-    case EntryResult::deferred: return "deferred";
-    case EntryResult::failed: return "failed";
-    case EntryResult::partial: return "partial";
-    case EntryResult::busy: return "busy";
+    case EntryResult::delivered:
+      return "sent";
+    case EntryResult::deferred:
+      return "deferred";
+    case EntryResult::failed:
+      return "failed";
+    case EntryResult::partial:
+      return "partial";
+    case EntryResult::busy:
+      return "busy";
   }
   return "?";
 }
@@ -154,8 +159,8 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   TransactionResult tr = s.client->send(msg);
   apply(entry, tr, idx, out);
   finish(entry, out, summary);  // the sent recipients are on disk before anything else
-  bool session_ok = !tr.error || tr.error->code == Errc::smtp_temp ||
-                    tr.error->code == Errc::smtp_perm;
+  bool session_ok =
+      !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
   if (!session_ok || !s.client->reset()) {
     s.client.reset();
   }

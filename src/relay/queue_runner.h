@@ -32,10 +32,10 @@ struct EntryOutcome {
   EntryResult result = EntryResult::deferred;
   std::vector<RcptEntry> rcpts;  // state after this attempt
   std::string sender;
-  std::string relay;  // peer, e.g. "127.0.0.1:587"
-  std::string tls;    // "TLSv1.3" or ""
-  std::string dsn;    // status of the last failure, e.g. "4.4.1"
-  std::string reason; // last failure text
+  std::string relay;   // peer, e.g. "127.0.0.1:587"
+  std::string tls;     // "TLSv1.3" or ""
+  std::string dsn;     // status of the last failure, e.g. "4.4.1"
+  std::string reason;  // last failure text
   uint32_t attempts = 0;
   int64_t next_try = 0;
   double delay = 0;  // seconds since the entry was created

@@ -132,10 +132,14 @@ Result<SecretString> from_command(const SecretRef& ref) {
 
 Result<SecretString> fetch_secret(const SecretRef& ref) {
   switch (ref.kind) {
-    case SecretRef::Kind::none: return SecretString();
-    case SecretRef::Kind::file: return from_file(ref);
-    case SecretRef::Kind::env: return from_env(ref);
-    case SecretRef::Kind::command: return from_command(ref);
+    case SecretRef::Kind::none:
+      return SecretString();
+    case SecretRef::Kind::file:
+      return from_file(ref);
+    case SecretRef::Kind::env:
+      return from_env(ref);
+    case SecretRef::Kind::command:
+      return from_command(ref);
     case SecretRef::Kind::keyring:
       return make_error(Errc::secret_unavailable,
                         "account %s: keyring passwords are not supported yet (use file, command "

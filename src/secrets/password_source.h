@@ -19,7 +19,7 @@ namespace rm {
 struct SecretRef {
   enum class Kind { none, keyring, file, command, env };
   Kind kind = Kind::none;
-  std::string value;  // path, command line or variable name
+  std::string value;    // path, command line or variable name
   std::string account;  // for error texts
 };
 

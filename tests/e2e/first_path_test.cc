@@ -166,6 +166,22 @@ TEST(FirstPath, TemporaryFailureIsRecordedAndRetried) {
   EXPECT_THAT(w.mailq().out, HasSubstr("451"));
 }
 
+// Behaviour 69: cron/atd/sudo start us with stdout and stderr closed, cwd "/", no HOME.
+TEST(FirstPath, WorksWithClosedStdioNoHomeAndRootCwd) {
+  World w;
+  Smtpd srv(w.dir(), {});
+  ASSERT_TRUE(srv.start());
+  w.write_config(srv, "queue");
+  std::string cmd =
+      "cd / && unset HOME && exec " + w.bin("sendmail") + " -i alice@example.org >&- 2>&-";
+  RunResult r = run("/bin/sh", {"-c", cmd}, "Subject: closed\n\nbody\n", w.env());
+  EXPECT_EQ(r.exit_code, 0);
+  ASSERT_EQ(w.queued(), 1u);
+  RunResult f = w.relaymail({"flush"});
+  ASSERT_TRUE(srv.wait_for(1, 10s));
+  EXPECT_THAT(srv.messages().at(0), HasSubstr("Subject: closed\r\n"));
+}
+
 struct UsageCase {
   const char* name;
   std::vector<std::string> args;
@@ -175,16 +191,26 @@ struct UsageCase {
 
 TEST(FirstPath, UsageErrorsDrainStdinAndExitWithSysexits) {
   const UsageCase kCases[] = {
-      {.name = "unknown letter", .args = {"-Z", "a@b.example"}, .exit_code = 64,
+      {.name = "unknown letter",
+       .args = {"-Z", "a@b.example"},
+       .exit_code = 64,
        .err = "sendmail: invalid option"},
-      {.name = "no recipients", .args = {"-i"}, .exit_code = 64,
+      {.name = "no recipients",
+       .args = {"-i"},
+       .exit_code = 64,
        .err = "Recipient addresses must be specified"},
-      {.name = "-t without header recipients", .args = {"-t"}, .exit_code = 64,
+      {.name = "-t without header recipients",
+       .args = {"-t"},
+       .exit_code = 64,
        .err = "No recipient addresses found in message header"},
-      {.name = "leading dash recipient", .args = {"--", "-oops@example.org"}, .exit_code = 64,
+      {.name = "leading dash recipient",
+       .args = {"--", "-oops@example.org"},
+       .exit_code = 64,
        .err = "bad recipient"},
-      {.name = "missing config", .args = {"-C", "/nonexistent/relaymail.conf", "a@b.example"},
-       .exit_code = 78, .err = "/nonexistent/relaymail.conf"},
+      {.name = "missing config",
+       .args = {"-C", "/nonexistent/relaymail.conf", "a@b.example"},
+       .exit_code = 78,
+       .err = "/nonexistent/relaymail.conf"},
   };
   World w;
   Smtpd srv(w.dir(), {});

@@ -168,17 +168,19 @@ Smtpd::Smtpd(const std::string& dir, SmtpdOptions opts)
   ::mkdir(maildir_.c_str(), 0700);
 }
 
-Smtpd::~Smtpd() { stop(); }
+Smtpd::~Smtpd() {
+  stop();
+}
 
 bool Smtpd::start() {
   std::string pass_file = dir_ + "/smtpd.pass";
   write_text(pass_file, opts_.password + "\n");
   std::string port_file = dir_ + "/smtpd.port";
   ::unlink(port_file.c_str());
-  std::vector<std::string> args{RM_FAKE_SMTPD_BIN, "--tls",       opts_.tls,  "--pki",
-                                pki_,              "--cert",      opts_.cert, "--user",
-                                opts_.user,        "--pass-file", pass_file,  "--maildir",
-                                maildir_,          "--port-file", port_file};
+  std::vector<std::string> args{
+      RM_FAKE_SMTPD_BIN, "--tls",     opts_.tls, "--pki",       pki_,
+      "--cert",          opts_.cert,  "--user",  opts_.user,    "--pass-file",
+      pass_file,         "--maildir", maildir_,  "--port-file", port_file};
   if (opts_.port) {
     args.push_back("--port");
     args.push_back(std::to_string(*opts_.port));
@@ -224,7 +226,9 @@ void Smtpd::stop() {
   }
 }
 
-size_t Smtpd::received() const { return list_dir(maildir_, ".eml").size(); }
+size_t Smtpd::received() const {
+  return list_dir(maildir_, ".eml").size();
+}
 
 std::vector<std::string> Smtpd::messages() const {
   std::vector<std::string> out;
@@ -265,10 +269,11 @@ World::World() {
   }
 }
 
-std::string World::bin(const std::string& name) const { return dir() + "/bin/" + name; }
+std::string World::bin(const std::string& name) const {
+  return dir() + "/bin/" + name;
+}
 
-void World::write_config(const Smtpd& smtpd, const std::string& delivery,
-                         const std::string& tls) {
+void World::write_config(const Smtpd& smtpd, const std::string& delivery, const std::string& tls) {
   std::string pass = dir() + "/account.pass";
   write_text(pass, "s3cret-pass\n");
   std::ostringstream c;
@@ -287,7 +292,9 @@ void World::write_config(const Smtpd& smtpd, const std::string& delivery,
   write_text(config_path(), c.str());
 }
 
-std::vector<std::string> World::env() const { return {"RELAYMAIL_CONFIG=" + config_path()}; }
+std::vector<std::string> World::env() const {
+  return {"RELAYMAIL_CONFIG=" + config_path()};
+}
 
 RunResult World::sendmail(const std::vector<std::string>& args, const std::string& input) const {
   return run(bin("sendmail"), args, input, env());
@@ -297,8 +304,12 @@ RunResult World::relaymail(const std::vector<std::string>& args) const {
   return run(bin("relaymail"), args, "", env());
 }
 
-RunResult World::mailq() const { return run(bin("mailq"), {}, "", env()); }
+RunResult World::mailq() const {
+  return run(bin("mailq"), {}, "", env());
+}
 
-size_t World::queued() const { return list_dir(spool() + "/queue", ".env").size(); }
+size_t World::queued() const {
+  return list_dir(spool() + "/queue", ".env").size();
+}
 
 }  // namespace rm::e2e

@@ -21,7 +21,9 @@ QueueEntry entry(const std::string& id, uint64_t size, std::vector<RcptEntry> rc
   return e;
 }
 
-TEST(Mailq, EmptyQueue) { EXPECT_EQ(format_mailq({}, 0), "Mail queue is empty\n"); }
+TEST(Mailq, EmptyQueue) {
+  EXPECT_EQ(format_mailq({}, 0), "Mail queue is empty\n");
+}
 
 TEST(Mailq, EntriesAndTotals) {
   QueueEntry a = entry("0005F3A2B1C4D5E6ABCD", 1500,
@@ -29,7 +31,8 @@ TEST(Mailq, EntriesAndTotals) {
                         {"done@example.org", RcptState::sent, "250 ok"}});
   a.attempts = 2;
   a.last_error = "connect 127.0.0.1:587: Connection refused";
-  QueueEntry b = entry("0005F3A2B1C4D5E7ABCD", 700, {{"carol@example.org", RcptState::pending, ""}});
+  QueueEntry b =
+      entry("0005F3A2B1C4D5E7ABCD", 700, {{"carol@example.org", RcptState::pending, ""}});
   std::string out = format_mailq({a, b}, 1000 + 300);
   EXPECT_THAT(out, HasSubstr("0005F3A2B1C4D5E6ABCD     1500"));
   EXPECT_THAT(out, HasSubstr("alice@example.com"));

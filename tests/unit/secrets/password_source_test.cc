@@ -35,8 +35,8 @@ TEST_F(PasswordSourceTest, FileFirstLineWithoutLineEnd) {
   const struct {
     const char* text;
     const char* want;
-  } kCases[] = {{"pw\n", "pw"}, {"pw\r\n", "pw"}, {"pw", "pw"}, {"pw\nsecond\n", "pw"},
-                {"", ""}, {" spaced pw \n", " spaced pw "}};
+  } kCases[] = {{"pw\n", "pw"},         {"pw\r\n", "pw"}, {"pw", "pw"},
+                {"pw\nsecond\n", "pw"}, {"", ""},         {" spaced pw \n", " spaced pw "}};
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.text);
     std::string p = write("pass", c.text, 0600);
