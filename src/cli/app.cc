@@ -33,6 +33,7 @@ constexpr const char* kUsage =
     "  queue [--json]          list the queue\n"
     "  flush [ID...]           deliver queued messages now and report each one\n"
     "  check                   validate the configuration\n"
+    "  --print-config          print the effective configuration\n"
     "  version                 print the version\n"
     "Installed as sendmail, mailq or newaliases it behaves as those programs.\n";
 
@@ -196,7 +197,7 @@ int relaymail_main(std::vector<std::string> args) {
     }
     return sendmail_main(Personality::sendmail, sub, "relaymail");
   }
-  if (cmd != "queue" && cmd != "flush" && cmd != "check") {
+  if (cmd != "queue" && cmd != "flush" && cmd != "check" && cmd != "--print-config") {
     log.error("unknown command '%s' (try relaymail --help)", cmd.c_str());
     return kExUsage;
   }
@@ -213,6 +214,10 @@ int relaymail_main(std::vector<std::string> args) {
   }
   if (cmd == "flush") {
     return flush(*cfg, ctx, log, sub, true);
+  }
+  if (cmd == "--print-config") {
+    std::fputs(print_config(*cfg).c_str(), stdout);
+    return kExOk;
   }
   std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),
               cfg->accounts.size(), cfg->accounts.size() == 1 ? "" : "s",

@@ -1,0 +1,208 @@
+// QueueRunner against the in-process fake smarthost (real TCP, real TLS): what reaches the
+// wire, what the spool records, and how many connections a run opens.
+#include "relay/queue_runner.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "queue/fs_queue_store.h"
+#include "support/fake_smtp_server.h"
+#include "support/temp_dir.h"
+#include "support/test_pki.h"
+
+namespace rm {
+namespace {
+
+using test::FakeSmtpOptions;
+using test::FakeSmtpServer;
+using test::FakeTls;
+using test::Fault;
+using test::TranscriptEntry;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kPassword[] = "pw-for-tests";
+
+class QueueRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = test::TempDir::create("relaymail-runner");
+    ASSERT_TRUE(dir);
+    dir_ = std::make_unique<test::TempDir>(std::move(*dir));
+    auto pki = test::generate_test_pki(dir_->path());
+    ASSERT_TRUE(pki) << pki.error().what;
+    pki_ = *pki;
+    std::string pass = dir_->file("pass");
+    int fd = ::open(pass.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_EQ(::write(fd, kPassword, sizeof kPassword - 1),
+              static_cast<ssize_t>(sizeof kPassword - 1));
+    ::close(fd);
+    store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_);
+  }
+
+  FakeSmtpServer& start_server(const std::string& leaf = "good", std::vector<Fault> faults = {}) {
+    FakeSmtpOptions o;
+    o.tls = FakeTls::starttls;
+    o.cert_file = pki_.leaf(leaf)->cert;
+    o.key_file = pki_.leaf(leaf)->key;
+    o.user = "demo";
+    o.password = kPassword;
+    o.faults = std::move(faults);
+    server_ = std::make_unique<FakeSmtpServer>(o);
+    EXPECT_TRUE(server_->start());
+    Account a;
+    a.name = "test";
+    a.host = "localhost";
+    a.port = server_->port();
+    a.tls = TlsMode::starttls;
+    a.tls_ca_file = pki_.ca_file;
+    a.auth = AuthMethod::automatic;
+    a.user = "demo";
+    a.password = {PasswordSource::Kind::file, dir_->file("pass")};
+    a.timeout = std::chrono::seconds(10);
+    config_.accounts = {a};
+    return *server_;
+  }
+
+  std::string enqueue(std::vector<std::string> rcpts, const std::string& body) {
+    auto draft = store_->begin();
+    EXPECT_TRUE(draft);
+    EXPECT_TRUE((*draft)->sink().write(body));
+    QueueEntry e;
+    e.id = (*draft)->id();
+    e.sender = "alice@example.com";
+    for (auto& r : rcpts) {
+      e.rcpts.push_back({r, RcptState::pending, ""});
+    }
+    e.created = clock_.wall();
+    EXPECT_TRUE(store_->commit(**draft, e));
+    return e.id;
+  }
+
+  RunSummary run(bool force = true) {
+    NetConnector connector("client.test");
+    QueueRunner runner(config_, *store_, connector, clock_,
+                       [this](const EntryOutcome& o) { outcomes_.push_back(o); });
+    RunOptions opts;
+    opts.force = force;
+    return runner.run(opts);
+  }
+
+  std::vector<std::string> client_lines() const {
+    std::vector<std::string> out;
+    for (const TranscriptEntry& t : server_->transcript()) {
+      if (t.dir == TranscriptEntry::Dir::client) {
+        out.push_back(t.text);
+      }
+    }
+    return out;
+  }
+
+  SystemClock clock_;
+  std::unique_ptr<test::TempDir> dir_;
+  test::TestPki pki_;
+  std::unique_ptr<FsQueueStore> store_;
+  std::unique_ptr<FakeSmtpServer> server_;
+  Config config_;
+  std::vector<EntryOutcome> outcomes_;
+};
+
+TEST_F(QueueRunnerTest, DeliversSeveralEntriesOverOneVerifiedConnection) {
+  FakeSmtpServer& srv = start_server();
+  enqueue({"bob@example.org"}, "Subject: 1\r\n\r\none\r\n");
+  enqueue({"bob@example.org"}, "Subject: 2\r\n\r\n.two\r\n");
+  enqueue({"carol@example.org"}, "Subject: 3\r\n\r\nthree\r\n");
+  RunSummary s = run();
+  EXPECT_EQ(s.delivered, 3u);
+  EXPECT_TRUE(s.errors.empty());
+  ASSERT_TRUE(srv.wait_for_messages(3, Millis(5000)));
+  EXPECT_EQ(srv.connection_count(), 1);
+  auto msgs = srv.messages();
+  EXPECT_EQ(msgs[1].data, "Subject: 2\r\n\r\n.two\r\n");
+  EXPECT_TRUE(msgs[0].tls);
+  EXPECT_EQ(msgs[0].auth_user, "demo");
+  EXPECT_THAT(srv.transcript_text(), HasSubstr("C~ RSET"));
+  EXPECT_TRUE(store_->list()->entries.empty());
+  ASSERT_EQ(outcomes_.size(), 3u);
+  EXPECT_EQ(outcomes_[0].tls.substr(0, 5), "TLSv1");
+}
+
+TEST_F(QueueRunnerTest, WrongHostCertificateSendsNothingAfterTheHandshake) {
+  FakeSmtpServer& srv = start_server("wrong_host");
+  std::string id = enqueue({"bob@example.org"}, "Subject: x\r\n\r\nbody\r\n");
+  RunSummary s = run();
+  EXPECT_EQ(s.deferred, 1u);
+  for (const TranscriptEntry& t : srv.transcript()) {
+    EXPECT_FALSE(t.dir == TranscriptEntry::Dir::client && t.tls) << "sent inside TLS: " << t.text;
+  }
+  EXPECT_THAT(client_lines(), ElementsAre(HasSubstr("EHLO client.test"), "STARTTLS"));
+  auto e = store_->load(id);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->rcpts[0].state, RcptState::deferred);
+  EXPECT_EQ(e->attempts, 1u);
+  EXPECT_THAT(e->last_error, HasSubstr("certificate"));
+  EXPECT_GT(e->next_try, clock_.wall());
+}
+
+TEST_F(QueueRunnerTest, StarttlsRefusedMeansNoAuthAndNoMail) {  // RELIABILITY.md §6 case 32
+  start_server("good", {Fault{.verb = "STARTTLS", .reply = "454 4.7.0 TLS not available"}});
+  enqueue({"bob@example.org"}, "x\r\n");
+  EXPECT_EQ(run().deferred, 1u);
+  for (const std::string& line : client_lines()) {
+    EXPECT_THAT(line, Not(HasSubstr("AUTH")));
+    EXPECT_THAT(line, Not(HasSubstr("MAIL")));
+  }
+}
+
+TEST_F(QueueRunnerTest, AuthRefusedDefersNeverBounces) {  // RELIABILITY.md §6 case 19
+  start_server("good", {Fault{.verb = "AUTH", .reply = "535 5.7.8 bad credentials"}});
+  std::string id = enqueue({"bob@example.org"}, "x\r\n");
+  RunSummary s = run();
+  EXPECT_EQ(s.deferred, 1u);
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(store_->load(id)->rcpts[0].state, RcptState::deferred);
+}
+
+TEST_F(QueueRunnerTest, PerRecipientOutcomesAndNoResendToTheAccepted) {  // case 15
+  FakeSmtpServer& srv = start_server(
+      "good", {Fault{.verb = "RCPT", .reply = "550 5.1.1 no such user", .arg_contains = "bad@"},
+               Fault{.verb = "RCPT",
+                     .reply = "450 4.2.0 mailbox busy",
+                     .arg_contains = "later@",
+                     .connections = 1}});
+  std::string id = enqueue({"good@example.org", "bad@example.org", "later@example.org"},
+                           "Subject: x\r\n\r\nbody\r\n");
+  run();
+  ASSERT_TRUE(srv.wait_for_messages(1, Millis(5000)));
+  EXPECT_THAT(srv.messages()[0].rcpt_tos, ElementsAre("good@example.org"));
+  auto e = store_->load(id);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->rcpts[0].state, RcptState::sent);
+  EXPECT_EQ(e->rcpts[1].state, RcptState::failed);
+  EXPECT_THAT(e->rcpts[1].last_reply, HasSubstr("550"));
+  EXPECT_EQ(e->rcpts[2].state, RcptState::deferred);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_EQ(outcomes_[0].result, EntryResult::partial);
+
+  run();  // the second connection accepts later@
+  ASSERT_TRUE(srv.wait_for_messages(2, Millis(5000)));
+  EXPECT_THAT(srv.messages()[1].rcpt_tos, ElementsAre("later@example.org"));
+  EXPECT_TRUE(store_->list()->entries.empty()) << "done: the failed part is kept in failed/";
+  EXPECT_EQ(srv.messages().size(), 2u);
+}
+
+TEST_F(QueueRunnerTest, BackoffIsRespectedUnlessForced) {
+  start_server("good", {Fault{.verb = "MAIL", .reply = "451 4.3.0 later", .connections = 1}});
+  std::string id = enqueue({"bob@example.org"}, "x\r\n");
+  EXPECT_EQ(run(false).deferred, 1u);
+  EXPECT_EQ(run(false).deferred + run(false).delivered, 0u) << "not due yet";
+  EXPECT_EQ(run(true).delivered, 1u);
+}
+
+}  // namespace
+}  // namespace rm
