@@ -75,7 +75,10 @@ int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
   }
   std::string text = json ? format_queue_json(listed->entries, clock.wall())
                           : format_mailq(listed->entries, clock.wall());
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    log.error("write the queue listing: %m");
+    return kExIoErr;
+  }
   return kExOk;
 }
 
@@ -182,7 +185,7 @@ int relaymail_main(std::vector<std::string> args) {
     }
   }
   if (rest.empty() || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
-    std::fputs(kUsage, rest.empty() ? stderr : stdout);
+    (void)std::fputs(kUsage, rest.empty() ? stderr : stdout);
     return rest.empty() ? kExUsage : kExOk;
   }
   std::string cmd = rest[0];
@@ -216,7 +219,7 @@ int relaymail_main(std::vector<std::string> args) {
     return flush(*cfg, ctx, log, sub, true);
   }
   if (cmd == "--print-config") {
-    std::fputs(print_config(*cfg).c_str(), stdout);
+    (void)std::fputs(print_config(*cfg).c_str(), stdout);
     return kExOk;
   }
   std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),

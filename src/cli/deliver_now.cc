@@ -100,8 +100,8 @@ RunSummary run_queue(const FlushRequest& req) {
       req.log.warn("%s", line.c_str());
     }
     if (req.print) {
-      std::printf("%s\n", line.c_str());
-      std::fflush(stdout);
+      (void)std::printf("%s\n", line.c_str());
+      (void)std::fflush(stdout);
     }
   };
   QueueRunner runner(req.config, store, connector, clock, report);

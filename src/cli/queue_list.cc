@@ -12,7 +12,9 @@ std::string arrival(int64_t t) {
   struct tm tm {};
   ::localtime_r(&tt, &tm);
   char buf[64];
-  std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S", &tm);
+  if (std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S", &tm) == 0) {
+    return "?";
+  }
   return buf;
 }
 
@@ -26,7 +28,7 @@ std::string age(int64_t seconds) {
   if (seconds < 7200) {
     return std::to_string(seconds / 60) + "m";
   }
-  if (seconds < 2 * 86400) {
+  if (seconds < int64_t{2} * 86400) {
     return std::to_string(seconds / 3600) + "h";
   }
   return std::to_string(seconds / 86400) + "d";

@@ -69,7 +69,7 @@ std::string vformat(const char* fmt, va_list ap) {
     return std::string(small, static_cast<size_t>(n));
   }
   std::string out(static_cast<size_t>(n) + 1, '\0');
-  std::vsnprintf(out.data(), out.size(), fmt, ap);
+  (void)std::vsnprintf(out.data(), out.size(), fmt, ap);
   out.resize(static_cast<size_t>(n));
   return out;
 }

@@ -21,11 +21,14 @@ class [[nodiscard]] Result {
   Result(const T& v) : v_(std::in_place_index<0>, v) {}  // NOLINT(google-explicit-constructor)
   Result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}    // NOLINT
   Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  // clang-format off
   template <class U>
-  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
-           !std::is_same_v<std::decay_t<U>, Error> && !std::is_same_v<std::decay_t<U>, Result<T>>)
-      Result(U&& u)
-      : v_(std::in_place_index<0>, std::forward<U>(u)) {}  // NOLINT
+    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+             !std::is_same_v<std::decay_t<U>, Error> &&
+             !std::is_same_v<std::decay_t<U>, Result<T>>)
+  Result(U&& u)  // NOLINT(bugprone-forwarding-reference-overload,google-explicit-constructor)
+      : v_(std::in_place_index<0>, std::forward<U>(u)) {}
+  // clang-format on
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -40,11 +43,15 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   const Error& error() const& {
-    if (has_value()) std::abort();
+    if (has_value()) {
+      std::abort();
+    }
     return std::get<1>(v_);
   }
   Error&& error() && {
-    if (has_value()) std::abort();
+    if (has_value()) {
+      std::abort();
+    }
     return std::move(std::get<1>(v_));
   }
 
@@ -55,7 +62,9 @@ class [[nodiscard]] Result {
 
  private:
   void check() const {
-    if (!has_value()) std::abort();
+    if (!has_value()) {
+      std::abort();
+    }
   }
   std::variant<T, Error> v_;
 };
@@ -69,14 +78,20 @@ class [[nodiscard]] Result<void> {
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
   void value() const {
-    if (!ok_) std::abort();
+    if (!ok_) {
+      std::abort();
+    }
   }
   const Error& error() const& {
-    if (ok_) std::abort();
+    if (ok_) {
+      std::abort();
+    }
     return err_;
   }
   Error&& error() && {
-    if (ok_) std::abort();
+    if (ok_) {
+      std::abort();
+    }
     return std::move(err_);
   }
 

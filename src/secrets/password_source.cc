@@ -13,7 +13,7 @@
 namespace rm {
 namespace {
 
-constexpr size_t kMaxSecret = 64 * 1024;
+constexpr size_t kMaxSecret = size_t{64} * 1024;
 
 std::string first_line(std::string s) {
   auto nl = s.find('\n');

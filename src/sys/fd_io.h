@@ -37,7 +37,7 @@ class FdSource final : public ByteSource {
 // write() and flush() returns it, since bytes are already lost.
 class FdSink final : public ByteSink {
  public:
-  static constexpr size_t kBufferSize = 64 * 1024;
+  static constexpr size_t kBufferSize = size_t{64} * 1024;
 
   explicit FdSink(int fd, const SysOps& ops = real_sys_ops());
   explicit FdSink(UniqueFd fd, const SysOps& ops = real_sys_ops());
