@@ -29,6 +29,17 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The spool stores addresses as printable ASCII without spaces (queue/env_format.h): refuse
+// anything else here, with a usage error, rather than fail the commit later.
+Status check_storable(const std::string& addr) {
+  for (unsigned char c : addr) {
+    if (c <= 0x20 || c >= 0x7f) {
+      return make_error(Errc::usage, "spaces and non-ASCII characters are not supported");
+    }
+  }
+  return {};
+}
+
 // root, postmaster and names at localhost or this host go to the admin address when one is set;
 // other bare names are qualified with the default domain.
 std::string map_local(const std::string& addr, const RecipientInput& in) {
@@ -64,7 +75,11 @@ Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& lo
   if (a.sender && a.sender->empty()) {
     return std::string();
   }
-  if (auto ok = check_envelope_address(s); !ok) {
+  Status ok = check_envelope_address(s);
+  if (ok) {
+    ok = check_storable(s);
+  }
+  if (!ok) {
     return make_error(Errc::usage, "bad sender address '%s': %s", s.c_str(),
                       ok.error().what.c_str());
   }
@@ -99,7 +114,11 @@ Result<std::vector<std::string>> collect_recipients(const RecipientInput& in) {
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const std::string& r : raw) {
-    if (auto ok = check_envelope_address(r); !ok) {
+    Status ok = check_envelope_address(r);
+    if (ok) {
+      ok = check_storable(r);
+    }
+    if (!ok) {
       return make_error(Errc::usage, "bad recipient address '%s': %s", r.c_str(),
                         ok.error().what.c_str());
     }

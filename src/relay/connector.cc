@@ -39,6 +39,7 @@ Result<TlsClient*> NetConnector::tls_for(const Account& account) {
   }
   TlsPolicy policy;
   policy.ca_file = account.tls_ca_file;
+  policy.fingerprint_sha256 = account.tls_fingerprint;  // colons and case are ignored there
   auto client = TlsClient::create(policy);
   if (!client) {
     return std::move(client).error();

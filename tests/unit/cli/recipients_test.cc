@@ -55,6 +55,8 @@ const RcptCase kCases[] = {
      .error = "No recipient addresses found in message header"},
     {.name = "leading dash", .argv = {"-X/tmp/x"}, .error = "bad recipient"},
     {.name = "newline", .argv = {"a@x.org\nRCPT TO:<evil@x>"}, .error = "bad recipient"},
+    {.name = "quoted space", .argv = {"\"john doe\"@x.org"}, .error = "bad recipient"},
+    {.name = "non-ascii", .argv = {"j\xc3\xb6rg@x.org"}, .error = "bad recipient"},
     {.name = "too long", .argv = {std::string(250, 'a') + "@x.org"}, .error = "bad recipient"},
 };
 
