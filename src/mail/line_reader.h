@@ -21,7 +21,7 @@ class LineReader {
   // bytes with the rest of the line still to come.
   enum class End { lf, eof, more };
 
-  explicit LineReader(ByteSource& in, size_t buffer_size = 64 * 1024);
+  explicit LineReader(ByteSource& in, size_t buffer_size = size_t{64} * 1024);
 
   // Replaces `piece` with the next piece of at most `max` (>= 1) bytes. Returns false, with
   // `piece` empty, when the input is exhausted.

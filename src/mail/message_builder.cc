@@ -15,7 +15,7 @@ namespace rm {
 namespace {
 
 // Body pieces: any size works (MessageWriter folds); this keeps the dot check on whole lines.
-constexpr size_t kBodyPiece = 8 * 1024;
+constexpr size_t kBodyPiece = size_t{8} * 1024;
 
 bool is_dot_line(std::string_view raw) {
   return raw == "." || raw == ".\r";

@@ -5,7 +5,7 @@
 namespace rm {
 namespace {
 
-constexpr size_t kFlushAt = 64 * 1024;
+constexpr size_t kFlushAt = size_t{64} * 1024;
 
 bool is_wsp(char c) {
   return c == ' ' || c == '\t';

@@ -55,7 +55,7 @@ namespace rm {
 
 inline constexpr std::string_view kEnvMagic = "relaymail-env";
 inline constexpr int kEnvVersion = 1;
-inline constexpr size_t kMaxEnvBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxEnvBytes = size_t{16} * 1024 * 1024;
 inline constexpr size_t kMaxReplyText = 512;
 inline constexpr size_t kMaxEnvAddrLen = 512;
 

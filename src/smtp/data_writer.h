@@ -36,7 +36,7 @@ class DotStuffer {
 
 class DataWriter {
  public:
-  static constexpr size_t kDefaultBuffer = 64 * 1024;
+  static constexpr size_t kDefaultBuffer = size_t{64} * 1024;
 
   // Each write gets its own deadline, `block_timeout` from when it starts (RFC 5321 §4.5.3.2.5,
   // "data block": 3 minutes).

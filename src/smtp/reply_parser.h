@@ -24,9 +24,9 @@
 namespace rm {
 
 struct ReplyLimits {
-  size_t max_line = 512;         // octets, CRLF included (RFC 5321 §4.5.3.1.5)
-  size_t max_lines = 100;        // lines per reply
-  size_t max_reply = 64 * 1024;  // octets per reply
+  size_t max_line = 512;                 // octets, CRLF included (RFC 5321 §4.5.3.1.5)
+  size_t max_lines = 100;                // lines per reply
+  size_t max_reply = size_t{64} * 1024;  // octets per reply
 };
 
 class ReplyParser {

@@ -10,7 +10,7 @@
 namespace rm {
 namespace {
 
-constexpr size_t kReadBuffer = 16 * 1024;
+constexpr size_t kReadBuffer = size_t{16} * 1024;
 
 // Moves the password: the session holds the only copy.
 SessionParams session_params(SmtpOptions& o) {

@@ -13,7 +13,7 @@ namespace rm {
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 // mkdir of one component; fsyncs the parent when it created something.
 Status make_one_dir(const std::string& path, mode_t mode) {

@@ -13,7 +13,7 @@ namespace {
 
 // Ciphertext is handed to the inner stream at flush points; past this much it goes at once, so
 // one huge write_all never buffers more than about four records.
-constexpr size_t kFlushAt = 64 * 1024;
+constexpr size_t kFlushAt = size_t{64} * 1024;
 // close() has no deadline of its own: close_notify is one small record, so a short bound is
 // enough for a peer that still reads, and a peer that does not cannot hold us longer.
 constexpr Millis kCloseTimeout{1000};
