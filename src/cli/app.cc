@@ -157,6 +157,9 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
     case Mode::list_queue:
       return list_queue(*cfg, ctx, log, false);
     case Mode::run_queue: {
+      if (!a.queue_arg.empty() && a.queue_arg[0] >= '0' && a.queue_arg[0] <= '9') {
+        return kExOk;  // -q30m: Sendmail's periodic runner; accepted and ignored (SENDMAIL.md §2)
+      }
       std::vector<std::string> ids;
       if (a.queue_arg.size() > 1 && a.queue_arg[0] == 'I') {
         ids.push_back(a.queue_arg.substr(1));

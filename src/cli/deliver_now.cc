@@ -95,7 +95,7 @@ RunSummary run_queue(const FlushRequest& req) {
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
-      req.log.info("%s", line.c_str());
+      req.log.log(req.quiet_success ? LogLevel::debug : LogLevel::info, "%s", line.c_str());
     } else {
       req.log.warn("%s", line.c_str());
     }
@@ -130,7 +130,7 @@ int after_commit(const DeliverNowRequest& req) {
       RunOptions opts;
       opts.force = true;
       opts.only.push_back(req.id);
-      run_queue(FlushRequest{req.config, req.ctx, req.log, opts, false});
+      run_queue(FlushRequest{req.config, req.ctx, req.log, opts, false, !req.verbose});
       return kExOk;
     }
     case DeliveryMode::background:

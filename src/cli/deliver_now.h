@@ -23,6 +23,7 @@ struct DeliverNowRequest {
   Logger& log;
   DeliveryOverride override_mode;
   std::string id;
+  bool verbose = false;  // -v: report successful deliveries on stderr too
 };
 
 int after_commit(const DeliverNowRequest& req);
@@ -33,6 +34,9 @@ struct FlushRequest {
   Logger& log;
   RunOptions options;
   bool print = false;  // one line per entry on stdout (relaymail flush)
+  // Successful deliveries are logged at debug level (a successful submission prints nothing,
+  // DESIGN.md §9); failures always at warn.
+  bool quiet_success = false;
 };
 
 // Runs the queue once. Returns the summary; spool problems are logged here.

@@ -182,8 +182,8 @@ int submit_message(const SubmitRequest& req) {
   opts.unique = (*draft)->id();
   FdSource input(req.input_fd);
   auto built = build_message(input, (*draft)->sink(), opts);
-  if (!built) {
-    return fail(req, kExIoErr, built.error().what);
+  if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
+    return fail(req, built.error().code == Errc::parse ? kExDataErr : kExIoErr, built.error().what);
   }
 
   RecipientInput all{a.rcpt_words, built->header_rcpts, a.extract, domain, hostname, cfg.admin};
@@ -211,7 +211,7 @@ int submit_message(const SubmitRequest& req) {
     req.log.warn("%s: removed %llu NUL bytes", entry.id.c_str(),
                  static_cast<unsigned long long>(built->nul_removed));
   }
-  return after_commit(DeliverNowRequest{cfg, req.ctx, req.log, a.delivery, entry.id});
+  return after_commit(DeliverNowRequest{cfg, req.ctx, req.log, a.delivery, entry.id, a.verbose});
 }
 
 }  // namespace rm::cli

@@ -21,9 +21,17 @@ namespace rm {
 
 enum class DeliveryMode { daemon, background, foreground, queue };
 enum class FromRewrite { never, always };
+// -t with argv recipients (SENDMAIL.md §2 -t, behaviour 28): "union" adds them (Postfix, msmtp;
+// never loses mail), "exclude" removes them from the header list (Sendmail 8, Exim).
+enum class RecipientsWithT { add, exclude };
+// A bare local recipient with no alias and no catch-all (behaviour 61): "qualify" it with the
+// domain, or "reject" it (exit 67, EX_NOUSER).
+enum class UnknownLocal { qualify, reject };
 
 const char* delivery_mode_name(DeliveryMode m);
 const char* from_rewrite_name(FromRewrite f);
+const char* recipients_with_t_name(RecipientsWithT r);  // "union" | "exclude"
+const char* unknown_local_name(UnknownLocal u);         // "qualify" | "reject"
 
 // Where an account's password comes from; never the password itself.
 struct PasswordSource {
@@ -72,6 +80,10 @@ struct Config {
   std::string admin;
   std::string aliases;
   FromRewrite from_rewrite = FromRewrite::never;
+  RecipientsWithT recipients_with_t = RecipientsWithT::add;
+  UnknownLocal unknown_local = UnknownLocal::qualify;
+  bool add_to_header = false;     // add "To: undisclosed-recipients:;" when no To:/Cc:
+  uint64_t max_message_size = 0;  // bytes; 0 = unlimited (behaviour 46: above it, exit 69)
   RetryConfig retry;
   LogConfig log;
   std::vector<Account> accounts;  // the first is the default
@@ -79,8 +91,9 @@ struct Config {
 };
 
 // Reads and validates `path`. Durations are strings with a unit: "30s", "5m", "1h", "5d", or
-// integers (seconds). Paths (spool, aliases, log.file, tls_ca_file, password.file) must be
-// absolute. `@include` is resolved relative to the file's directory.
+// integers (seconds); sizes are strings such as "25M" (parse_size) or integers (bytes). Paths
+// (spool, aliases, log.file, tls_ca_file, password.file) must be absolute. `@include` is resolved
+// relative to the file's directory.
 Result<Config> load_config(const std::string& path);
 // The same from text (tests); `name` is used in error messages in place of a path.
 Result<Config> parse_config(const std::string& text, const std::string& name);
@@ -96,6 +109,14 @@ std::string find_config_path(const std::string& explicit_path, const char* env_v
 Result<std::chrono::seconds> parse_duration(const std::string& text);
 // The inverse, in the largest unit that is exact: 60s → "1m", 90s → "90s", 5 days → "5d".
 std::string format_duration(std::chrono::seconds d);
+
+// Parses a size in bytes: "0", "1048576", or a number with a binary suffix k/K (KiB), m/M (MiB)
+// or g/G (GiB): "25M" = 26214400. Errc::config on anything else (empty, signs, spaces, other
+// suffixes, fractions, overflow of 64 bits).
+Result<uint64_t> parse_size(const std::string& text);
+// The inverse, in the largest suffix that is exact: 26214400 → "25M", 3072 → "3k",
+// 1536 → "1536", 0 → "0".
+std::string format_size(uint64_t bytes);
 
 // True for "localhost", 127.0.0.0/8 and ::1 (also IPv4-mapped): where tls = "none" is allowed.
 bool is_loopback_host(const std::string& host);

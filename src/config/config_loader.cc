@@ -82,6 +82,7 @@ class Loader {
   std::string get_path(const Setting* g, Scope sc, const char* key);
   bool get_bool(const Setting* g, Scope sc, const char* key);
   std::chrono::seconds get_duration(const Setting* g, Scope sc, const char* key);
+  uint64_t get_size(const Setting* g, Scope sc, const char* key);
   std::vector<std::string> get_strings(const Setting* g, const char* key);
   template <class E>
   E get_choice(const Setting* g, Scope sc, const char* key,
@@ -185,6 +186,34 @@ std::chrono::seconds Loader::get_duration(const Setting* g, Scope sc, const char
   return *d;
 }
 
+uint64_t Loader::get_size(const Setting* g, Scope sc, const char* key) {
+  const auto& spec = config_schema::key(sc, key);
+  uint64_t fallback = parse_size(spec.def).value();
+  const Setting* s = child(g, key);
+  if (s == nullptr) {
+    return fallback;
+  }
+  if (is_integer(*s)) {
+    long long n = as_integer(*s);
+    if (n < 0) {
+      problem(*s, "%s: must not be negative", setting_path(*s).c_str());
+      return fallback;
+    }
+    return static_cast<uint64_t>(n);
+  }
+  if (s->getType() != Setting::TypeString) {
+    problem(*s, "%s: expected a size such as \"25M\", \"512k\" or a number of bytes",
+            setting_path(*s).c_str());
+    return fallback;
+  }
+  auto n = parse_size(s->c_str());
+  if (!n) {
+    problem(*s, "%s: %s", setting_path(*s).c_str(), n.error().what.c_str());
+    return fallback;
+  }
+  return *n;
+}
+
 std::vector<std::string> Loader::get_strings(const Setting* g, const char* key) {
   std::vector<std::string> out;
   const Setting* s = child(g, key);
@@ -261,6 +290,12 @@ void Loader::load_top(const Setting& root, Config& cfg) {
   cfg.admin = get_string(&root, Scope::top, "admin");
   cfg.aliases = get_path(&root, Scope::top, "aliases");
   cfg.from_rewrite = get_choice(&root, Scope::top, "from_rewrite", config_schema::from_rewrites());
+  cfg.recipients_with_t =
+      get_choice(&root, Scope::top, "recipients_with_t", config_schema::recipients_with_t_modes());
+  cfg.unknown_local =
+      get_choice(&root, Scope::top, "unknown_local", config_schema::unknown_local_modes());
+  cfg.add_to_header = get_bool(&root, Scope::top, "add_to_header");
+  cfg.max_message_size = get_size(&root, Scope::top, "max_message_size");
 }
 
 void Loader::load_retry_log(const Setting& root, Config& cfg) {

@@ -105,6 +105,10 @@ std::string print_config(const Config& cfg) {
   line(out, "", "admin", quote(cfg.admin));
   line(out, "", "aliases", quote(cfg.aliases));
   line(out, "", "from_rewrite", quote(from_rewrite_name(cfg.from_rewrite)));
+  line(out, "", "recipients_with_t", quote(recipients_with_t_name(cfg.recipients_with_t)));
+  line(out, "", "unknown_local", quote(unknown_local_name(cfg.unknown_local)));
+  line(out, "", "add_to_header", cfg.add_to_header ? "true" : "false");
+  line(out, "", "max_message_size", quote(format_size(cfg.max_message_size)));
   line(out, "", "retry",
        "{ first = " + quote(format_duration(cfg.retry.first)) +
            "; max = " + quote(format_duration(cfg.retry.max)) +

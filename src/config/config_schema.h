@@ -15,7 +15,7 @@
 namespace rm::config_schema {
 
 enum class Scope { top, retry, log, account, password };
-enum class Kind { string, boolean, integer, duration, choice, strings, group, list };
+enum class Kind { string, boolean, integer, duration, size, choice, strings, group, list };
 
 struct KeySpec {
   Scope scope;
@@ -40,6 +40,8 @@ struct Choice {
 
 std::span<const Choice<DeliveryMode>> delivery_modes();
 std::span<const Choice<FromRewrite>> from_rewrites();
+std::span<const Choice<RecipientsWithT>> recipients_with_t_modes();
+std::span<const Choice<UnknownLocal>> unknown_local_modes();
 std::span<const Choice<LogLevel>> log_levels();
 std::span<const Choice<TlsMode>> tls_modes();  // includes the "smtps" synonym
 std::span<const Choice<AuthMethod>> auth_methods();

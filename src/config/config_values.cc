@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include "config/config.h"
 #include "config/config_schema.h"
@@ -35,6 +36,12 @@ const char* delivery_mode_name(DeliveryMode m) {
 }
 const char* from_rewrite_name(FromRewrite f) {
   return name_of(config_schema::from_rewrites(), f);
+}
+const char* recipients_with_t_name(RecipientsWithT r) {
+  return name_of(config_schema::recipients_with_t_modes(), r);
+}
+const char* unknown_local_name(UnknownLocal u) {
+  return name_of(config_schema::unknown_local_modes(), u);
 }
 
 Result<std::chrono::seconds> parse_duration(const std::string& text) {
@@ -94,6 +101,63 @@ std::string format_duration(std::chrono::seconds d) {
     return std::to_string(s / 60) + "m";
   }
   return std::to_string(s) + "s";
+}
+
+Result<uint64_t> parse_size(const std::string& text) {
+  auto bad = [&] {
+    return make_error(Errc::config,
+                      "bad size \"%s\": expected a number of bytes with an optional suffix k, M "
+                      "or G, such as \"25M\"",
+                      text.c_str());
+  };
+  size_t digits = 0;
+  uint64_t n = 0;
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    auto d = static_cast<uint64_t>(text[digits] - '0');
+    if (n > (kMax - d) / 10) {
+      return bad();
+    }
+    n = n * 10 + d;
+    ++digits;
+  }
+  if (digits == 0 || text.size() > digits + 1) {
+    return bad();
+  }
+  uint64_t mult = 1;
+  if (text.size() == digits + 1) {
+    switch (text.back()) {
+      case 'k':
+      case 'K':
+        mult = uint64_t{1} << 10;
+        break;
+      case 'm':
+      case 'M':
+        mult = uint64_t{1} << 20;
+        break;
+      case 'g':
+      case 'G':
+        mult = uint64_t{1} << 30;
+        break;
+      default:
+        return bad();
+    }
+  }
+  if (n > kMax / mult) {
+    return bad();
+  }
+  return n * mult;
+}
+
+std::string format_size(uint64_t bytes) {
+  const std::pair<uint64_t, const char*> kUnits[] = {
+      {uint64_t{1} << 30, "G"}, {uint64_t{1} << 20, "M"}, {uint64_t{1} << 10, "k"}};
+  for (const auto& [unit, suffix] : kUnits) {
+    if (bytes != 0 && bytes % unit == 0) {
+      return std::to_string(bytes / unit) + suffix;
+    }
+  }
+  return std::to_string(bytes);
 }
 
 bool is_loopback_host(const std::string& host) {

@@ -18,6 +18,14 @@ constexpr KeySpec kKeys[] = {
      "where root, postmaster, local names and local bounces go"},
     {Scope::top, "aliases", Kind::string, "", "aliases file (name: addr, addr); empty: none"},
     {Scope::top, "from_rewrite", Kind::choice, "never", "never | always (From: := account's from)"},
+    {Scope::top, "recipients_with_t", Kind::choice, "union",
+     "union | exclude: with -t, argv recipients are added to or removed from the header ones"},
+    {Scope::top, "unknown_local", Kind::choice, "qualify",
+     "qualify | reject (exit 67): a bare name with no alias and no catch-all"},
+    {Scope::top, "add_to_header", Kind::boolean, "false",
+     "add \"To: undisclosed-recipients:;\" to a message with no To: or Cc:"},
+    {Scope::top, "max_message_size", Kind::size, "0",
+     "bytes, with an optional k, M or G suffix; larger messages exit 69; 0: unlimited"},
     {Scope::top, "retry", Kind::group, "", "retry schedule"},
     {Scope::top, "log", Kind::group, "", "logging"},
     {Scope::top, "accounts", Kind::list, "", "smarthost accounts; the first is the default"},
@@ -53,6 +61,10 @@ constexpr Choice<DeliveryMode> kDelivery[] = {{"daemon", DeliveryMode::daemon},
                                               {"queue", DeliveryMode::queue}};
 constexpr Choice<FromRewrite> kFromRewrite[] = {{"never", FromRewrite::never},
                                                 {"always", FromRewrite::always}};
+constexpr Choice<RecipientsWithT> kRecipientsWithT[] = {{"union", RecipientsWithT::add},
+                                                        {"exclude", RecipientsWithT::exclude}};
+constexpr Choice<UnknownLocal> kUnknownLocal[] = {{"qualify", UnknownLocal::qualify},
+                                                  {"reject", UnknownLocal::reject}};
 constexpr Choice<LogLevel> kLogLevel[] = {{"debug", LogLevel::debug},
                                           {"info", LogLevel::info},
                                           {"warn", LogLevel::warn},
@@ -113,6 +125,12 @@ std::span<const Choice<DeliveryMode>> delivery_modes() {
 }
 std::span<const Choice<FromRewrite>> from_rewrites() {
   return kFromRewrite;
+}
+std::span<const Choice<RecipientsWithT>> recipients_with_t_modes() {
+  return kRecipientsWithT;
+}
+std::span<const Choice<UnknownLocal>> unknown_local_modes() {
+  return kUnknownLocal;
 }
 std::span<const Choice<LogLevel>> log_levels() {
   return kLogLevel;

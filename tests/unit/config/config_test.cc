@@ -102,6 +102,9 @@ TEST(Config, SchemaDefaultsAreValid) {
     if (k.kind == Kind::duration) {
       EXPECT_TRUE(parse_duration(k.def));
     }
+    if (k.kind == Kind::size) {
+      EXPECT_TRUE(parse_size(k.def));
+    }
     if (k.kind == Kind::boolean) {
       EXPECT_TRUE(std::string(k.def) == "true" || std::string(k.def) == "false");
     }
@@ -110,6 +113,23 @@ TEST(Config, SchemaDefaultsAreValid) {
   EXPECT_EQ(find_choice(tls_modes(), key(Scope::account, "tls").def), Account{}.tls);
   EXPECT_EQ(find_choice(auth_methods(), key(Scope::account, "auth").def), Account{}.auth);
   EXPECT_EQ(default_port(Account{}.tls), Account{}.port);
+  const Config def;
+  EXPECT_EQ(find_choice(recipients_with_t_modes(), key(Scope::top, "recipients_with_t").def),
+            def.recipients_with_t);
+  EXPECT_EQ(find_choice(unknown_local_modes(), key(Scope::top, "unknown_local").def),
+            def.unknown_local);
+  EXPECT_EQ(std::string(key(Scope::top, "add_to_header").def) == "true", def.add_to_header);
+  EXPECT_EQ(parse_size(key(Scope::top, "max_message_size").def).value(), def.max_message_size);
+}
+
+// The submission keys' defaults: union (28), qualify (61), no To: added (52), no size limit
+// (46).
+TEST(Config, SubmissionKeyDefaults) {
+  Config c = must_parse("");
+  EXPECT_EQ(c.recipients_with_t, RecipientsWithT::add);
+  EXPECT_EQ(c.unknown_local, UnknownLocal::qualify);
+  EXPECT_FALSE(c.add_to_header);
+  EXPECT_EQ(c.max_message_size, 0u);
 }
 
 const char* kFull = R"(
@@ -120,6 +140,10 @@ spool = "/var/spool/rm";
 admin = "ops@example.com";
 aliases = "/etc/aliases";
 from_rewrite = "always";
+recipients_with_t = "exclude";
+unknown_local = "reject";
+add_to_header = true;
+max_message_size = "25M";
 retry = { first = "30s"; max = "2h"; lifetime = 86400; };
 log = { syslog = false; file = "/var/log/relaymail.log"; level = "debug"; };
 accounts = (
@@ -150,6 +174,10 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_EQ(c.admin, "ops@example.com");
   EXPECT_EQ(c.aliases, "/etc/aliases");
   EXPECT_EQ(c.from_rewrite, FromRewrite::always);
+  EXPECT_EQ(c.recipients_with_t, RecipientsWithT::exclude);
+  EXPECT_EQ(c.unknown_local, UnknownLocal::reject);
+  EXPECT_TRUE(c.add_to_header);
+  EXPECT_EQ(c.max_message_size, 25u << 20);
   EXPECT_EQ(c.retry.first, seconds(30));
   EXPECT_EQ(c.retry.max, seconds(7200));
   EXPECT_EQ(c.retry.lifetime, seconds(86400));
@@ -199,6 +227,15 @@ TEST(Config, PrintedConfigLoadsBackEqual) {
       << printed;
   EXPECT_NE(printed.find("password = { keyring = true; };"), std::string::npos);
   EXPECT_NE(printed.find("lifetime = \"1d\""), std::string::npos);
+  EXPECT_NE(printed.find("recipients_with_t = \"exclude\";\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("unknown_local = \"reject\";\n"), std::string::npos);
+  EXPECT_NE(printed.find("add_to_header = true;\n"), std::string::npos);
+  EXPECT_NE(printed.find("max_message_size = \"25M\";\n"), std::string::npos);
+  std::string defaults = print_config(must_parse(""));
+  EXPECT_NE(defaults.find("recipients_with_t = \"union\";\n"), std::string::npos) << defaults;
+  EXPECT_NE(defaults.find("unknown_local = \"qualify\";\n"), std::string::npos);
+  EXPECT_NE(defaults.find("add_to_header = false;\n"), std::string::npos);
+  EXPECT_NE(defaults.find("max_message_size = \"0\";\n"), std::string::npos);
 }
 
 struct ErrCase {
@@ -329,6 +366,80 @@ TEST(Config, BadValuesAndTypes) {
   });
 }
 
+struct SubmissionCase {
+  const char* text;
+  RecipientsWithT rcpts = RecipientsWithT::add;
+  UnknownLocal unknown = UnknownLocal::qualify;
+  bool add_to = false;
+  uint64_t max_size = 0;
+};
+
+// Every accepted value of the submission keys, and their round trip through print_config.
+TEST(Config, SubmissionKeysValidValues) {
+  const SubmissionCase kCases[] = {
+      {.text = "recipients_with_t = \"union\";"},
+      {.text = "recipients_with_t = \"exclude\";", .rcpts = RecipientsWithT::exclude},
+      {.text = "unknown_local = \"qualify\";"},
+      {.text = "unknown_local = \"reject\";", .unknown = UnknownLocal::reject},
+      {.text = "add_to_header = false;"},
+      {.text = "add_to_header = true;", .add_to = true},
+      {.text = "max_message_size = \"0\";"},
+      {.text = "max_message_size = 0;"},
+      {.text = "max_message_size = 10485760;", .max_size = 10485760},
+      {.text = "max_message_size = 10000000000L;", .max_size = 10000000000ULL},
+      {.text = "max_message_size = \"1000\";", .max_size = 1000},
+      {.text = "max_message_size = \"512k\";", .max_size = 512ULL * 1024},
+      {.text = "max_message_size = \"25M\";", .max_size = 25ULL * 1024 * 1024},
+      {.text = "max_message_size = \"2G\";", .max_size = 2ULL << 30},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.text);
+    Config cfg = must_parse(c.text);
+    EXPECT_EQ(cfg.recipients_with_t, c.rcpts);
+    EXPECT_EQ(cfg.unknown_local, c.unknown);
+    EXPECT_EQ(cfg.add_to_header, c.add_to);
+    EXPECT_EQ(cfg.max_message_size, c.max_size);
+    auto back = parse_config(print_config(cfg), "t.conf");
+    ASSERT_TRUE(back) << back.error().what;
+    EXPECT_EQ(*back, cfg);
+  }
+}
+
+TEST(Config, SubmissionKeysBadValues) {
+  check_errors({
+      {.name = "recipients_with_t (28)",
+       .text = "domain = \"x.org\";\nrecipients_with_t = \"both\";",
+       .want = {"t.conf:2: recipients_with_t: unknown value \"both\" (union | exclude)"}},
+      {.name = "recipients_with_t type",
+       .text = "recipients_with_t = true;",
+       .want = {"t.conf:1: recipients_with_t: expected a string"}},
+      {.name = "unknown_local (61)",
+       .text = "\n\nunknown_local = \"bounce\";",
+       .want = {"t.conf:3: unknown_local: unknown value \"bounce\" (qualify | reject)"}},
+      {.name = "add_to_header (52)",
+       .text = "add_to_header = \"yes\";",
+       .want = {"t.conf:1: add_to_header: expected true or false"}},
+      {.name = "size suffix (46)",
+       .text = "max_message_size = \"25MB\";",
+       .want = {"t.conf:1: max_message_size: bad size \"25MB\": expected a number of bytes with "
+                "an optional suffix k, M or G"}},
+      {.name = "negative size",
+       .text = "max_message_size = -1;",
+       .want = {"t.conf:1: max_message_size: must not be negative"}},
+      {.name = "fractional size",
+       .text = "max_message_size = 1.5;",
+       .want = {"t.conf:1: max_message_size: expected a size such as \"25M\""}},
+      {.name = "boolean size",
+       .text = "max_message_size = true;",
+       .want = {"max_message_size: expected a size"}},
+      {.name = "all four together, in line order",
+       .text = "max_message_size = \"big\";\nadd_to_header = 1;\nunknown_local = \"x\";\n"
+               "recipients_with_t = \"y\";\n",
+       .want = {"t.conf:1: max_message_size: bad size", "t.conf:2: add_to_header",
+                "t.conf:3: unknown_local", "t.conf:4: recipients_with_t"}},
+  });
+}
+
 TEST(Config, SyntaxErrorNamesFileAndLine) {
   std::string what = must_fail("domain = \"x\";\nhostname = ;\n");
   EXPECT_EQ(what, "t.conf:2: syntax error");
@@ -447,6 +558,83 @@ TEST(ParseDuration, Table) {
   }
 }
 
+struct SizeCase {
+  const char* in;
+  bool ok;
+  uint64_t want = 0;
+};
+
+// max_message_size (behaviour 46): bytes with an optional binary k/M/G suffix.
+TEST(ParseSize, Table) {
+  const SizeCase kCases[] = {
+      {.in = "0", .ok = true, .want = 0},
+      {.in = "1", .ok = true, .want = 1},
+      {.in = "1000", .ok = true, .want = 1000},
+      {.in = "1k", .ok = true, .want = 1024},
+      {.in = "1K", .ok = true, .want = 1024},
+      {.in = "25M", .ok = true, .want = 26214400},
+      {.in = "25m", .ok = true, .want = 26214400},
+      {.in = "2G", .ok = true, .want = 2147483648ULL},
+      {.in = "2g", .ok = true, .want = 2147483648ULL},
+      {.in = "0M", .ok = true, .want = 0},
+      {.in = "007k", .ok = true, .want = 7168},
+      {.in = "18446744073709551615", .ok = true, .want = 18446744073709551615ULL},
+      {.in = "17179869183G", .ok = true, .want = 17179869183ULL << 30},
+      {.in = "", .ok = false},
+      {.in = "M", .ok = false},
+      {.in = "-1", .ok = false},
+      {.in = "+1", .ok = false},
+      {.in = "1.5M", .ok = false},
+      {.in = "25 M", .ok = false},
+      {.in = " 25M", .ok = false},
+      {.in = "25M ", .ok = false},
+      {.in = "25MB", .ok = false},
+      {.in = "25T", .ok = false},
+      {.in = "25b", .ok = false},
+      {.in = "0x10", .ok = false},
+      {.in = "18446744073709551616", .ok = false},
+      {.in = "17179869184G", .ok = false},
+      {.in = "99999999999999999999999k", .ok = false},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.in);
+    auto r = parse_size(c.in);
+    EXPECT_EQ(r.has_value(), c.ok);
+    if (r && c.ok) {
+      EXPECT_EQ(*r, c.want);
+    }
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::config);
+      EXPECT_NE(r.error().what.find(std::string("bad size \"") + c.in + "\""), std::string::npos);
+    }
+  }
+}
+
+struct FormatSizeCase {
+  uint64_t in;
+  const char* want;
+};
+
+TEST(FormatSize, TableAndRoundTrip) {
+  const FormatSizeCase kCases[] = {
+      {.in = 0, .want = "0"},
+      {.in = 1, .want = "1"},
+      {.in = 1000, .want = "1000"},
+      {.in = 1024, .want = "1k"},
+      {.in = 1536, .want = "1536"},
+      {.in = 3072, .want = "3k"},
+      {.in = 26214400, .want = "25M"},
+      {.in = (1ULL << 20) + 1024, .want = "1025k"},
+      {.in = 2ULL << 30, .want = "2G"},
+      {.in = 18446744073709551615ULL, .want = "18446744073709551615"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.want);
+    EXPECT_EQ(format_size(c.in), c.want);
+    EXPECT_EQ(parse_size(format_size(c.in)).value(), c.in);
+  }
+}
+
 TEST(FormatDuration, Table) {
   EXPECT_EQ(format_duration(seconds(0)), "0s");
   EXPECT_EQ(format_duration(seconds(90)), "90s");
@@ -460,6 +648,10 @@ TEST(ChoiceNames, Table) {
   EXPECT_STREQ(delivery_mode_name(DeliveryMode::daemon), "daemon");
   EXPECT_STREQ(delivery_mode_name(DeliveryMode::queue), "queue");
   EXPECT_STREQ(from_rewrite_name(FromRewrite::always), "always");
+  EXPECT_STREQ(recipients_with_t_name(RecipientsWithT::add), "union");
+  EXPECT_STREQ(recipients_with_t_name(RecipientsWithT::exclude), "exclude");
+  EXPECT_STREQ(unknown_local_name(UnknownLocal::qualify), "qualify");
+  EXPECT_STREQ(unknown_local_name(UnknownLocal::reject), "reject");
   EXPECT_STREQ(log_level_name(LogLevel::warn), "warn");
 }
 
@@ -562,6 +754,11 @@ TEST(LoadConfig, ShippedExampleIsValid) {
   EXPECT_EQ(r->delivery, DeliveryMode::daemon);
   ASSERT_EQ(r->accounts.size(), 1u);
   EXPECT_EQ(r->accounts[0].password.kind, PasswordSource::Kind::file);
+  // Its commented-out submission keys are the defaults.
+  EXPECT_EQ(r->recipients_with_t, RecipientsWithT::add);
+  EXPECT_EQ(r->unknown_local, UnknownLocal::qualify);
+  EXPECT_FALSE(r->add_to_header);
+  EXPECT_EQ(r->max_message_size, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,120 @@
+// cli/smtp_server_session.h — the server side of `sendmail -bs` (SENDMAIL.md §2, behaviour 23)
+// as a sans-I/O state machine: command lines in, reply text out; DATA body bytes in, the
+// un-dot-stuffed body out. It never reads, writes, commits or logs: cli/smtp_stdio.h frames the
+// lines, streams the body to the commit hook and feeds the commit's outcome back.
+//
+// States: idle (no transaction; HELO/EHLO optional, as in Postfix) → MAIL → mail → RCPT → rcpt
+// → DATA → data (body bytes) → the final dot → data_done → end_data() → idle; QUIT or the end of
+// input → closed. EHLO, HELO and RSET end a transaction; a bad command leaves the state alone.
+// Replies carry RFC 3463 enhanced codes (except the greeting, HELO/EHLO and 354, RFC 2034) and
+// end in CRLF. Reply text never echoes client bytes unsanitised.
+// Envelope hygiene (RELIABILITY.md §3.8): addresses must pass check_envelope_address and be
+// printable ASCII without spaces (what the spool can store), else 553 with a one-line reason.
+// Body (RFC 5321 §4.5.2; RELIABILITY.md §3.6): a line is ended by LF (a CR before it belongs
+// to the line end), so "." + CRLF or "." + LF ends the data; a bare CR never ends a line, so
+// "\r.\r" is body text (mail/message_builder turns the CR into a space later). One leading dot
+// is removed from every other line that starts with one. Line ends are passed on as received.
+// Lines of any length pass through; only command lines are bounded (max_line).
+// Errors: protocol problems are replies, not Errors; there is nothing else to fail.
+// Not here: line framing, I/O, the spool, qualification or aliasing of addresses (the
+// SmtpRecipientCheck's and the commit hook's, cli/submit.h). Not thread-safe; one session per
+// dialogue.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace rm::cli {
+
+struct SmtpServerOptions {
+  std::string hostname;          // named in the greeting and in HELO/EHLO replies
+  uint64_t max_size = 0;         // message octets (after un-stuffing); 0 = no limit, no SIZE n
+  size_t max_recipients = 1000;  // per transaction; more get 452 4.5.3
+  size_t max_line = 2048;        // command line octets, line end excluded; more get 500 5.5.2
+};
+
+// The transaction as the client gave it: addresses are the text between < and > (source route
+// removed), checked but neither qualified nor de-duplicated.
+struct SmtpEnvelope {
+  std::string helo;                     // HELO/EHLO argument, sanitised; "" when none was sent
+  std::string sender;                   // "" = the null sender <>
+  std::vector<std::string> recipients;  // in order, at least one when the hook runs
+  std::string body_type;                // "", "7BIT" or "8BITMIME" (MAIL BODY=)
+  uint64_t declared_size = 0;           // MAIL SIZE=, 0 when absent
+};
+
+// Optional policy for a recipient that passed the syntax checks (aliases, unknown local names).
+// An Error refuses it: with Error::reply when that holds a 4xx/5xx reply; else Errc::usage,
+// parse or smtp_perm give "550 5.1.1 Recipient address rejected: <what>" (sanitised, at most
+// 200 octets) and any other Errc (a failure to decide, e.g. an unreadable aliases file) gives
+// 451 4.3.0 without the text.
+using SmtpRecipientCheck = std::function<Status(std::string_view addr)>;
+
+class SmtpServerSession {
+ public:
+  enum class State { idle, mail, rcpt, data, data_done, closed };
+
+  explicit SmtpServerSession(SmtpServerOptions opts, SmtpRecipientCheck check_recipient = {});
+
+  // "220 <hostname> ESMTP relaymail\r\n".
+  std::string greeting() const;
+
+  // One command line without its line end (state idle, mail or rcpt). Returns the reply.
+  // After DATA the state is data; after QUIT it is closed. In any other state: 503.
+  std::string on_line(std::string_view line);
+  // A command line longer than max_line (the driver discarded it): 500 5.5.2.
+  std::string on_overlong_line() const;
+
+  // State data: consumes body bytes up to and including the final dot line and appends the
+  // un-dot-stuffed body to `out`. Returns the bytes consumed; when it is less than in.size(),
+  // or the final dot was the last input, the state is data_done. Beyond max_size nothing more
+  // is appended (too_big() turns true) but the input is still consumed up to the dot.
+  size_t on_data(std::string_view in, std::string& out);
+  bool too_big() const { return too_big_; }
+  uint64_t body_size() const { return body_size_; }
+
+  // State data_done: the reply for the message, then back to idle. 552 5.3.4 when too_big();
+  // else "250 2.0.0 Ok: queued as <id>" on success; on failure Error::reply when it holds a
+  // 4xx/5xx reply (e.g. 552 5.3.4 from the hook's own size check), else 451 4.3.0. The
+  // Error's text is never shown to the client (it may name spool paths).
+  std::string end_data(const Result<std::string>& queued);
+
+  // The input ended: any transaction is abandoned; the state is closed.
+  void on_input_closed();
+
+  State state() const { return state_; }
+  bool in_transaction() const { return state_ != State::idle && state_ != State::closed; }
+  const SmtpEnvelope& envelope() const { return env_; }
+
+ private:
+  // Where the body decoder is within the current line.
+  enum class Dot { line_start, dot, dot_cr, mid_line };
+
+  std::string on_helo(std::string_view arg, bool extended);
+  std::string on_mail(std::string_view arg);
+  std::string on_rcpt(std::string_view arg);
+  std::string on_data_command(std::string_view arg);
+  std::string mail_param(std::string_view param);
+  std::string refused_recipient(const Error& e) const;
+  void reset_transaction();
+  void emit_run(std::string_view bytes, std::string& out);
+
+  SmtpServerOptions opts_;
+  SmtpRecipientCheck check_recipient_;
+  State state_ = State::idle;
+  SmtpEnvelope env_;
+  Dot dot_ = Dot::line_start;
+  uint64_t body_size_ = 0;
+  bool too_big_ = false;
+};
+
+// "idle", "mail", "rcpt", "data", "data_done", "closed" (for traces and test messages).
+const char* smtp_state_name(SmtpServerSession::State s);
+
+}  // namespace rm::cli
