@@ -12,10 +12,12 @@
 #include "cli/context.h"
 #include "cli/deliver_now.h"
 #include "cli/queue_list.h"
+#include "cli/recipients.h"
 #include "cli/sendmail_args.h"
 #include "cli/submit.h"
 #include "config/config.h"
 #include "log/logger.h"
+#include "mail/aliases.h"
 #include "queue/fs_queue_store.h"
 #include "sys/fd_io.h"
 #include "sys/signals.h"
@@ -94,16 +96,66 @@ int flush(const Config& cfg, const Context& ctx, Logger& log, std::vector<std::s
   return s.errors.empty() ? kExOk : kExIoErr;
 }
 
-int verify(const SendmailArgs& a, const Config& cfg, const Context& ctx, Logger& log) {
-  RecipientInput in{
-      a.rcpt_words, {}, false, effective_domain(cfg, ctx), effective_hostname(cfg, ctx), cfg.admin};
-  auto r = collect_recipients(in);
+// The aliases file: none configured or missing → an empty table (the setting is optional);
+// unreadable or malformed → an error for the caller to report (exit 78).
+Result<Aliases> load_aliases(const Config& cfg, Logger& log) {
+  if (cfg.aliases.empty()) {
+    return Aliases();
+  }
+  auto al = Aliases::load(cfg.aliases);
+  if (!al && al.error().code == Errc::io && al.error().sys_errno == ENOENT) {
+    log.debug("%s: no aliases file, none used", cfg.aliases.c_str());
+    return Aliases();
+  }
+  if (al) {
+    for (const auto& w : al->warnings()) {
+      log.debug("%s", w.c_str());  // visible on every cron mail otherwise (behaviour 1)
+    }
+  }
+  return al;
+}
+
+RecipientPolicy recipient_policy(const Config& cfg, const Context& ctx, const Aliases& aliases) {
+  RecipientPolicy p;
+  p.domain = effective_domain(cfg, ctx);
+  p.hostname = effective_hostname(cfg, ctx);
+  p.mailname = ctx.mailname;
+  p.admin = cfg.admin;
+  p.aliases = &aliases;
+  p.unknown_local = cfg.unknown_local;
+  return p;
+}
+
+// -bv (behaviour 24): the final mapped address of each recipient, without reading stdin.
+int verify(const SendmailArgs& a, const RecipientPolicy& policy, Logger& log) {
+  const std::vector<std::string> none;
+  auto r = collect_recipients(RecipientInput{a.rcpt_words, none, false}, policy);
   if (!r) {
     log.error("%s", r.error().what.c_str());
-    return kExUsage;
+    return recipient_exit_code(r.error());
   }
   for (const auto& addr : *r) {
-    std::printf("%s... deliverable: mailer relay, user %s\n", addr.c_str(), addr.c_str());
+    (void)std::printf("%s... deliverable: mailer relay, user %s\n", addr.c_str(), addr.c_str());
+  }
+  return kExOk;
+}
+
+// newaliases / -bi / -I (behaviour 21): there is no database to build; validate the file.
+int check_aliases(const Config& cfg, Logger& log) {
+  if (cfg.aliases.empty()) {
+    return kExOk;
+  }
+  auto al = Aliases::load(cfg.aliases);
+  if (!al) {
+    if (al.error().code == Errc::io && al.error().sys_errno == ENOENT) {
+      log.warn("%s", al.error().what.c_str());
+      return kExOk;
+    }
+    log.error("%s", al.error().what.c_str());
+    return kExConfig;
+  }
+  for (const auto& w : al->warnings()) {
+    log.warn("%s", w.c_str());
   }
   return kExOk;
 }
@@ -145,6 +197,12 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
   }
   Context ctx = gather_context();
   auto cfg = load(a.config_path, ctx);
+  if (!cfg && a.mode == Mode::init_aliases) {
+    // Package scripts run newaliases before anything is configured: 78 is for a bad aliases
+    // file only (behaviour 21).
+    log.warn("%s; no aliases to check", cfg.error().what.c_str());
+    return kExOk;
+  }
   if (!cfg) {
     if (a.mode == Mode::deliver) {
       drain_fd(0);
@@ -167,12 +225,24 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
       flush(*cfg, ctx, log, ids, false);
       return kExOk;
     }
-    case Mode::verify:
-      return verify(a, *cfg, ctx, log);
+    case Mode::init_aliases:
+      return check_aliases(*cfg, log);
     default:
       break;
   }
-  return submit_message(SubmitRequest{a, *cfg, ctx, log, 0});
+  auto aliases = load_aliases(*cfg, log);
+  if (!aliases) {
+    if (a.mode == Mode::deliver) {
+      drain_fd(0);
+    }
+    log.error("%s", aliases.error().what.c_str());
+    return kExConfig;
+  }
+  RecipientPolicy policy = recipient_policy(*cfg, ctx, *aliases);
+  if (a.mode == Mode::verify) {
+    return verify(a, policy, log);
+  }
+  return submit_message(SubmitRequest{a, *cfg, ctx, log, policy, 0});
 }
 
 int relaymail_main(std::vector<std::string> args) {

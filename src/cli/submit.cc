@@ -21,42 +21,6 @@
 namespace rm::cli {
 namespace {
 
-constexpr size_t kMaxRecipients = 1000;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// The spool stores addresses as printable ASCII without spaces (queue/env_format.h): refuse
-// anything else here, with a usage error, rather than fail the commit later.
-Status check_storable(const std::string& addr) {
-  for (unsigned char c : addr) {
-    if (c <= 0x20 || c >= 0x7f) {
-      return make_error(Errc::usage, "spaces and non-ASCII characters are not supported");
-    }
-  }
-  return {};
-}
-
-// root, postmaster and names at localhost or this host go to the admin address when one is set;
-// other bare names are qualified with the default domain.
-std::string map_local(const std::string& addr, const RecipientInput& in) {
-  auto at = addr.rfind('@');
-  std::string local = at == std::string::npos ? addr : addr.substr(0, at);
-  std::string dom = at == std::string::npos ? "" : lower(addr.substr(at + 1));
-  bool is_local = dom.empty() || dom == "localhost" || dom == lower(in.hostname);
-  if (!is_local) {
-    return addr;
-  }
-  std::string l = lower(local);
-  if (!in.admin.empty() && (l == "root" || l == "postmaster")) {
-    return in.admin;
-  }
-  return local + "@" + in.domain;
-}
-
 // Submission failed after reading started: drain stdin so the caller never dies of SIGPIPE,
 // say why in one line, and return the exit code.
 int fail(const SubmitRequest& req, int code, const std::string& what) {
@@ -98,47 +62,6 @@ int64_t now_micros() {
 
 }  // namespace
 
-Result<std::vector<std::string>> collect_recipients(const RecipientInput& in) {
-  std::vector<std::string> raw;
-  for (const std::string& w : in.argv_words) {
-    auto list = parse_address_list(w);
-    if (!list) {
-      return make_error(Errc::usage, "bad recipient address '%s': %s", w.c_str(),
-                        list.error().what.c_str());
-    }
-    raw.insert(raw.end(), list->begin(), list->end());
-  }
-  if (in.extract) {
-    raw.insert(raw.end(), in.header_rcpts.begin(), in.header_rcpts.end());
-  }
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  for (const std::string& r : raw) {
-    Status ok = check_envelope_address(r);
-    if (ok) {
-      ok = check_storable(r);
-    }
-    if (!ok) {
-      return make_error(Errc::usage, "bad recipient address '%s': %s", r.c_str(),
-                        ok.error().what.c_str());
-    }
-    std::string mapped = map_local(r, in);
-    if (seen.insert(lower(mapped)).second) {
-      out.push_back(mapped);
-    }
-    if (out.size() > kMaxRecipients) {
-      return make_error(Errc::usage, "too many recipients (at most %zu)", kMaxRecipients);
-    }
-  }
-  if (out.empty()) {
-    return make_error(Errc::usage, "%s",
-                      in.extract ? "No recipient addresses found in message header"
-                                 : "Recipient addresses must be specified on the command line "
-                                   "or via the -t option");
-  }
-  return out;
-}
-
 int submit_message(const SubmitRequest& req) {
   const SendmailArgs& a = req.args;
   const Config& cfg = req.config;
@@ -154,13 +77,12 @@ int submit_message(const SubmitRequest& req) {
     return fail(req, kExUsage, sender.error().what);
   }
   // Argv recipients are checked before the body is read: a bad one costs no spool write.
-  RecipientInput rin{a.rcpt_words, {}, false, domain, hostname, cfg.admin};
-  if (!a.rcpt_words.empty()) {
-    if (auto r = collect_recipients(rin); !r) {
-      return fail(req, kExUsage, r.error().what);
+  const std::vector<std::string> no_headers;
+  RecipientInput rin{a.rcpt_words, no_headers, false};
+  if (!a.rcpt_words.empty() || !a.extract) {
+    if (auto r = collect_recipients(rin, req.policy); !r) {
+      return fail(req, recipient_exit_code(r.error()), r.error().what);
     }
-  } else if (!a.extract) {
-    return fail(req, kExUsage, collect_recipients(rin).error().what);
   }
 
   SystemClock clock;
@@ -180,16 +102,23 @@ int submit_message(const SubmitRequest& req) {
   opts.uid = req.ctx.uid;
   opts.now = now_micros() / 1000000;
   opts.unique = (*draft)->id();
+  opts.max_size = cfg.max_message_size;
+  opts.add_to_header = cfg.add_to_header;
   FdSource input(req.input_fd);
   auto built = build_message(input, (*draft)->sink(), opts);
   if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
     return fail(req, built.error().code == Errc::parse ? kExDataErr : kExIoErr, built.error().what);
   }
 
-  RecipientInput all{a.rcpt_words, built->header_rcpts, a.extract, domain, hostname, cfg.admin};
-  auto rcpts = collect_recipients(all);
+  if (built->too_big) {  // behaviour 46: the draft is dropped, nothing is queued
+    return fail(req, kExUnavailable,
+                format("message exceeds the size limit (max_message_size = %s)",
+                       format_size(cfg.max_message_size).c_str()));
+  }
+  RecipientInput all{a.rcpt_words, built->header_rcpts, a.extract, cfg.recipients_with_t};
+  auto rcpts = collect_recipients(all, req.policy);
   if (!rcpts) {
-    return fail(req, kExUsage, rcpts.error().what);
+    return fail(req, recipient_exit_code(rcpts.error()), rcpts.error().what);
   }
   QueueEntry entry;
   entry.id = (*draft)->id();

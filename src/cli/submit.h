@@ -7,6 +7,7 @@
 #pragma once
 
 #include "cli/context.h"
+#include "cli/recipients.h"
 #include "cli/sendmail_args.h"
 #include "config/config.h"
 #include "log/logger.h"
@@ -18,22 +19,11 @@ struct SubmitRequest {
   const Config& config;
   const Context& ctx;
   Logger& log;
+  const RecipientPolicy& policy;
   int input_fd = 0;
 };
 
 // Returns the process exit code (sysexits).
 int submit_message(const SubmitRequest& req);
-
-// Collects, qualifies, checks and de-duplicates the envelope recipients.
-// Errc::usage with the one-line reason on a bad address or no recipients.
-struct RecipientInput {
-  const std::vector<std::string>& argv_words;
-  const std::vector<std::string>& header_rcpts;
-  bool extract = false;
-  std::string domain;
-  std::string hostname;
-  std::string admin;
-};
-Result<std::vector<std::string>> collect_recipients(const RecipientInput& in);
 
 }  // namespace rm::cli

@@ -215,6 +215,9 @@ void Builder::write_headers() {
   if (!res_.had_from) {
     writer_.header_line("From: " + generated_from());
   }
+  if (opts_.add_to_header && !has_field(fields_, "To") && !has_field(fields_, "Cc")) {
+    writer_.header_line("To: undisclosed-recipients:;");  // behaviour 52, when configured
+  }
   writer_.header_line("");
 }
 

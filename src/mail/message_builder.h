@@ -45,6 +45,7 @@ struct SubmitOptions {
   int64_t now = 0;                  // wall seconds for Date: and Received:
   std::string unique;               // left-hand side of a generated Message-ID (the queue id)
   uint64_t max_size = 0;            // 0 = no limit; beyond it the rest is drained, too_big set
+  bool add_to_header = false;       // add "To: undisclosed-recipients:;" when there is no To/Cc
   // Zone of Date:/Received:, seconds east of UTC; unset = the local zone (TZ). Tests set it.
   std::optional<int32_t> utc_offset;
 };

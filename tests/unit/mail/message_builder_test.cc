@@ -296,6 +296,19 @@ TEST(BuildMessage, GeneratedHeaders) {
        .in = "To: bob@x.org\n\n",
        .want = to + kDate + kMsgId + "From: <MAILER-DAEMON@host.example>\r\n\r\n",
        .tweak = null_sender},
+      // Behaviour 52: no To: is added unless configured, and then only without To/Cc.
+      {.name = "b52 no To: by default",
+       .in = "Subject: s\n\n",
+       .want = "Subject: s\r\n" + std::string(kDate) + kMsgId + kFrom + "\r\n"},
+      {.name = "b52 To: undisclosed-recipients when configured",
+       .in = "Subject: s\n\n",
+       .want = "Subject: s\r\n" + std::string(kDate) + kMsgId + kFrom +
+               "To: undisclosed-recipients:;\r\n\r\n",
+       .tweak = [](SubmitOptions& o) { o.add_to_header = true; }},
+      {.name = "b52 a Cc: is enough",
+       .in = "Cc: c@x.org\n\n",
+       .want = "Cc: c@x.org\r\n" + std::string(kDate) + kMsgId + kFrom + "\r\n",
+       .tweak = [](SubmitOptions& o) { o.add_to_header = true; }},
   });
 }
 
