@@ -14,6 +14,7 @@
 #include "cli/queue_list.h"
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
+#include "cli/smtp_submit.h"
 #include "cli/submit.h"
 #include "config/config.h"
 #include "log/logger.h"
@@ -172,12 +173,7 @@ bool early_exit(const SendmailArgs& a, Logger& log, int& code) {
   }
   switch (a.mode) {
     case Mode::noop:
-    case Mode::init_aliases:
       code = kExOk;
-      return true;
-    case Mode::smtp:
-      log.error("-bs (SMTP on standard input) is not supported yet");
-      code = kExUsage;
       return true;
     default:
       return false;
@@ -206,6 +202,8 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
   if (!cfg) {
     if (a.mode == Mode::deliver) {
       drain_fd(0);
+    } else if (a.mode == Mode::smtp) {  // an SMTP client waits for a greeting, not for EOF
+      (void)write_all(1, "421 4.3.0 Service not available\r\n");
     }
     log.error("%s", cfg.error().what.c_str());
     return kExConfig;
@@ -241,6 +239,9 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
   RecipientPolicy policy = recipient_policy(*cfg, ctx, *aliases);
   if (a.mode == Mode::verify) {
     return verify(a, policy, log);
+  }
+  if (a.mode == Mode::smtp) {
+    return serve_smtp(SubmitRequest{a, *cfg, ctx, log, policy, 0});
   }
   return submit_message(SubmitRequest{a, *cfg, ctx, log, policy, 0});
 }

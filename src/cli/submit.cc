@@ -29,10 +29,6 @@ int fail(const SubmitRequest& req, int code, const std::string& what) {
   return code;
 }
 
-std::string full_name(const SubmitRequest& req) {
-  return req.args.full_name.empty() ? req.ctx.gecos : req.args.full_name;
-}
-
 Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& login,
                                     const std::string& domain) {
   std::string s = a.sender.value_or(login);
@@ -62,6 +58,69 @@ int64_t now_micros() {
 
 }  // namespace
 
+Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
+                                   const MessageSpec& spec, ByteSource& body, int& exit_code) {
+  const Config& cfg = req.config;
+  auto draft = store.begin();
+  if (!draft) {
+    exit_code = kExCantCreat;
+    return std::move(draft).error();
+  }
+  SubmitOptions opts;
+  opts.extract_recipients = spec.extract;
+  opts.ignore_dots = spec.ignore_dots;
+  opts.rewrite_headers = spec.rewrite_headers;
+  opts.envelope_sender = spec.sender;
+  opts.full_name = spec.full_name;
+  opts.domain = req.policy.domain;
+  opts.hostname = req.policy.hostname;
+  opts.uid = req.ctx.uid;
+  opts.now = now_micros() / 1000000;
+  opts.unique = (*draft)->id();
+  opts.max_size = cfg.max_message_size;
+  opts.add_to_header = cfg.add_to_header;
+  auto built = build_message(body, (*draft)->sink(), opts);
+  if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
+    exit_code = built.error().code == Errc::parse ? kExDataErr : kExIoErr;
+    return std::move(built).error();
+  }
+  if (built->too_big) {  // behaviour 46: the draft is dropped, nothing is queued
+    exit_code = kExUnavailable;
+    Error e = make_error(Errc::smtp_perm, "message exceeds the size limit (max_message_size = %s)",
+                         format_size(cfg.max_message_size).c_str());
+    e.reply = SmtpReply{552, "5.3.4", {"message exceeds the size limit"}};
+    return e;
+  }
+  RecipientInput all{spec.rcpt_words, built->header_rcpts, spec.extract, cfg.recipients_with_t};
+  auto rcpts = collect_recipients(all, req.policy);
+  if (!rcpts) {
+    exit_code = recipient_exit_code(rcpts.error());
+    return std::move(rcpts).error();
+  }
+  QueueEntry entry;
+  entry.id = (*draft)->id();
+  entry.uid = req.ctx.uid;
+  entry.sender = spec.sender;
+  for (auto& r : *rcpts) {
+    entry.rcpts.push_back(RcptEntry{r, RcptState::pending, ""});
+  }
+  entry.created = opts.now;
+  entry.eightbit = built->eightbit;
+  entry.dsn_notify = req.args.dsn_notify;
+  entry.dsn_ret = req.args.dsn_ret;
+  entry.dsn_envid = req.args.dsn_envid;
+  entry.body_type = spec.body_type;
+  if (auto c = store.commit(**draft, entry); !c) {
+    exit_code = kExIoErr;
+    return std::move(c).error();
+  }
+  if (built->nul_removed > 0) {
+    req.log.warn("%s: removed %llu NUL bytes", entry.id.c_str(),
+                 static_cast<unsigned long long>(built->nul_removed));
+  }
+  return entry.id;
+}
+
 int submit_message(const SubmitRequest& req) {
   const SendmailArgs& a = req.args;
   const Config& cfg = req.config;
@@ -70,9 +129,7 @@ int submit_message(const SubmitRequest& req) {
                 "delivery = \"daemon\" is not available yet: use \"background\", "
                 "\"foreground\" or \"queue\"");
   }
-  std::string domain = effective_domain(cfg, req.ctx);
-  std::string hostname = effective_hostname(cfg, req.ctx);
-  auto sender = envelope_sender(a, req.ctx.login, domain);
+  auto sender = envelope_sender(a, req.ctx.login, req.policy.domain);
   if (!sender) {
     return fail(req, kExUsage, sender.error().what);
   }
@@ -84,63 +141,23 @@ int submit_message(const SubmitRequest& req) {
       return fail(req, recipient_exit_code(r.error()), r.error().what);
     }
   }
-
+  MessageSpec spec;
+  spec.sender = *sender;
+  spec.rcpt_words = a.rcpt_words;
+  spec.extract = a.extract;
+  spec.ignore_dots = a.ignore_dots;
+  spec.rewrite_headers = !a.no_rewrite;
+  spec.full_name = a.full_name.empty() ? req.ctx.gecos : a.full_name;
+  spec.body_type = a.body_type;
   SystemClock clock;
   FsQueueStore store(effective_spool(cfg, req.ctx), clock);
-  auto draft = store.begin();
-  if (!draft) {
-    return fail(req, kExCantCreat, draft.error().what);
-  }
-  SubmitOptions opts;
-  opts.extract_recipients = a.extract;
-  opts.ignore_dots = a.ignore_dots;
-  opts.rewrite_headers = !a.no_rewrite;
-  opts.envelope_sender = *sender;
-  opts.full_name = full_name(req);
-  opts.domain = domain;
-  opts.hostname = hostname;
-  opts.uid = req.ctx.uid;
-  opts.now = now_micros() / 1000000;
-  opts.unique = (*draft)->id();
-  opts.max_size = cfg.max_message_size;
-  opts.add_to_header = cfg.add_to_header;
   FdSource input(req.input_fd);
-  auto built = build_message(input, (*draft)->sink(), opts);
-  if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
-    return fail(req, built.error().code == Errc::parse ? kExDataErr : kExIoErr, built.error().what);
+  int code = kExOk;
+  auto id = commit_message(req, store, spec, input, code);
+  if (!id) {
+    return fail(req, code, id.error().what);
   }
-
-  if (built->too_big) {  // behaviour 46: the draft is dropped, nothing is queued
-    return fail(req, kExUnavailable,
-                format("message exceeds the size limit (max_message_size = %s)",
-                       format_size(cfg.max_message_size).c_str()));
-  }
-  RecipientInput all{a.rcpt_words, built->header_rcpts, a.extract, cfg.recipients_with_t};
-  auto rcpts = collect_recipients(all, req.policy);
-  if (!rcpts) {
-    return fail(req, recipient_exit_code(rcpts.error()), rcpts.error().what);
-  }
-  QueueEntry entry;
-  entry.id = (*draft)->id();
-  entry.uid = req.ctx.uid;
-  entry.sender = *sender;
-  for (auto& r : *rcpts) {
-    entry.rcpts.push_back(RcptEntry{r, RcptState::pending, ""});
-  }
-  entry.created = opts.now;
-  entry.eightbit = built->eightbit;
-  entry.dsn_notify = a.dsn_notify;
-  entry.dsn_ret = a.dsn_ret;
-  entry.dsn_envid = a.dsn_envid;
-  entry.body_type = a.body_type;
-  if (auto c = store.commit(**draft, entry); !c) {
-    return fail(req, kExIoErr, c.error().what);
-  }
-  if (built->nul_removed > 0) {
-    req.log.warn("%s: removed %llu NUL bytes", entry.id.c_str(),
-                 static_cast<unsigned long long>(built->nul_removed));
-  }
-  return after_commit(DeliverNowRequest{cfg, req.ctx, req.log, a.delivery, entry.id, a.verbose});
+  return after_commit(DeliverNowRequest{cfg, req.ctx, req.log, a.delivery, *id, a.verbose});
 }
 
 }  // namespace rm::cli

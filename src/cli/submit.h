@@ -11,6 +11,7 @@
 #include "cli/sendmail_args.h"
 #include "config/config.h"
 #include "log/logger.h"
+#include "queue/queue_store.h"
 
 namespace rm::cli {
 
@@ -25,5 +26,22 @@ struct SubmitRequest {
 
 // Returns the process exit code (sysexits).
 int submit_message(const SubmitRequest& req);
+
+// One message as the sendmail command line or an SMTP transaction describes it.
+struct MessageSpec {
+  std::string sender;                   // qualified; "" = null sender
+  std::vector<std::string> rcpt_words;  // argv words, or the RCPT TO addresses of -bs
+  bool extract = false;                 // -t
+  bool ignore_dots = false;             // -i; always true for -bs (the body is unstuffed)
+  bool rewrite_headers = true;          // false with -G
+  std::string full_name;
+  std::string body_type;
+};
+
+// Fixes up `body`, works out the recipients and commits one entry to `store`: the shared core
+// of sendmail and -bs. On failure nothing is queued and `exit_code` says why (sysexits); a
+// too-big message carries a 552 reply for -bs. Does not drain `body` beyond build_message.
+Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
+                                   const MessageSpec& spec, ByteSource& body, int& exit_code);
 
 }  // namespace rm::cli
