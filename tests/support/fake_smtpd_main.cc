@@ -14,7 +14,8 @@
 //
 // When listening it writes the port to --port-file (atomically) and prints "PORT <n>" on
 // stdout. Each accepted message is written to the maildir as NNNN.env ("from: <sender>\n",
-// one "to: <rcpt>\n" per recipient, "tls: yes|no\n", "auth: <user>\n" when authenticated),
+// one "to: <rcpt>\n" per recipient, "params: <MAIL FROM parameters>\n" (may be empty),
+// "tls: yes|no\n", "auth: <user>\n" when authenticated),
 // then NNNN.eml (the data bytes as received), numbered on from the highest NNNN.eml already
 // there; both atomically, the .eml last, so a reader that
 // sees the .eml finds its .env. Runs until SIGTERM or SIGINT, then exits 0; 64 on bad usage,
@@ -269,6 +270,7 @@ int main(int argc, char** argv) {
       for (const std::string& r : m.rcpt_tos) {
         env += "to: " + r + "\n";
       }
+      env += "params: " + m.mail_params + "\n";
       env += std::string("tls: ") + (m.tls ? "yes" : "no") + "\n";
       if (!m.auth_user.empty()) {
         env += "auth: " + m.auth_user + "\n";
