@@ -85,6 +85,11 @@ std::string outcome_line(const EntryOutcome& o) {
   if (o.result != EntryResult::delivered) {
     line += " dsn=" + o.dsn + " reason=" + kv_quote(o.reason);
   }
+  if (!o.bounce.empty()) {
+    line += " bounce=" + o.bounce;
+  } else if (!o.no_bounce.empty()) {
+    line += " bounce=none no_bounce=" + kv_quote(o.no_bounce);
+  }
   return line;
 }
 
@@ -104,7 +109,8 @@ RunSummary run_queue(const FlushRequest& req) {
       (void)std::fflush(stdout);
     }
   };
-  QueueRunner runner(req.config, store, connector, clock, report);
+  QueueRunner runner(req.config, effective_hostname(req.config, req.ctx), store, connector, clock,
+                     report);
   // flush reports each entry on stdout; the same line on stderr would only repeat it.
   bool was_on_stderr = req.log.stderr_enabled();
   if (req.print) {

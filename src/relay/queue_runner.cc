@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "mail/dsn.h"
 #include "relay/classify.h"
 #include "relay/retry_policy.h"
 #include "sys/fd_io.h"
@@ -33,9 +34,11 @@ const char* entry_result_name(EntryResult r) {
   return "?";
 }
 
-QueueRunner::QueueRunner(const Config& config, QueueStore& store, Connector& connector,
-                         const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome)
+QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore& store,
+                         Connector& connector, const Clock& clock,
+                         std::function<void(const EntryOutcome&)> on_outcome)
     : config_(config),
+      hostname_(std::move(hostname)),
       store_(store),
       connector_(connector),
       clock_(clock),
@@ -69,6 +72,15 @@ RunSummary QueueRunner::run(const RunOptions& options) {
   }
   summary.quarantined = listed->quarantined;
   std::map<std::string, Session> sessions;  // by account name
+  auto attempt = [&](const QueueEntry& e) {
+    const Account* acc = account_for(e);
+    Session& s = sessions[acc == nullptr ? std::string() : acc->name];
+    EntryOutcome out = deliver(e, s, summary);
+    if (out.result != EntryResult::busy && on_outcome_) {
+      on_outcome_(out);
+    }
+  };
+  new_bounces_.clear();
   int64_t now = clock_.wall();
   for (const QueueEntry& e : listed->entries) {
     if (!options.only.empty() &&
@@ -78,11 +90,13 @@ RunSummary QueueRunner::run(const RunOptions& options) {
     if (!e.has_pending() || (!options.force && e.next_try > now)) {
       continue;
     }
-    const Account* acc = account_for(e);
-    Session& s = sessions[acc == nullptr ? std::string() : acc->name];
-    EntryOutcome out = deliver(e, s, summary);
-    if (out.result != EntryResult::busy && on_outcome_) {
-      on_outcome_(out);
+    attempt(e);
+  }
+  // A permanent failure produces its DSN in the same run (DESIGN.md §9). Bounces never bounce,
+  // so one pass over those queued above is enough.
+  for (const std::string& id : std::vector<std::string>(new_bounces_)) {
+    if (auto b = store_.load(id)) {
+      attempt(*b);
     }
   }
   for (auto& [name, s] : sessions) {
@@ -113,9 +127,14 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   }
   QueueEntry entry = std::move(*loaded);
   out.sender = entry.sender;
+  std::vector<bool> failed_before;
+  for (const RcptEntry& r : entry.rcpts) {
+    failed_before.push_back(r.state == RcptState::failed);
+  }
   const Account* acc = account_for(entry);
   if (acc == nullptr) {
     fail_all(entry, make_error(Errc::config, "no account configured"), out);
+    bounce(entry, failed_before, out, summary);
     finish(entry, out, summary);
     return out;
   }
@@ -130,6 +149,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   if (s.failed) {
     out.relay = acc->host + ":" + std::to_string(acc->port);
     fail_all(entry, *s.failed, out);
+    bounce(entry, failed_before, out, summary);
     finish(entry, out, summary);
     return out;
   }
@@ -140,6 +160,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   auto content = store_.open_content(entry.id);
   if (!content) {
     fail_all(entry, std::move(content).error(), out);
+    bounce(entry, failed_before, out, summary);
     finish(entry, out, summary);
     return out;
   }
@@ -158,7 +179,8 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   }
   TransactionResult tr = s.client->send(msg);
   apply(entry, tr, idx, out);
-  finish(entry, out, summary);  // the sent recipients are on disk before anything else
+  bounce(entry, failed_before, out, summary);  // queued before the entry records the failure
+  finish(entry, out, summary);  // the sent recipients are on disk before the session goes on
   bool session_ok =
       !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
   if (!session_ok || !s.client->reset()) {
@@ -201,6 +223,95 @@ void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& ou
   }
   out.dsn = dsn_status(err);
   out.reason = err.what;
+}
+
+namespace {
+
+// A sender that can receive mail over the Internet: name@domain.tld, not localhost or a bare
+// host name (RELIABILITY.md §2: their bounces go to the admin).
+// "550 5.1.1 no such user" → "5.1.1"; "554 rejected" → "5.0.0"; anything else → `fallback`.
+std::string status_of(const std::string& reply, const std::string& fallback) {
+  auto digit = [&](size_t i) { return i < reply.size() && reply[i] >= '0' && reply[i] <= '9'; };
+  if (!(digit(0) && digit(1) && digit(2)) || (reply[0] != '4' && reply[0] != '5')) {
+    return fallback;
+  }
+  size_t sp = reply.find(' ');
+  if (sp != std::string::npos && sp + 1 < reply.size() && reply[sp + 1] == reply[0]) {
+    std::string code = reply.substr(sp + 1, reply.find(' ', sp + 1) - sp - 1);
+    if (code.size() >= 5 && code[1] == '.') {
+      return code;
+    }
+  }
+  return std::string(1, reply[0]) + ".0.0";
+}
+
+bool has_real_domain(const std::string& addr) {
+  auto at = addr.rfind('@');
+  if (at == std::string::npos) {
+    return false;
+  }
+  std::string d = addr.substr(at + 1);
+  return d.find('.') != std::string::npos && d != "localhost.localdomain";
+}
+
+}  // namespace
+
+void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& failed_before,
+                         EntryOutcome& out, RunSummary& summary) {
+  DsnInput in;
+  for (size_t k = 0; k < entry.rcpts.size(); ++k) {
+    const RcptEntry& r = entry.rcpts[k];
+    if (r.state == RcptState::failed && !failed_before[k]) {
+      std::string host = out.relay.substr(0, out.relay.rfind(':'));
+      in.failed.push_back(
+          DsnRecipient{r.addr, status_of(r.last_reply, out.dsn), r.last_reply, host, 0});
+    }
+  }
+  if (in.failed.empty()) {
+    return;
+  }
+  if (must_not_bounce(entry.sender, entry.dsn_notify)) {
+    out.no_bounce = entry.sender.empty() ? "null sender" : "NOTIFY";
+    return;
+  }
+  std::string to = has_real_domain(entry.sender) ? entry.sender : config_.admin;
+  if (to.empty()) {
+    out.no_bounce = "sender has no real domain and no admin is set";
+    return;
+  }
+  auto draft = store_.begin();
+  auto original = store_.open_content(entry.id);
+  if (!draft || !original) {
+    summary.errors.push_back(!draft ? std::move(draft).error() : std::move(original).error());
+    return;
+  }
+  FdSource source(original->get());
+  in.reporting_mta = hostname_;
+  in.original_envid = entry.dsn_envid;
+  in.queue_id = entry.id;
+  in.arrival = entry.created;
+  in.now = clock_.wall();
+  in.to = to;
+  in.original_sender = entry.sender;
+  in.headers_only = (entry.dsn_ret == "HDRS");
+  in.eightbit = entry.eightbit;
+  in.unique = (*draft)->id();
+  QueueEntry b;
+  b.id = (*draft)->id();
+  b.uid = entry.uid;
+  b.rcpts.push_back(RcptEntry{to, RcptState::pending, ""});
+  b.created = in.now;
+  b.eightbit = entry.eightbit;
+  Status st = write_dsn(in, source, (*draft)->sink());
+  if (st) {
+    st = store_.commit(**draft, b);
+  }
+  if (!st) {
+    summary.errors.push_back(std::move(st).error());
+    return;
+  }
+  out.bounce = b.id;
+  new_bounces_.push_back(b.id);
 }
 
 void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary) {

@@ -4,8 +4,12 @@
 // deferred and set aside what failed for good. Outcomes are reported through a callback, one per
 // entry; the caller (cli, daemon) decides what to log. Entries locked by another runner are
 // skipped. Never logs. Not thread-safe.
-// Not here: classification (relay/classify.h), backoff maths (relay/retry_policy.h), bounces
-// (arrive with the reliability issue: failed entries are kept in failed/ for now).
+// Recipients that fail for good get one RFC 3464 bounce (mail/dsn.h) per entry and run, queued
+// with the null sender before the entry's own state is updated (a crash may duplicate a bounce,
+// never lose one) and delivered in the same run; never for a bounce (null sender) or when
+// NOTIFY excludes FAILURE; to `admin` when the sender has no real domain. The failed entry
+// itself is kept in failed/.
+// Not here: classification (relay/classify.h), backoff maths (relay/retry_policy.h), expiry.
 #pragma once
 
 #include <functional>
@@ -38,7 +42,9 @@ struct EntryOutcome {
   std::string reason;  // last failure text
   uint32_t attempts = 0;
   int64_t next_try = 0;
-  double delay = 0;  // seconds since the entry was created
+  double delay = 0;       // seconds since the entry was created
+  std::string bounce;     // id of the bounce queued for newly failed recipients, if any
+  std::string no_bounce;  // why no bounce was sent for them, if none was
 };
 
 struct RunSummary {
@@ -52,8 +58,9 @@ struct RunSummary {
 
 class QueueRunner {
  public:
-  QueueRunner(const Config& config, QueueStore& store, Connector& connector, const Clock& clock,
-              std::function<void(const EntryOutcome&)> on_outcome);
+  // `hostname` names us in bounces (Reporting-MTA, From: MAILER-DAEMON@hostname).
+  QueueRunner(const Config& config, std::string hostname, QueueStore& store, Connector& connector,
+              const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome);
   RunSummary run(const RunOptions& options);
 
  private:
@@ -64,12 +71,17 @@ class QueueRunner {
              EntryOutcome& out);
   void fail_all(QueueEntry& entry, const Error& err, EntryOutcome& out);
   void finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary);
+  // Queues the bounce for the recipients of `entry` that failed in this attempt.
+  void bounce(const QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
+              RunSummary& summary);
 
   const Config& config_;
+  std::string hostname_;
   QueueStore& store_;
   Connector& connector_;
   const Clock& clock_;
   std::function<void(const EntryOutcome&)> on_outcome_;
+  std::vector<std::string> new_bounces_;  // queued during this run, delivered at its end
 };
 
 }  // namespace rm

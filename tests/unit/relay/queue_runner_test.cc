@@ -69,13 +69,16 @@ class QueueRunnerTest : public ::testing::Test {
     return *server_;
   }
 
-  std::string enqueue(std::vector<std::string> rcpts, const std::string& body) {
+  std::string enqueue(std::vector<std::string> rcpts, const std::string& body,
+                      const std::string& sender = "alice@example.com",
+                      const std::string& notify = "") {
     auto draft = store_->begin();
     EXPECT_TRUE(draft);
     EXPECT_TRUE((*draft)->sink().write(body));
     QueueEntry e;
     e.id = (*draft)->id();
-    e.sender = "alice@example.com";
+    e.sender = sender;
+    e.dsn_notify = notify;
     for (auto& r : rcpts) {
       e.rcpts.push_back({r, RcptState::pending, ""});
     }
@@ -86,7 +89,7 @@ class QueueRunnerTest : public ::testing::Test {
 
   RunSummary run(bool force = true) {
     NetConnector connector("client.test");
-    QueueRunner runner(config_, *store_, connector, clock_,
+    QueueRunner runner(config_, "client.test", *store_, connector, clock_,
                        [this](const EntryOutcome& o) { outcomes_.push_back(o); });
     RunOptions opts;
     opts.force = force;
@@ -186,14 +189,73 @@ TEST_F(QueueRunnerTest, PerRecipientOutcomesAndNoResendToTheAccepted) {  // case
   EXPECT_EQ(e->rcpts[1].state, RcptState::failed);
   EXPECT_THAT(e->rcpts[1].last_reply, HasSubstr("550"));
   EXPECT_EQ(e->rcpts[2].state, RcptState::deferred);
-  ASSERT_EQ(outcomes_.size(), 1u);
+  ASSERT_EQ(outcomes_.size(), 2u) << "the entry, then its bounce in the same run";
   EXPECT_EQ(outcomes_[0].result, EntryResult::partial);
+  EXPECT_FALSE(outcomes_[0].bounce.empty());
+  EXPECT_EQ(outcomes_[1].id, outcomes_[0].bounce);
+  EXPECT_EQ(outcomes_[1].result, EntryResult::delivered);
+
+  // Behaviour 68 / RELIABILITY.md §6 case 14: exactly one DSN, from <>, quoting the reply, for
+  // the failed recipient only.
+  ASSERT_TRUE(srv.wait_for_messages(2, Millis(5000)));
+  test::ReceivedMessage dsn = srv.messages()[1];
+  EXPECT_EQ(dsn.mail_from, "");
+  EXPECT_THAT(dsn.rcpt_tos, ElementsAre("alice@example.com"));
+  EXPECT_THAT(dsn.data, HasSubstr("report-type=delivery-status"));
+  EXPECT_THAT(dsn.data, HasSubstr("Final-Recipient: rfc822; bad@example.org"));
+  EXPECT_THAT(dsn.data, HasSubstr("Status: 5.1.1"));
+  EXPECT_THAT(dsn.data, HasSubstr("550 5.1.1 no such user"));
+  EXPECT_THAT(dsn.data, Not(HasSubstr("Final-Recipient: rfc822; later@")));
+  EXPECT_THAT(dsn.data, Not(HasSubstr("Final-Recipient: rfc822; good@")));
 
   run();  // the second connection accepts later@
-  ASSERT_TRUE(srv.wait_for_messages(2, Millis(5000)));
-  EXPECT_THAT(srv.messages()[1].rcpt_tos, ElementsAre("later@example.org"));
+  ASSERT_TRUE(srv.wait_for_messages(3, Millis(5000)));
+  EXPECT_THAT(srv.messages()[2].rcpt_tos, ElementsAre("later@example.org"));
   EXPECT_TRUE(store_->list()->entries.empty()) << "done: the failed part is kept in failed/";
-  EXPECT_EQ(srv.messages().size(), 2u);
+  EXPECT_EQ(srv.messages().size(), 3u) << "no second bounce for the same recipient";
+}
+
+// RELIABILITY.md §6 case 44 and behaviour 68: a bounce never bounces; NOTIFY without FAILURE
+// suppresses the DSN; a sender without a real domain gets it at the admin address.
+TEST_F(QueueRunnerTest, BounceRules) {
+  FakeSmtpServer& srv = start_server(
+      "good", {Fault{.verb = "RCPT", .reply = "550 5.1.1 gone", .arg_contains = "bad@"}});
+  config_.admin = "ops@example.net";
+  const struct {
+    const char* name;
+    std::string sender;
+    std::string notify;
+    const char* bounce_to;  // nullptr: no bounce
+  } kCases[] = {
+      {"null sender", "", "", nullptr},
+      {"NOTIFY=NEVER", "alice@example.com", "never", nullptr},
+      {"NOTIFY=SUCCESS", "alice@example.com", "success", nullptr},
+      {"NOTIFY=FAILURE", "alice@example.com", "failure", "alice@example.com"},
+      {"local sender", "www-data@localhost", "", "ops@example.net"},
+      {"bare host sender", "cron@web1", "", "ops@example.net"},
+  };
+  size_t expected = 0;
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    outcomes_.clear();
+    enqueue({"bad@example.org"}, "Subject: x\r\n\r\nbody\r\n", c.sender, c.notify);
+    run();
+    ASSERT_FALSE(outcomes_.empty());
+    EXPECT_EQ(outcomes_[0].result, EntryResult::failed);
+    if (c.bounce_to == nullptr) {
+      EXPECT_TRUE(outcomes_[0].bounce.empty());
+      EXPECT_FALSE(outcomes_[0].no_bounce.empty());
+      EXPECT_EQ(outcomes_.size(), 1u);
+      continue;
+    }
+    ++expected;
+    ASSERT_TRUE(srv.wait_for_messages(expected, Millis(5000)));
+    test::ReceivedMessage dsn = srv.messages().back();
+    EXPECT_EQ(dsn.mail_from, "");
+    EXPECT_THAT(dsn.rcpt_tos, ElementsAre(c.bounce_to));
+  }
+  EXPECT_EQ(srv.messages().size(), expected);
+  EXPECT_TRUE(store_->list()->entries.empty());
 }
 
 TEST_F(QueueRunnerTest, BackoffIsRespectedUnlessForced) {
