@@ -49,50 +49,6 @@ void write_text(const std::string& path, const std::string& text, mode_t mode = 
   ::close(fd);
 }
 
-// Pumps stdin/stdout/stderr of a child until both outputs hit EOF.
-void pump(int in_fd, int out_fd, int err_fd, const std::string& input, RunResult& r) {
-  size_t off = 0;
-  if (input.empty()) {
-    ::close(in_fd);
-    in_fd = -1;
-  }
-  while (out_fd >= 0 || err_fd >= 0) {
-    struct pollfd p[3] = {{in_fd, POLLOUT, 0}, {out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    if (::poll(p, 3, 30000) <= 0) {
-      break;  // a hung child: give up; the test will see exit_code -1
-    }
-    if (in_fd >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t n = ::write(in_fd, input.data() + off, std::min<size_t>(65536, input.size() - off));
-      if (n > 0) {
-        off += static_cast<size_t>(n);
-      }
-      if (n <= 0 || off == input.size()) {
-        ::close(in_fd);
-        in_fd = -1;
-      }
-    }
-    int* fds[2] = {&out_fd, &err_fd};
-    std::string* bufs[2] = {&r.out, &r.err};
-    for (int k = 0; k < 2; ++k) {
-      if (*fds[k] >= 0 && (p[k + 1].revents & (POLLIN | POLLHUP | POLLERR))) {
-        char buf[65536];
-        ssize_t n = ::read(*fds[k], buf, sizeof buf);
-        if (n <= 0) {
-          ::close(*fds[k]);
-          *fds[k] = -1;
-        } else {
-          bufs[k]->append(buf, static_cast<size_t>(n));
-        }
-      }
-    }
-  }
-  for (int fd : {in_fd, out_fd, err_fd}) {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-}
-
 }  // namespace
 
 TempDir::TempDir() {
@@ -108,38 +64,12 @@ TempDir::~TempDir() {
 
 RunResult run(const std::string& argv0_path, const std::vector<std::string>& args,
               const std::string& input, const std::vector<std::string>& env) {
-  int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    return {};
-  }
-  std::vector<std::string> argv{argv0_path};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<std::string> envv{"PATH=/usr/bin:/bin", "LANG=C"};
-  if (const char* home = std::getenv("HOME")) {
-    envv.push_back(std::string("HOME=") + home);
-  }
-  envv.insert(envv.end(), env.begin(), env.end());
-  auto a = cstrings(argv);
-  auto e = cstrings(envv);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    ::execve(argv0_path.c_str(), a.data(), e.data());
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  ::signal(SIGPIPE, SIG_IGN);
-  RunResult r;
-  pump(in[1], out[0], err[0], input, r);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  SpawnSpec spec;
+  spec.path = argv0_path;
+  spec.args = args;
+  spec.input = input;
+  spec.env = env;
+  return spawn(spec);
 }
 
 std::string read_file(const std::string& path) {
