@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -22,9 +21,11 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 using ::testing::AnyOf;
 using ::testing::Contains;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAreArray;
@@ -51,7 +52,8 @@ size_t count_lines(const std::string& s) {
 
 // True when `text` names `uid` the way a Received: line does ("uid 33", "userid 33", "uid=33").
 bool names_uid(const std::string& text, uid_t uid) {
-  return std::regex_search(text, std::regex("\\b(uid|userid)[ =]" + std::to_string(uid) + "\\b"));
+  // gtest's POSIX regex rather than std::regex: GCC 12 warns inside <regex> under ASan.
+  return ::testing::Value(text, ContainsRegex("\\b(uid|userid)[ =]" + std::to_string(uid) + "\\b"));
 }
 
 // A user other than the test's own, for "works as any uid" (behaviours 51, 70).
@@ -448,14 +450,12 @@ TEST_F(Behaviour, B19_B20_PersonalitiesAndQueueListing) {
   RunResult one = w_.mailq();
   EXPECT_EQ(one.exit_code, 0);
   EXPECT_THAT(one.out, HasSubstr("bob@example.org"));
-  EXPECT_TRUE(std::regex_search(one.out, std::regex("\n-- [0-9]+ Kbytes in 1 Request\\.\n$")))
-      << one.out;
+  EXPECT_THAT(one.out, ContainsRegex("\n-- [0-9]+ Kbytes in 1 Request\\.\n$"));
   ASSERT_EQ(w_.sendmail({"-i", "carol@example.org"}, "Subject: q2\n\nbody\n").exit_code, 0);
   for (RunResult r : {w_.mailq(), w_.sendmail({"-bp"}, "")}) {
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_THAT(r.out, HasSubstr("carol@example.org"));
-    EXPECT_TRUE(std::regex_search(r.out, std::regex("\n-- [0-9]+ Kbytes in 2 Requests\\.\n$")))
-        << r.out;
+    EXPECT_THAT(r.out, ContainsRegex("\n-- [0-9]+ Kbytes in 2 Requests\\.\n$"));
   }
 }
 
@@ -799,14 +799,12 @@ TEST_F(Behaviour, B49_B50_DateAndMessageId) {
   ASSERT_TRUE(added.arrived);
   auto date = header_values(added.msg, "Date");
   ASSERT_EQ(date.size(), 1u);
-  EXPECT_TRUE(std::regex_match(
-      date[0], std::regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} "
-                          "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
-                          "[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}")))
-      << date[0];
+  EXPECT_THAT(date[0], MatchesRegex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} "
+                                    "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+                                    "[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"));
   auto id = header_values(added.msg, "Message-ID");
   ASSERT_EQ(id.size(), 1u);
-  EXPECT_TRUE(std::regex_match(id[0], std::regex("<[^<>@ ]+@client\\.test>"))) << id[0];
+  EXPECT_THAT(id[0], MatchesRegex("<[^<>@ ]+@client\\.test>"));
 
   Sent again = send({"bob@example.org"}, "Subject: gen\n\nbody\n");
   ASSERT_TRUE(again.arrived);
