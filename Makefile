@@ -14,7 +14,7 @@ CMAKE_ARGS += -DRM_WERROR=ON
 endif
 
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
-            libgtest-dev libgmock-dev
+            libgtest-dev libgmock-dev python3 python3-aiosmtpd
 
 .PHONY: all build deps test test-fast test-asan demo bench format clean
 

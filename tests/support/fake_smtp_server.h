@@ -82,10 +82,19 @@ struct FakeSmtpOptions {
   bool advertise_starttls = true;  // starttls mode only; false also refuses the command
   size_t size_limit = 0;           // SIZE n advertised and enforced; 0: no SIZE
   std::vector<std::string> extra_capabilities{};
+  // ESMTP extensions beyond the basics; each is advertised and honoured when true.
+  bool chunking = false;  // CHUNKING: BDAT n [LAST] (RFC 3030)
+  bool smtputf8 = false;  // SMTPUTF8 (RFC 6531): MAIL ... SMTPUTF8 accepted; without it, an
+                          // address with bytes >= 0x80 is refused 553 5.6.7
+  bool dsn = false;       // DSN (RFC 3461): RET/ENVID on MAIL, NOTIFY/ORCPT on RCPT accepted;
+                          // without it those parameters are refused 555 5.5.4
 
-  // AUTH PLAIN LOGIN is advertised and accepted when `user` is set.
+  // AUTH is advertised and accepted when `user` is set, with these mechanisms (upper-case,
+  // in this order); empty: "PLAIN LOGIN". Supported: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256,
+  // XOAUTH2, OAUTHBEARER (the last two take `password` as the bearer token).
   std::string user{};
   std::string password{};
+  std::vector<std::string> auth_mechanisms{};
   bool auth_before_tls = false;  // advertise/accept AUTH on a plaintext connection
   bool require_auth = false;     // MAIL before AUTH: 530 5.7.0
 
@@ -97,6 +106,10 @@ struct FakeSmtpOptions {
   size_t max_recipients = 1000;
   int max_connections = 32;    // concurrent; more get 421 and are closed
   Millis idle_timeout{30000};  // per read: a silent client gets 421 and is closed
+
+  // TLS, server side.
+  std::string client_ca_file{};  // set: request a client certificate and verify it against
+                                 // this CA (PEM); a connection without one is still served
 };
 
 struct TranscriptEntry {
@@ -113,9 +126,14 @@ struct ReceivedMessage {
   std::string mail_from{};              // the address inside <>, "" for the null sender
   std::string mail_params{};            // what followed ">" in MAIL FROM, trimmed
   std::vector<std::string> rcpt_tos{};  // addresses inside <>, in order, accepted ones only
+  std::vector<std::string> rcpt_params{};  // what followed ">" in each accepted RCPT, trimmed
+  bool bdat = false;                       // the data came in BDAT chunks
   std::string data{};                   // as transmitted, un-dot-stuffed, without the final ".\r\n"
   bool tls = false;
-  std::string auth_user{};  // "" when not authenticated
+  bool tls_resumed = false;         // the TLS session was resumed
+  std::string tls_client_subject{};  // RFC 2253 subject of a verified client certificate
+  std::string auth_user{};          // "" when not authenticated
+  std::string auth_mechanism{};     // "PLAIN", "SCRAM-SHA-256", ... ("" when not authenticated)
 };
 
 class FakeSmtpServer {
