@@ -42,19 +42,30 @@ struct PasswordSource {
 };
 
 struct Account {
-  std::string name;  // defaults to the host
+  std::string name;  // defaults to the (first) host
+  // `host = "a.example, b.example";` lists fallback smarthosts, tried in order when one fails
+  // temporarily (connect, TLS, 4xx greeting): `host` is the first, `fallback_hosts` the rest.
   std::string host;
+  std::vector<std::string> fallback_hosts;
   uint16_t port = 587;  // default 587 for starttls, 465 for tls ("smtps"), 25 for none
   TlsMode tls = TlsMode::starttls;
   std::string tls_ca_file;
   std::string tls_fingerprint;
+  std::string tls_cert_file;  // client certificate (PEM), with tls_key_file; both or neither
+  std::string tls_key_file;
   AuthMethod auth = AuthMethod::automatic;
   std::string user;
   PasswordSource password;
   std::string from;
   std::vector<std::string> senders;
   std::chrono::seconds timeout{60};
+  // Messages delivered over one connection before it is closed and a new one opened (RSET in
+  // between); 0 = no limit. Smarthosts cap this (Gmail and Exim near 100 or more).
+  uint32_t messages_per_connection = 100;
   bool operator==(const Account&) const = default;
+
+  // host, then fallback_hosts.
+  std::vector<std::string> hosts() const;
 };
 
 struct RetryConfig {
@@ -97,6 +108,12 @@ struct Config {
 Result<Config> load_config(const std::string& path);
 // The same from text (tests); `name` is used in error messages in place of a path.
 Result<Config> parse_config(const std::string& text, const std::string& name);
+
+// The account for an envelope sender: the one named `preferred` when it exists, else the first
+// whose `senders` pattern (fnmatch, case-insensitive) matches, else the first account; nullptr
+// when there is none.
+const Account* pick_account(const Config& cfg, const std::string& sender,
+                            const std::string& preferred = "");
 
 // Config lookup (DESIGN.md §2): explicit (-C) wins, then $RELAYMAIL_CONFIG, then
 // ~/.config/relaymail/relaymail.conf if it exists, then /etc/relaymail.conf.

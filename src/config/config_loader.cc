@@ -41,6 +41,23 @@ long long as_integer(const Setting& s) {
                                          : static_cast<long long>(s);
 }
 
+// "a.example, b.example" (commas and/or white space) → {"a.example", "b.example"}.
+std::vector<std::string> split_hosts(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ",") {
+    if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) {
+        out.push_back(std::move(cur));
+        cur.clear();
+      }
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
 bool is_explicit_mechanism(AuthMethod m) {
   return m != AuthMethod::automatic && m != AuthMethod::none;
 }
@@ -354,9 +371,12 @@ Account Loader::load_account(const Setting& s) {
   check_keys(s, Scope::account);
   std::string at = setting_path(s);
   Account a;
-  a.host = get_string(&s, Scope::account, "host");
-  if (a.host.empty()) {
+  std::vector<std::string> hosts = split_hosts(get_string(&s, Scope::account, "host"));
+  if (hosts.empty()) {
     problem(s, "%s: host is missing or empty", at.c_str());
+  } else {
+    a.host = hosts.front();
+    a.fallback_hosts.assign(hosts.begin() + 1, hosts.end());
   }
   a.name = get_string(&s, Scope::account, "name");
   if (a.name.empty()) {
@@ -364,13 +384,20 @@ Account Loader::load_account(const Setting& s) {
   }
   a.tls = get_choice(&s, Scope::account, "tls", config_schema::tls_modes());
   load_port(s, a);
-  if (a.tls == TlsMode::none && !a.host.empty() && !is_loopback_host(a.host)) {
-    problem(*child(&s, "tls"),
-            "%s.tls: \"none\" is allowed only for a loopback host (127.0.0.0/8, ::1, "
-            "localhost), not \"%s\"",
-            at.c_str(), a.host.c_str());
+  for (const std::string& h : hosts) {
+    if (a.tls == TlsMode::none && !is_loopback_host(h)) {
+      problem(*child(&s, "tls"),
+              "%s.tls: \"none\" is allowed only for a loopback host (127.0.0.0/8, ::1, "
+              "localhost), not \"%s\"",
+              at.c_str(), h.c_str());
+    }
   }
   a.tls_ca_file = get_path(&s, Scope::account, "tls_ca_file");
+  a.tls_cert_file = get_path(&s, Scope::account, "tls_cert_file");
+  a.tls_key_file = get_path(&s, Scope::account, "tls_key_file");
+  if (a.tls_cert_file.empty() != a.tls_key_file.empty()) {
+    problem(s, "%s: tls_cert_file and tls_key_file go together; give both or neither", at.c_str());
+  }
   a.tls_fingerprint = get_string(&s, Scope::account, "tls_fingerprint");
   if (!a.tls_fingerprint.empty() && !is_sha256_pin(a.tls_fingerprint)) {
     problem(*child(&s, "tls_fingerprint"), "%s.tls_fingerprint: expected 64 hex digits (SHA-256)",
@@ -392,6 +419,13 @@ Account Loader::load_account(const Setting& s) {
   a.timeout = get_duration(&s, Scope::account, "timeout");
   if (a.timeout.count() == 0 && child(&s, "timeout") != nullptr) {
     problem(*child(&s, "timeout"), "%s.timeout: must be at least 1s", at.c_str());
+  }
+  if (const Setting* m = child(&s, "messages_per_connection"); m != nullptr) {
+    if (!is_integer(*m) || as_integer(*m) < 0 || as_integer(*m) > 1000000) {
+      problem(*m, "%s: expected an integer from 0 (no limit) to 1000000", setting_path(*m).c_str());
+    } else {
+      a.messages_per_connection = static_cast<uint32_t>(as_integer(*m));
+    }
   }
   return a;
 }

@@ -70,11 +70,17 @@ void print_account(std::string& out, const Account& a, bool last) {
   const char* in = "    ";
   out += "  {\n";
   line(out, in, "name", quote(a.name));
-  line(out, in, "host", quote(a.host));
+  std::string hosts;
+  for (const std::string& h : a.hosts()) {
+    hosts += (hosts.empty() ? "" : ", ") + h;
+  }
+  line(out, in, "host", quote(hosts));
   line(out, in, "port", std::to_string(a.port));
   line(out, in, "tls", quote(tls_mode_name(a.tls)));
   line(out, in, "tls_ca_file", quote(a.tls_ca_file));
   line(out, in, "tls_fingerprint", quote(a.tls_fingerprint));
+  line(out, in, "tls_cert_file", quote(a.tls_cert_file));
+  line(out, in, "tls_key_file", quote(a.tls_key_file));
   line(out, in, "auth", quote(auth_method_name(a.auth)));
   line(out, in, "user", quote(a.user));
   if (a.password.kind != PasswordSource::Kind::none) {
@@ -88,6 +94,7 @@ void print_account(std::string& out, const Account& a, bool last) {
   senders += a.senders.empty() ? "]" : " ]";
   line(out, in, "senders", senders);
   line(out, in, "timeout", quote(format_duration(a.timeout)));
+  line(out, in, "messages_per_connection", std::to_string(a.messages_per_connection));
   out += last ? "  }\n" : "  },\n";
 }
 

@@ -1,6 +1,7 @@
 // config/config_values.cc — the value-level pieces of config.h: enum names, durations, the
-// loopback test and the config file lookup.
+// loopback test, the account for a sender and the config file lookup.
 #include <arpa/inet.h>
+#include <fnmatch.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 
@@ -158,6 +159,32 @@ std::string format_size(uint64_t bytes) {
     }
   }
   return std::to_string(bytes);
+}
+
+std::vector<std::string> Account::hosts() const {
+  std::vector<std::string> out{host};
+  out.insert(out.end(), fallback_hosts.begin(), fallback_hosts.end());
+  return out;
+}
+
+const Account* pick_account(const Config& cfg, const std::string& sender,
+                            const std::string& preferred) {
+  if (cfg.accounts.empty()) {
+    return nullptr;
+  }
+  for (const Account& a : cfg.accounts) {
+    if (!preferred.empty() && a.name == preferred) {
+      return &a;
+    }
+  }
+  for (const Account& a : cfg.accounts) {
+    for (const std::string& pattern : a.senders) {
+      if (::fnmatch(pattern.c_str(), sender.c_str(), FNM_CASEFOLD) == 0) {
+        return &a;
+      }
+    }
+  }
+  return &cfg.accounts.front();
 }
 
 bool is_loopback_host(const std::string& host) {

@@ -30,6 +30,13 @@ SecretRef secret_ref(const Account& a) {
   return r;
 }
 
+// Whether another smarthost of the account may do better: not when the credentials or the
+// configuration are wrong (the next host would get the same), yes for everything temporary
+// or peculiar to one server (connect, TLS, timeouts, a 4xx or 5xx greeting, protocol).
+bool worth_a_fallback(const Error& e) {
+  return e.code != Errc::auth && e.code != Errc::config && e.code != Errc::secret_unavailable;
+}
+
 }  // namespace
 
 Result<TlsClient*> NetConnector::tls_for(const Account& account) {
@@ -39,6 +46,8 @@ Result<TlsClient*> NetConnector::tls_for(const Account& account) {
   }
   TlsPolicy policy;
   policy.ca_file = account.tls_ca_file;
+  policy.cert_file = account.tls_cert_file;
+  policy.key_file = account.tls_key_file;
   policy.fingerprint_sha256 = account.tls_fingerprint;  // colons and case are ignored there
   auto client = TlsClient::create(policy);
   if (!client) {
@@ -52,7 +61,6 @@ Result<TlsClient*> NetConnector::tls_for(const Account& account) {
 Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account) {
   SmtpOptions opts;
   opts.helo_name = helo_name_;
-  opts.host = account.host;
   opts.tls = account.tls;
   opts.auth = account.auth;
   opts.user = account.user;
@@ -66,7 +74,6 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
   } else {
     opts.user.clear();
   }
-
   TlsClient* tls = nullptr;
   if (account.tls != TlsMode::none) {
     auto t = tls_for(account);
@@ -75,21 +82,43 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
     }
     tls = *t;
   }
+  std::vector<std::string> hosts = account.hosts();
+  std::string failures;  // "a: why; b: why" when there are fallbacks
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    opts.host = hosts[i];
+    auto client = connect_host(account, opts, tls);
+    if (client) {
+      return client;
+    }
+    Error e = std::move(client).error();
+    if (hosts.size() > 1) {
+      failures += (failures.empty() ? "" : "; ") + hosts[i] + ": " + e.what;
+      e.what = failures;
+    }
+    if (i + 1 == hosts.size() || !worth_a_fallback(e)) {
+      return e;
+    }
+  }
+  return make_error(Errc::config, "account %s: no host", account.name.c_str());
+}
 
+Result<std::unique_ptr<SmtpClient>> NetConnector::connect_host(const Account& account,
+                                                               const SmtpOptions& opts,
+                                                               TlsClient* tls) {
   Deadline connect_by = deadline_after(std::chrono::duration_cast<Millis>(account.timeout));
-  auto tcp = tcp_connect(account.host, account.port, connect_by);
+  auto tcp = tcp_connect(opts.host, account.port, connect_by);
   if (!tcp) {
     return std::move(tcp).error();
   }
   std::unique_ptr<Stream> stream = std::move(*tcp);
   if (account.tls == TlsMode::tls) {
-    auto secured = tls->handshake(std::move(stream), account.host, connect_by);
+    auto secured = tls->handshake(std::move(stream), opts.host, connect_by);
     if (!secured) {
       return std::move(secured).error();
     }
     stream = std::move(*secured);
   }
-  auto client = std::make_unique<SmtpClient>(std::move(stream), std::move(opts), tls);
+  auto client = std::make_unique<SmtpClient>(std::move(stream), opts, tls);
   if (auto r = client->open(); !r) {
     client->quit();
     return std::move(r).error();

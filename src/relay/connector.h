@@ -1,8 +1,12 @@
 // relay/connector.h — opens a ready SMTP session to an account's smarthost: TCP connect (each
 // address of the name in turn), implicit TLS when tls = "tls", then SmtpClient::open() for the
-// greeting, EHLO, STARTTLS and AUTH. The password is fetched here, at delivery time only.
-// One TlsClient (SSL_CTX) per account, built on first use. Errors are returned unclassified
-// (relay/classify.h decides). Never logs. Not thread-safe.
+// greeting, EHLO, STARTTLS and AUTH. When that fails for a reason another server may not share
+// (connect, TLS, timeout, a refusing greeting, a protocol error), the account's fallback hosts
+// are tried in order; a refused login, a missing password or a configuration error ends the
+// attempt at once. The password is fetched here, at delivery time only, once per connect().
+// One TlsClient (SSL_CTX, with its TLS session cache) per account, built on first use.
+// Errors are returned unclassified (relay/classify.h decides); with fallbacks the error is the
+// last host's, its text naming every host tried. Never logs. Not thread-safe.
 #pragma once
 
 #include <map>
@@ -29,6 +33,8 @@ class NetConnector final : public Connector {
 
  private:
   Result<TlsClient*> tls_for(const Account& account);
+  Result<std::unique_ptr<SmtpClient>> connect_host(const Account& account, const SmtpOptions& opts,
+                                                   TlsClient* tls);
 
   std::string helo_name_;
   std::map<std::string, std::unique_ptr<TlsClient>> tls_;  // by account name

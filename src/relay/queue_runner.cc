@@ -1,13 +1,12 @@
 #include "relay/queue_runner.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
 
 #include "mail/dsn.h"
 #include "relay/classify.h"
+#include "relay/outgoing.h"
 #include "relay/retry_policy.h"
 #include "sys/fd_io.h"
 
@@ -16,6 +15,7 @@ namespace rm {
 struct QueueRunner::Session {
   std::unique_ptr<SmtpClient> client;
   std::optional<Error> failed;  // the connect failure of this run: later entries defer with it
+  uint32_t transactions = 0;    // on the current connection
 };
 
 const char* entry_result_name(EntryResult r) {
@@ -45,22 +45,7 @@ QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore&
       on_outcome_(std::move(on_outcome)) {}
 
 const Account* QueueRunner::account_for(const QueueEntry& entry) const {
-  if (config_.accounts.empty()) {
-    return nullptr;
-  }
-  for (const auto& a : config_.accounts) {
-    if (!entry.account.empty() && a.name == entry.account) {
-      return &a;
-    }
-  }
-  for (const auto& a : config_.accounts) {
-    for (const auto& pattern : a.senders) {
-      if (::fnmatch(pattern.c_str(), entry.sender.c_str(), FNM_CASEFOLD) == 0) {
-        return &a;
-      }
-    }
-  }
-  return &config_.accounts.front();
+  return pick_account(config_, entry.sender, entry.account);
 }
 
 RunSummary QueueRunner::run(const RunOptions& options) {
@@ -165,26 +150,27 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
     return out;
   }
   FdSource source(content->get());
-  OutgoingMessage msg;
-  msg.sender = entry.sender;
-  msg.content = &source;
-  msg.size = entry.size;
-  msg.eightbit = entry.eightbit;
   std::vector<size_t> idx;
   for (size_t k = 0; k < entry.rcpts.size(); ++k) {
     if (entry.rcpts[k].state == RcptState::pending || entry.rcpts[k].state == RcptState::deferred) {
       idx.push_back(k);
-      msg.rcpts.push_back(entry.rcpts[k].addr);
     }
   }
+  OutgoingMessage msg = make_outgoing(entry, *acc, config_, idx, &source);
   TransactionResult tr = s.client->send(msg);
   apply(entry, tr, idx, out);
   bounce(entry, failed_before, out, summary);  // queued before the entry records the failure
   finish(entry, out, summary);  // the sent recipients are on disk before the session goes on
   bool session_ok =
       !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
-  if (!session_ok || !s.client->reset()) {
+  ++s.transactions;
+  bool spent = acc->messages_per_connection != 0 && s.transactions >= acc->messages_per_connection;
+  if (spent && session_ok) {
+    s.client->quit();  // the smarthost's per-connection limit: start afresh for the next entry
+  }
+  if (spent || !session_ok || !s.client->reset()) {
     s.client.reset();
+    s.transactions = 0;
   }
   return out;
 }
@@ -227,8 +213,6 @@ void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& ou
 
 namespace {
 
-// A sender that can receive mail over the Internet: name@domain.tld, not localhost or a bare
-// host name (RELIABILITY.md §2: their bounces go to the admin).
 // "550 5.1.1 no such user" → "5.1.1"; "554 rejected" → "5.0.0"; anything else → `fallback`.
 std::string status_of(const std::string& reply, const std::string& fallback) {
   auto digit = [&](size_t i) { return i < reply.size() && reply[i] >= '0' && reply[i] <= '9'; };
@@ -243,15 +227,6 @@ std::string status_of(const std::string& reply, const std::string& fallback) {
     }
   }
   return std::string(1, reply[0]) + ".0.0";
-}
-
-bool has_real_domain(const std::string& addr) {
-  auto at = addr.rfind('@');
-  if (at == std::string::npos) {
-    return false;
-  }
-  std::string d = addr.substr(at + 1);
-  return d.find('.') != std::string::npos && d != "localhost.localdomain";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // relay/queue_runner.h — one queue run: take the due entries of the spool, deliver each over a
-// session per account (reused across entries, RSET between), record every recipient's outcome
+// session per account (reused across entries, RSET between, reopened after the account's
+// messages_per_connection), record every recipient's outcome
 // (sent recipients are committed to the .env before anything else happens), reschedule what is
 // deferred and set aside what failed for good. Outcomes are reported through a callback, one per
 // entry; the caller (cli, daemon) decides what to log. Entries locked by another runner are

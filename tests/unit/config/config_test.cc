@@ -148,9 +148,11 @@ retry = { first = "30s"; max = "2h"; lifetime = 86400; };
 log = { syslog = false; file = "/var/log/relaymail.log"; level = "debug"; };
 accounts = (
   { name = "gmail";
-    host = "smtp.gmail.com"; port = 2525;
+    host = "smtp.gmail.com, smtp2.gmail.com smtp3.gmail.com"; port = 2525;
     tls = "tls";
     tls_ca_file = "/etc/ssl/ca.pem";
+    tls_cert_file = "/etc/relaymail/client.pem";
+    tls_key_file = "/etc/relaymail/client.key";
     tls_fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
     auth = "scram-sha-256";
     user = "me@gmail.com";
@@ -158,6 +160,7 @@ accounts = (
     from = "me@gmail.com";
     senders = [ "me@gmail.com", "*@example.com" ];
     timeout = "2m";
+    messages_per_connection = 0;
   },
   { name = "local"; host = "127.0.0.1"; tls = "none"; auth = "none"; password = { env = "PW"; }; },
   { name = "keyring"; host = "smtp.example.org"; tls = "smtps"; password = { keyring = true; }; },
@@ -188,7 +191,14 @@ TEST(Config, EveryKeyParsed) {
   const Account& a = c.accounts[0];
   EXPECT_EQ(a.name, "gmail");
   EXPECT_EQ(a.host, "smtp.gmail.com");
+  EXPECT_EQ(a.fallback_hosts, (std::vector<std::string>{"smtp2.gmail.com", "smtp3.gmail.com"}));
+  EXPECT_EQ(a.hosts().size(), 3u);
   EXPECT_EQ(a.port, 2525);
+  EXPECT_EQ(a.tls_cert_file, "/etc/relaymail/client.pem");
+  EXPECT_EQ(a.tls_key_file, "/etc/relaymail/client.key");
+  EXPECT_EQ(a.messages_per_connection, 0u);
+  EXPECT_EQ(c.accounts[1].messages_per_connection, 100u);
+  EXPECT_TRUE(c.accounts[1].fallback_hosts.empty());
   EXPECT_EQ(a.tls, TlsMode::tls);
   EXPECT_EQ(a.tls_ca_file, "/etc/ssl/ca.pem");
   EXPECT_EQ(a.tls_fingerprint.size(), 95u);
@@ -322,6 +332,24 @@ TEST(Config, BadValuesAndTypes) {
        .text = "log = { syslog = \"yes\"; };",
        .want = {"log.syslog: expected true or false"}},
       {.name = "group type", .text = "retry = 5;", .want = {"retry: expected a group"}},
+      {.name = "fallback host not loopback with tls none",
+       .text = "accounts = ({ host = \"127.0.0.1, smtp.example.com\"; tls = \"none\"; });",
+       .want = {"accounts[0].tls: \"none\" is allowed only for a loopback host"}},
+      {.name = "hosts only separators",
+       .text = "accounts = ({ host = \" , \"; });",
+       .want = {"accounts[0]: host is missing or empty"}},
+      {.name = "client cert without key",
+       .text = "accounts = ({ host = \"h\"; tls_cert_file = \"/c.pem\"; });",
+       .want = {"tls_cert_file and tls_key_file go together"}},
+      {.name = "client key relative",
+       .text = "accounts = ({ host = \"h\"; tls_cert_file = \"/c\"; tls_key_file = \"k\"; });",
+       .want = {"tls_key_file"}},
+      {.name = "messages_per_connection negative",
+       .text = "accounts = ({ host = \"h\"; messages_per_connection = -1; });",
+       .want = {"messages_per_connection: expected an integer from 0"}},
+      {.name = "messages_per_connection string",
+       .text = "accounts = ({ host = \"h\"; messages_per_connection = \"5\"; });",
+       .want = {"messages_per_connection: expected an integer from 0"}},
       {.name = "accounts type",
        .text = "accounts = { host = \"h\"; };",
        .want = {"accounts: expected a list of groups"}},
@@ -759,6 +787,34 @@ TEST(LoadConfig, ShippedExampleIsValid) {
   EXPECT_EQ(r->unknown_local, UnknownLocal::qualify);
   EXPECT_FALSE(r->add_to_header);
   EXPECT_EQ(r->max_message_size, 0u);
+}
+
+TEST(Config, PickAccountBySenderPattern) {
+  Config c = must_parse(R"(accounts = (
+    { name = "default"; host = "a.example"; },
+    { name = "work"; host = "b.example"; senders = [ "*@Example.COM", "boss@corp.example" ]; },
+    { name = "other"; host = "c.example"; senders = [ "*@example.com" ]; }
+  );)");
+  struct Case {
+    const char* sender;
+    const char* preferred;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"me@example.com", "", "work"},  // the first match wins, case-insensitively
+      {"BOSS@corp.example", "", "work"},
+      {"me@elsewhere.example", "", "default"},
+      {"", "", "default"},  // a bounce goes through the default account
+      {"me@example.com", "other", "other"},
+      {"me@example.com", "gone", "work"},  // a vanished account: pick again
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(std::string(k.sender) + " / " + k.preferred);
+    const Account* a = pick_account(c, k.sender, k.preferred);
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->name, k.want);
+  }
+  EXPECT_EQ(pick_account(Config{}, "me@example.com"), nullptr);
 }
 
 }  // namespace

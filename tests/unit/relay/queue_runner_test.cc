@@ -266,5 +266,137 @@ TEST_F(QueueRunnerTest, BackoffIsRespectedUnlessForced) {
   EXPECT_EQ(run(true).delivered, 1u);
 }
 
+// Issue 4: a run of many entries reuses one connection up to the account's limit, then opens a
+// new one (RSET in between, QUIT at the limit).
+TEST_F(QueueRunnerTest, ConnectionReuseStopsAtTheAccountsLimit) {
+  FakeSmtpServer& srv = start_server();
+  config_.accounts[0].messages_per_connection = 2;
+  for (int i = 0; i < 5; ++i) {
+    enqueue({"bob@example.org"}, "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n");
+  }
+  RunSummary s = run();
+  EXPECT_EQ(s.delivered, 5u);
+  ASSERT_TRUE(srv.wait_for_messages(5, Millis(5000)));
+  EXPECT_EQ(srv.connection_count(), 3);
+  std::string t = srv.transcript_text(1);
+  EXPECT_THAT(t, HasSubstr("C~ RSET"));
+  EXPECT_THAT(t, HasSubstr("C~ QUIT"));
+
+  config_.accounts[0].messages_per_connection = 0;  // no limit
+  for (int i = 0; i < 5; ++i) {
+    enqueue({"bob@example.org"}, "x\r\n");
+  }
+  EXPECT_EQ(run().delivered, 5u);
+  EXPECT_EQ(srv.connection_count(), 4);
+}
+
+// Issue 4: `host = "a, b"`: b takes over when a fails temporarily, whatever the way; the error
+// that ends an attempt without a fallback names both.
+TEST_F(QueueRunnerTest, FallbackHostTakesOverOnTemporaryFailures) {
+  struct Case {
+    const char* name;
+    const char* first_leaf;  // nullptr: nothing listens on the first host
+    std::vector<Fault> first_faults;
+  };
+  const Case cases[] = {
+      {"connection refused", nullptr, {}},
+      {"421 greeting", "good", {Fault{.verb = "GREETING", .reply = "421 4.3.2 busy"}}},
+      {"certificate for another host", "wrong_host", {}},
+      {"STARTTLS refused", "good", {Fault{.verb = "STARTTLS", .reply = "454 4.7.0 no TLS"}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    outcomes_.clear();
+    FakeSmtpServer& second = start_server();  // 127.0.0.1, certificate with IP:127.0.0.1
+    std::unique_ptr<FakeSmtpServer> first;
+    if (c.first_leaf != nullptr) {
+      FakeSmtpOptions o;
+      o.tls = FakeTls::starttls;
+      o.listen_host = "127.0.0.2";
+      o.port = second.port();
+      o.cert_file = pki_.leaf(c.first_leaf)->cert;
+      o.key_file = pki_.leaf(c.first_leaf)->key;
+      o.user = "demo";
+      o.password = kPassword;
+      o.faults = c.first_faults;
+      first = std::make_unique<FakeSmtpServer>(o);
+      ASSERT_TRUE(first->start());
+    }
+    config_.accounts[0].host = "127.0.0.2";
+    config_.accounts[0].fallback_hosts = {"127.0.0.1"};
+    enqueue({"bob@example.org"}, "Subject: x\r\n\r\nbody\r\n");
+    RunSummary s = run();
+    EXPECT_EQ(s.delivered, 1u);
+    ASSERT_EQ(outcomes_.size(), 1u);
+    EXPECT_THAT(outcomes_[0].relay, HasSubstr("127.0.0.1"));
+    EXPECT_EQ(second.messages().size(), 1u);
+    if (first) {
+      EXPECT_TRUE(first->messages().empty());
+      for (const TranscriptEntry& t : first->transcript()) {
+        EXPECT_FALSE(t.dir == TranscriptEntry::Dir::client && t.text.starts_with("AUTH"));
+      }
+    }
+  }
+  // Both down: deferred, the reason names both hosts.
+  outcomes_.clear();
+  server_->stop();
+  std::string id = enqueue({"bob@example.org"}, "x\r\n");
+  EXPECT_EQ(run().deferred, 1u);
+  EXPECT_THAT(store_->load(id)->last_error, HasSubstr("127.0.0.2: "));
+  EXPECT_THAT(store_->load(id)->last_error, HasSubstr("; 127.0.0.1: "));
+}
+
+// A refused login is the account's problem, not the server's: no fallback (it would only
+// lock the account faster).
+TEST_F(QueueRunnerTest, RefusedLoginDoesNotTryTheFallback) {
+  FakeSmtpServer& first =
+      start_server("good", {Fault{.verb = "AUTH", .reply = "535 5.7.8 bad credentials"}});
+  FakeSmtpOptions o;
+  o.tls = FakeTls::starttls;
+  o.listen_host = "127.0.0.2";
+  o.cert_file = pki_.leaf("good")->cert;
+  o.key_file = pki_.leaf("good")->key;
+  FakeSmtpServer second(o);
+  ASSERT_TRUE(second.start());
+  config_.accounts[0].host = "127.0.0.1";
+  config_.accounts[0].port = first.port();
+  config_.accounts[0].fallback_hosts = {"127.0.0.2"};
+  // The fallback listens on another port: were it tried, the connection would be refused and
+  // the reason would say so; it must not be tried at all.
+  enqueue({"bob@example.org"}, "x\r\n");
+  EXPECT_EQ(run().deferred, 1u);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_THAT(outcomes_[0].reason, HasSubstr("535"));
+  EXPECT_THAT(outcomes_[0].reason, Not(HasSubstr("127.0.0.2")));
+}
+
+// DESIGN.md §5 and issue 4's from_rewrite: a local sender goes out as the account's `from`;
+// with from_rewrite = "always" every sender does; a bounce stays <>.
+TEST_F(QueueRunnerTest, WireSenderFollowsTheAccountsFrom) {
+  FakeSmtpServer& srv = start_server();
+  config_.accounts[0].from = "relay@example.com";
+  struct Case {
+    const char* sender;
+    FromRewrite rewrite;
+    const char* wire;
+  };
+  const Case cases[] = {
+      {"alice@example.org", FromRewrite::never, "alice@example.org"},
+      {"www-data@localhost", FromRewrite::never, "relay@example.com"},
+      {"cron@web1", FromRewrite::never, "relay@example.com"},
+      {"alice@example.org", FromRewrite::always, "relay@example.com"},
+      {"", FromRewrite::always, ""},
+  };
+  size_t n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sender);
+    config_.from_rewrite = c.rewrite;
+    enqueue({"bob@example.org"}, "x\r\n", c.sender);
+    EXPECT_EQ(run().delivered, 1u);
+    ASSERT_TRUE(srv.wait_for_messages(++n, Millis(5000)));
+    EXPECT_EQ(srv.messages().back().mail_from, c.wire);
+  }
+}
+
 }  // namespace
 }  // namespace rm

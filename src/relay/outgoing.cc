@@ -1,0 +1,37 @@
+#include "relay/outgoing.h"
+
+namespace rm {
+
+bool has_real_domain(std::string_view addr) {
+  auto at = addr.rfind('@');
+  if (at == std::string_view::npos) {
+    return false;
+  }
+  std::string_view d = addr.substr(at + 1);
+  return d.find('.') != std::string_view::npos && d != "localhost.localdomain";
+}
+
+std::string wire_sender(const QueueEntry& entry, const Account& account, const Config& config) {
+  if (entry.sender.empty() || account.from.empty()) {
+    return entry.sender;
+  }
+  if (config.from_rewrite == FromRewrite::always || !has_real_domain(entry.sender)) {
+    return account.from;
+  }
+  return entry.sender;
+}
+
+OutgoingMessage make_outgoing(const QueueEntry& entry, const Account& account, const Config& config,
+                              const std::vector<size_t>& indices, ByteSource* content) {
+  OutgoingMessage msg;
+  msg.sender = wire_sender(entry, account, config);
+  msg.content = content;
+  msg.size = entry.size;
+  msg.eightbit = entry.eightbit;
+  for (size_t k : indices) {
+    msg.rcpts.push_back(entry.rcpts[k].addr);
+  }
+  return msg;
+}
+
+}  // namespace rm
