@@ -85,6 +85,7 @@ constexpr Choice<AuthMethod> kAuth[] = {{"auto", AuthMethod::automatic},
                                         {"cram-md5", AuthMethod::cram_md5},
                                         {"scram-sha-256", AuthMethod::scram_sha_256},
                                         {"xoauth2", AuthMethod::xoauth2},
+                                        {"oauthbearer", AuthMethod::oauthbearer},
                                         {"none", AuthMethod::none}};
 
 }  // namespace

@@ -28,6 +28,8 @@ const char* auth_method_name(AuthMethod m) {
       return "scram-sha-256";
     case AuthMethod::xoauth2:
       return "xoauth2";
+    case AuthMethod::oauthbearer:
+      return "oauthbearer";
     case AuthMethod::none:
       return "none";
   }

@@ -5,7 +5,17 @@
 namespace rm {
 
 enum class TlsMode { starttls, tls, none };  // "tls" = implicit TLS (465); "smtps" is a synonym
-enum class AuthMethod { automatic, plain, login, cram_md5, scram_sha_256, xoauth2, none };
+// xoauth2 and oauthbearer take an OAuth 2.0 bearer token where the others take a password.
+enum class AuthMethod {
+  automatic,
+  plain,
+  login,
+  cram_md5,
+  scram_sha_256,
+  xoauth2,
+  oauthbearer,
+  none
+};
 enum class LogLevel { debug, info, warn, error };
 
 const char* tls_mode_name(TlsMode m);
