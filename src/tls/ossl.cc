@@ -1,5 +1,8 @@
 #include "tls/ossl.h"
 
+#include <cstdio>
+#include <ctime>
+
 namespace rm::ossl {
 
 void append_errors(std::string& what) {
@@ -42,6 +45,21 @@ std::string name_to_string(const X509_NAME* name) {
     return {};
   }
   return std::string(data, static_cast<size_t>(len));
+}
+
+bool asn1_time_utc(const ASN1_TIME* t, std::string* iso8601, int64_t* epoch) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    ERR_clear_error();
+    return false;
+  }
+  char buf[32];
+  if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return false;
+  }
+  *iso8601 = buf;
+  *epoch = static_cast<int64_t>(::timegm(&tm));
+  return true;
 }
 
 }  // namespace rm::ossl

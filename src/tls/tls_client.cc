@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "tls/ossl.h"
+#include "tls/session_cache.h"
 #include "tls/tls_stream.h"
 
 namespace rm {
@@ -11,12 +12,12 @@ namespace {
 
 class OpensslTlsClient final : public TlsClient {
  public:
-  OpensslTlsClient(ossl::Ptr<SSL_CTX> ctx, std::string pin)
-      : ctx_(std::move(ctx)), pin_(std::move(pin)) {}
+  OpensslTlsClient(ossl::Ptr<SSL_CTX> ctx, std::string pin, std::shared_ptr<SessionCache> cache)
+      : ctx_(std::move(ctx)), pin_(std::move(pin)), cache_(std::move(cache)) {}
   Result<std::unique_ptr<TlsStream>> handshake(std::unique_ptr<Stream> inner,
                                                const std::string& host,
                                                Deadline deadline) override {
-    auto s = SslStream::connect(ctx_.get(), std::move(inner), host, deadline, pin_);
+    auto s = SslStream::connect(ctx_.get(), std::move(inner), host, deadline, pin_, cache_);
     if (!s) {
       return std::move(s).error();
     }
@@ -26,6 +27,9 @@ class OpensslTlsClient final : public TlsClient {
  private:
   ossl::Ptr<SSL_CTX> ctx_;
   std::string pin_;  // normalised; empty: CA and name verification
+  // Shared with every stream made here: TLS 1.3 tickets arrive while a stream is read, and a
+  // stream may outlive this client. Null when resumption is off.
+  std::shared_ptr<SessionCache> cache_;
 };
 
 // With a pin the chain may be anything (self-signed): let the handshake finish and decide on
@@ -91,7 +95,11 @@ Result<std::unique_ptr<TlsClient>> TlsClient::create(const TlsPolicy& policy) {
     return tls_setup_error(Errc::config, "load CA file " + policy.ca_file);
   }
   if (policy.cert_file.empty() != policy.key_file.empty()) {
-    return make_error(Errc::config, "client certificate: cert_file and key_file go together");
+    const bool cert = !policy.cert_file.empty();
+    return make_error(Errc::config, "client %s %s: no %s given; cert_file and key_file go together",
+                      cert ? "certificate" : "key",
+                      cert ? policy.cert_file.c_str() : policy.key_file.c_str(),
+                      cert ? "key_file" : "cert_file");
   }
   if (!policy.cert_file.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), policy.cert_file.c_str()) != 1) {
@@ -105,7 +113,15 @@ Result<std::unique_ptr<TlsClient>> TlsClient::create(const TlsPolicy& policy) {
           Errc::config, "client key " + policy.key_file + " does not match " + policy.cert_file);
     }
   }
-  return std::unique_ptr<TlsClient>(new OpensslTlsClient(std::move(ctx), std::move(pin)));
+  std::shared_ptr<SessionCache> cache;
+  if (policy.resume_sessions) {
+    SslStream::enable_resumption(ctx.get());
+    cache = std::make_shared<SessionCache>();
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  }
+  return std::unique_ptr<TlsClient>(
+      new OpensslTlsClient(std::move(ctx), std::move(pin), std::move(cache)));
 }
 
 }  // namespace rm

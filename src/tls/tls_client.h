@@ -5,15 +5,22 @@
 // brackets allowed) against the *configured* host name with no partial wildcards and no CN
 // fallback, handshake with a deadline, then SSL_get_verify_result must be X509_V_OK.
 // With TlsPolicy::fingerprint_sha256 set, the pinned certificate is the trust anchor instead.
-// Errors: create() returns Errc::config for unreadable CA/cert/key files or a malformed pin,
-// Errc::tls otherwise.
+// Errors: create() returns Errc::config, naming the file, for unreadable CA/cert/key files, a
+// key that does not match its certificate, a certificate without a key (or the reverse) or a
+// malformed pin; Errc::tls otherwise.
 // handshake() returns Errc::tls_verify for any verification failure (never falls back to
 // plaintext), Errc::tls for other handshake/record failures, Errc::timeout/Errc::io from the
 // inner stream; the whole OpenSSL error queue is drained into Error::what. The implementation
-// and its I/O design are in tls/tls_stream.h. Never logs. A TlsClient may be shared by the
-// sessions of one thread; a TlsStream may outlive the TlsClient that made it.
+// and its I/O design are in tls/tls_stream.h.
+// Resumption (TlsPolicy::resume_sessions): the client remembers the latest verified session per
+// `host` and offers it on the next handshake to that same host only (tls/session_cache.h); a
+// resumed connection must still pass the checks above as recorded in the session (verify
+// result X509_V_OK, or the pin against the session's certificate) and TlsInfo::resumed says so.
+// Never logs. A TlsClient may be shared by the sessions of one thread; a TlsStream may outlive
+// the TlsClient that made it (it shares the session cache, which lives as long as either).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -32,13 +39,19 @@ struct TlsPolicy {
   // certificate must match it exactly, and then chain and name checks do not apply, so a
   // self-signed smarthost can be pinned. A mismatch is Errc::tls_verify.
   std::string fingerprint_sha256{};
+  // Offer the previous session of the same host (abbreviated handshake); off: always full.
+  bool resume_sessions = true;
 };
 
 struct TlsInfo {
-  std::string version{};           // "TLSv1.3"
-  std::string cipher{};            // "TLS_AES_256_GCM_SHA384"
-  std::string peer_subject{};      // RFC 2253: "CN=relay.test,O=Example"
-  std::string peer_cert_sha256{};  // lowercase hex, the value fingerprint_sha256 pins
+  std::string version{};             // "TLSv1.3"
+  std::string cipher{};              // "TLS_AES_256_GCM_SHA384"
+  std::string peer_subject{};        // RFC 2253: "CN=relay.test,O=Example"
+  std::string peer_cert_sha256{};    // lowercase hex, the value fingerprint_sha256 pins
+  std::string peer_issuer{};         // RFC 2253: "CN=relaymail test CA,O=relaymail test"
+  std::string peer_not_after{};      // notAfter in UTC: "2035-01-31T12:00:00Z"; "" if unreadable
+  int64_t peer_not_after_epoch = 0;  // the same in seconds since the epoch (days left: caller)
+  bool resumed = false;              // an abbreviated handshake on a cached session
 };
 
 class TlsStream : public Stream {

@@ -34,8 +34,9 @@ bool ip_literal(const std::string& host, std::string* bare) {
 
 }  // namespace
 
-SslStream::SslStream(std::unique_ptr<Stream> inner, std::string host)
-    : inner_(std::move(inner)), host_(std::move(host)) {}
+SslStream::SslStream(std::unique_ptr<Stream> inner, std::string host,
+                     std::shared_ptr<SessionCache> cache)
+    : inner_(std::move(inner)), host_(std::move(host)), cache_(std::move(cache)) {}
 
 SslStream::~SslStream() {
   close();
@@ -43,7 +44,8 @@ SslStream::~SslStream() {
 
 Result<std::unique_ptr<SslStream>> SslStream::connect(SSL_CTX* ctx, std::unique_ptr<Stream> inner,
                                                       const std::string& host, Deadline deadline,
-                                                      const std::string& pin) {
+                                                      const std::string& pin,
+                                                      std::shared_ptr<SessionCache> cache) {
   if (!inner) {
     return make_error(Errc::tls, "TLS handshake with %s: no connection", host.c_str());
   }
@@ -52,14 +54,41 @@ Result<std::unique_ptr<SslStream>> SslStream::connect(SSL_CTX* ctx, std::unique_
     return make_error(Errc::tls, "TLS handshake with %s: empty host name to verify",
                       inner->peer().c_str());
   }
-  std::unique_ptr<SslStream> s(new SslStream(std::move(inner), host));
+  std::unique_ptr<SslStream> s(new SslStream(std::move(inner), host, std::move(cache)));
   if (auto r = s->handshake(ctx, deadline, pin); !r) {
-    // Nothing was established: no close_notify, just drop the transport.
+    // Nothing was established: no close_notify, just drop the transport. Whatever session was
+    // offered or reported here is not to be offered again.
+    if (s->cache_ && s->offered_) {
+      s->cache_->drop(host, s->offered_.get());
+    }
+    s->pending_session_.reset();
     s->closed_ = true;
     s->inner_->close();
     return std::move(r).error();
   }
+  if (s->cache_ && s->pending_session_) {
+    s->cache_->put(host, std::move(s->pending_session_));
+  }
   return s;
+}
+
+void SslStream::enable_resumption(SSL_CTX* ctx) {
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, &SslStream::on_new_session);
+}
+
+int SslStream::on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* self = static_cast<SslStream*>(SSL_get_app_data(ssl));
+  if (self == nullptr || !self->cache_) {
+    return 0;  // OpenSSL keeps its reference
+  }
+  ossl::Ptr<SSL_SESSION> owned(session);  // returning 1 hands us OpenSSL's reference
+  if (self->established_) {
+    self->cache_->put(self->host_, std::move(owned));
+  } else {
+    self->pending_session_ = std::move(owned);
+  }
+  return 1;
 }
 
 Status SslStream::handshake(SSL_CTX* ctx, Deadline deadline, const std::string& pin) {
@@ -86,7 +115,16 @@ Status SslStream::handshake(SSL_CTX* ctx, Deadline deadline, const std::string& 
     return e;
   }
   BIO_set_data(bio, this);
-  SSL_set_bio(ssl_.get(), bio, bio);  // ssl_ owns the BIO (one reference for both directions)
+  SSL_set_bio(ssl_.get(), bio, bio);   // ssl_ owns the BIO (one reference for both directions)
+  SSL_set_app_data(ssl_.get(), this);  // for on_new_session; ssl_ dies before *this
+  if (cache_) {
+    offered_ = cache_->take(host_);
+    if (offered_ && SSL_set_session(ssl_.get(), offered_.get()) != 1) {
+      ERR_clear_error();  // not fatal: a full handshake follows
+      cache_->drop(host_, offered_.get());
+      offered_.reset();
+    }
+  }
 
   // The reference identity is the configured name (RFC 7817), checked by OpenSSL: DNS SANs only
   // (never the CN), no partial wildcards; an IP literal is checked against IP SANs and gets no SNI.
@@ -271,9 +309,12 @@ TlsInfo SslStream::info() const {
   if (const char* c = SSL_get_cipher_name(ssl_.get()); c != nullptr) {
     i.cipher = c;
   }
+  i.resumed = SSL_session_reused(ssl_.get()) == 1;
   if (X509* cert = SSL_get0_peer_certificate(ssl_.get()); cert != nullptr) {
     i.peer_subject = ossl::name_to_string(X509_get_subject_name(cert));
+    i.peer_issuer = ossl::name_to_string(X509_get_issuer_name(cert));
     i.peer_cert_sha256 = ossl::cert_sha256(cert);
+    (void)ossl::asn1_time_utc(X509_get0_notAfter(cert), &i.peer_not_after, &i.peer_not_after_epoch);
   }
   return i;
 }

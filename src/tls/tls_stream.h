@@ -16,7 +16,16 @@
 // error the stream is dead (OpenSSL forbids further I/O): only close() is meaningful.
 // A peer that closes the TCP connection without close_notify reads as EOF (0), like TCP: SMTP
 // frames its own data, so truncation is caught one layer up.
-// Not here: building the SSL_CTX from policy (tls_client.h). Never logs. Not thread-safe.
+// Resumption: with a SessionCache, handshake() offers the cached session of `host` (never of
+// another name), and every new session OpenSSL reports (new-session callback; for TLS 1.3 that
+// is during later reads) is stored for `host` once the connection has passed its checks — TLS
+// 1.2 reports it inside the handshake, so it waits in pending_session_ until then. A resumed
+// connection is checked like a new one: SSL_get_verify_result must be X509_V_OK (the session
+// keeps the result of the full handshake that created it) or, with a pin, the session's peer
+// certificate must match the pin; a failed handshake drops the session it offered. The stream
+// shares ownership of the cache, so it may outlive the TlsClient.
+// Not here: building the SSL_CTX from policy (tls_client.h), the cache's policy
+// (session_cache.h). Never logs. Not thread-safe.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -27,6 +36,7 @@
 
 #include "net/stream.h"
 #include "tls/ossl.h"
+#include "tls/session_cache.h"
 #include "tls/tls_client.h"
 
 namespace rm {
@@ -37,10 +47,16 @@ class SslStream final : public TlsStream {
   // verification of `host` ("relay.test", "192.0.2.7", "::1" or "[::1]"), and checks
   // SSL_get_verify_result. With a `pin` (normalised lowercase hex SHA-256, and a ctx whose
   // verify callback lets the handshake finish) the certificate must match the pin instead.
-  // ctx is up-referenced by the session and may die first.
+  // ctx is up-referenced by the session and may die first. With a `cache` (and a ctx prepared
+  // by enable_resumption) sessions are offered and stored as the header comment says.
   static Result<std::unique_ptr<SslStream>> connect(SSL_CTX* ctx, std::unique_ptr<Stream> inner,
                                                     const std::string& host, Deadline deadline,
-                                                    const std::string& pin = {});
+                                                    const std::string& pin = {},
+                                                    std::shared_ptr<SessionCache> cache = {});
+  // Client-side session caching for ctx: SSL_SESS_CACHE_CLIENT | NO_INTERNAL_STORE (the
+  // context's own cache is keyed by session ID, useless to a client, so it stays empty) and the
+  // new-session callback that hands sessions to the SslStream they belong to.
+  static void enable_resumption(SSL_CTX* ctx);
   ~SslStream() override;
   SslStream(const SslStream&) = delete;
   SslStream& operator=(const SslStream&) = delete;
@@ -53,7 +69,7 @@ class SslStream final : public TlsStream {
   TlsInfo info() const override;
 
  private:
-  SslStream(std::unique_ptr<Stream> inner, std::string host);
+  SslStream(std::unique_ptr<Stream> inner, std::string host, std::shared_ptr<SessionCache> cache);
 
   Status handshake(SSL_CTX* ctx, Deadline deadline, const std::string& pin);
   Status flush();
@@ -64,9 +80,14 @@ class SslStream final : public TlsStream {
   static int bio_write(BIO* b, const char* data, int len);
   static int bio_read(BIO* b, char* buf, int len);
   static long bio_ctrl(BIO* b, int cmd, long num, void* ptr);
+  // SSL_CTX_sess_set_new_cb: returns 1, keeping the reference, when the stream takes it.
+  static int on_new_session(SSL* ssl, SSL_SESSION* session);
 
   std::unique_ptr<Stream> inner_;
   std::string host_;
+  std::shared_ptr<SessionCache> cache_;     // null: no resumption
+  ossl::Ptr<SSL_SESSION> pending_session_;  // reported before the checks passed (TLS 1.2)
+  ossl::Ptr<SSL_SESSION> offered_;          // what we offered; held so its identity is stable
   ossl::Ptr<BIO_METHOD> method_;  // declared before ssl_: the BIO must die before its method
   ossl::Ptr<SSL> ssl_;
   Deadline deadline_{};

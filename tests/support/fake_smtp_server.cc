@@ -52,6 +52,23 @@ Result<ossl::Ptr<SSL_CTX>> make_server_ctx(const FakeSmtpOptions& o) {
                       o.key_file.c_str(), ossl::errors_to_string().c_str());
   }
   SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Resumption, TLS 1.2 and 1.3: stateless tickets (on by default, keys random per SSL_CTX, so
+  // another server never resumes our sessions) plus the internal session-ID cache. The session
+  // ID context is what OpenSSL requires before it resumes a session that verified a client.
+  static constexpr unsigned char kSidCtx[] = "relaymail fake smtpd";
+  if (SSL_CTX_set_session_id_context(ctx.get(), kSidCtx, sizeof kSidCtx - 1) != 1) {
+    return make_error(Errc::config, "fake server: session id context%s",
+                      ossl::errors_to_string().c_str());
+  }
+  if (!o.client_ca_file.empty()) {
+    // Ask for a certificate and verify it; without FAIL_IF_NO_PEER_CERT a client without one
+    // is still served. ONCE: no post-handshake request in TLS 1.3.
+    if (SSL_CTX_load_verify_locations(ctx.get(), o.client_ca_file.c_str(), nullptr) != 1) {
+      return make_error(Errc::config, "fake server: load client CA %s%s", o.client_ca_file.c_str(),
+                        ossl::errors_to_string().c_str());
+    }
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, nullptr);
+  }
   if (o.max_tls_version != 0) {
     if (o.max_tls_version < TLS1_2_VERSION) {
       // An obsolete server on purpose: OpenSSL 3 refuses TLS < 1.2 at the default level.

@@ -217,4 +217,26 @@ std::string ServerConn::tls_description() const {
   return s;
 }
 
+bool ServerConn::tls_resumed() const {
+  return ssl_ && SSL_session_reused(ssl_.get()) == 1;
+}
+
+std::string ServerConn::tls_client_subject() const {
+  if (!ssl_) {
+    return {};
+  }
+  X509* cert = SSL_get0_peer_certificate(ssl_.get());
+  if (cert == nullptr || SSL_get_verify_result(ssl_.get()) != X509_V_OK) {
+    return {};
+  }
+  ossl::Ptr<BIO> mem(BIO_new(BIO_s_mem()));
+  if (!mem || X509_NAME_print_ex(mem.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
+    ERR_clear_error();
+    return {};
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(mem.get(), &data);
+  return len > 0 ? std::string(data, static_cast<size_t>(len)) : std::string();
+}
+
 }  // namespace rm::test::detail

@@ -37,6 +37,10 @@ class ServerConn {
 
   bool tls() const { return ssl_ != nullptr; }
   std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
+  bool tls_resumed() const;             // an abbreviated handshake on a session or ticket
+  // RFC 2253 subject of the client certificate, "" unless one was presented and verified (also
+  // on a resumed session, which carries the certificate of its full handshake).
+  std::string tls_client_subject() const;
   const std::string& error() const { return error_; }
 
  private:

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "support/ossl_ptr.h"
@@ -70,17 +72,53 @@ Result<ossl::Ptr<EVP_PKEY>> make_key() {
 }
 
 struct CertSpec {
-  const char* cn;
-  const char* san;  // nullptr: no subjectAltName
+  std::string_view cn;  // may hold a NUL byte
+  const char* san;      // nullptr: no subjectAltName
   bool ca = false;
   long from = -kDay;  // seconds relative to now
   long to = 3650 * kDay;
+  const char* eku = "serverAuth,clientAuth";  // leaves only
+  // Non-empty: a subjectAltName with this one dNSName, bytes as given (an embedded NUL is what
+  // X509V3_EXT_conf cannot express).
+  std::string_view raw_dns_san{};
+};
+
+struct GeneralNamesFree {
+  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
+};
+struct GeneralNameFree {
+  void operator()(GENERAL_NAME* p) const { GENERAL_NAME_free(p); }
+};
+struct Ia5StringFree {
+  void operator()(ASN1_IA5STRING* p) const { ASN1_IA5STRING_free(p); }
 };
 
 Status add_ext(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
   ossl::Ptr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
     return ossl_error(std::string("add certificate extension ") + OBJ_nid2sn(nid));
+  }
+  return {};
+}
+
+// subjectAltName = one dNSName holding `dns` byte for byte.
+Status add_raw_dns_san(X509* cert, std::string_view dns) {
+  std::unique_ptr<ASN1_IA5STRING, Ia5StringFree> ia5(ASN1_IA5STRING_new());
+  if (!ia5 || ASN1_STRING_set(ia5.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
+    return ossl_error("build raw dNSName");
+  }
+  std::unique_ptr<GENERAL_NAME, GeneralNameFree> gen(GENERAL_NAME_new());
+  if (!gen) {
+    return ossl_error("GENERAL_NAME_new");
+  }
+  GENERAL_NAME_set0_value(gen.get(), GEN_DNS, ia5.release());  // gen owns the string now
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(GENERAL_NAMES_new());
+  if (!names || sk_GENERAL_NAME_push(names.get(), gen.get()) <= 0) {
+    return ossl_error("GENERAL_NAMES_new");
+  }
+  (void)gen.release();  // names owns the entry now
+  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return ossl_error("add raw subjectAltName");
   }
   return {};
 }
@@ -107,10 +145,11 @@ Result<ossl::Ptr<X509>> make_cert(const CertSpec& spec, EVP_PKEY* key, X509* iss
                                  reinterpret_cast<const unsigned char*>("relaymail test"), -1, -1,
                                  0) != 1 ||
       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                 reinterpret_cast<const unsigned char*>(spec.cn), -1, -1, 0) != 1 ||
+                                 reinterpret_cast<const unsigned char*>(spec.cn.data()),
+                                 static_cast<int>(spec.cn.size()), -1, 0) != 1 ||
       X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : name) !=
           1) {
-    return ossl_error(std::string("build certificate ") + spec.cn);
+    return ossl_error("build certificate " + std::string(spec.cn));
   }
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
@@ -130,7 +169,7 @@ Result<ossl::Ptr<X509>> make_cert(const CertSpec& spec, EVP_PKEY* key, X509* iss
     }
   }
   if (!spec.ca) {
-    if (auto r = add_ext(cert.get(), &ctx, NID_ext_key_usage, "serverAuth,clientAuth"); !r) {
+    if (auto r = add_ext(cert.get(), &ctx, NID_ext_key_usage, spec.eku); !r) {
       return std::move(r).error();
     }
   }
@@ -139,8 +178,13 @@ Result<ossl::Ptr<X509>> make_cert(const CertSpec& spec, EVP_PKEY* key, X509* iss
       return std::move(r).error();
     }
   }
+  if (!spec.raw_dns_san.empty()) {
+    if (auto r = add_raw_dns_san(cert.get(), spec.raw_dns_san); !r) {
+      return std::move(r).error();
+    }
+  }
   if (X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) <= 0) {
-    return ossl_error(std::string("sign certificate ") + spec.cn);
+    return ossl_error("sign certificate " + std::string(spec.cn));
   }
   return cert;
 }
@@ -161,11 +205,36 @@ Status write_pair(const std::string& cert_path, X509* cert, const std::string& k
 
 constexpr const char* kGoodSan = "DNS:localhost,DNS:relay.test,IP:127.0.0.1,IP:::1";
 
+// "relay.test", a NUL, ".evil.test": a name check that stops at the NUL would see relay.test.
+constexpr std::string_view kNulName("relay.test\0.evil.test", 21);
+
+enum class Issuer { test_ca, other_ca, self };
+
 struct LeafSpec {
   LeafFiles TestPki::*files;
   CertSpec cert;
-  bool self_signed = false;
+  Issuer issuer = Issuer::test_ca;
 };
+
+struct Ca {
+  ossl::Ptr<EVP_PKEY> key;
+  ossl::Ptr<X509> cert;
+};
+
+Result<Ca> make_ca(const char* cn, const std::string& cert_path, const std::string& key_path) {
+  auto key = make_key();
+  if (!key) {
+    return std::move(key).error();
+  }
+  auto cert = make_cert({.cn = cn, .san = nullptr, .ca = true}, key->get(), nullptr, nullptr);
+  if (!cert) {
+    return std::move(cert).error();
+  }
+  if (auto r = write_pair(cert_path, cert->get(), key_path, key->get()); !r) {
+    return std::move(r).error();
+  }
+  return Ca{std::move(*key), std::move(*cert)};
+}
 
 }  // namespace
 
@@ -178,6 +247,10 @@ const LeafFiles* TestPki::leaf(const std::string& name) const {
       {"self_signed", &self_signed},
       {"cn_only", &cn_only},
       {"partial_wildcard", &partial_wildcard},
+      {"unknown_ca", &unknown_ca},
+      {"nul_cn", &nul_cn},
+      {"nul_san", &nul_san},
+      {"client", &client},
   };
   for (const auto& [n, files] : names) {
     if (name == n) {
@@ -192,6 +265,8 @@ TestPki test_pki_paths(const std::string& dir) {
   p.dir = dir;
   p.ca_file = dir + "/ca.pem";
   p.ca_key = dir + "/ca.key";
+  p.other_ca_file = dir + "/other_ca.pem";
+  p.other_ca_key = dir + "/other_ca.key";
   auto leaf = [&](const char* n) {
     return LeafFiles{dir + "/" + n + ".crt", dir + "/" + n + ".key"};
   };
@@ -202,23 +277,23 @@ TestPki test_pki_paths(const std::string& dir) {
   p.self_signed = leaf("self_signed");
   p.cn_only = leaf("cn_only");
   p.partial_wildcard = leaf("partial_wildcard");
+  p.unknown_ca = leaf("unknown_ca");
+  p.nul_cn = leaf("nul_cn");
+  p.nul_san = leaf("nul_san");
+  p.client = leaf("client");
   return p;
 }
 
 Result<TestPki> generate_test_pki(const std::string& dir) {
   ERR_clear_error();
   TestPki pki = test_pki_paths(dir);
-  auto ca_key = make_key();
-  if (!ca_key) {
-    return std::move(ca_key).error();
-  }
-  auto ca = make_cert({.cn = "relaymail test CA", .san = nullptr, .ca = true}, ca_key->get(),
-                      nullptr, nullptr);
+  auto ca = make_ca("relaymail test CA", pki.ca_file, pki.ca_key);
   if (!ca) {
     return std::move(ca).error();
   }
-  if (auto r = write_pair(pki.ca_file, ca->get(), pki.ca_key, ca_key->get()); !r) {
-    return std::move(r).error();
+  auto other_ca = make_ca("relaymail other CA", pki.other_ca_file, pki.other_ca_key);
+  if (!other_ca) {
+    return std::move(other_ca).error();
   }
   const LeafSpec leaves[] = {
       {.files = &TestPki::good, .cert = {.cn = "localhost", .san = kGoodSan}},
@@ -229,10 +304,18 @@ Result<TestPki> generate_test_pki(const std::string& dir) {
        .cert = {.cn = "localhost", .san = kGoodSan, .from = kDay, .to = 30 * kDay}},
       {.files = &TestPki::self_signed,
        .cert = {.cn = "localhost", .san = kGoodSan},
-       .self_signed = true},
+       .issuer = Issuer::self},
       {.files = &TestPki::cn_only, .cert = {.cn = "localhost", .san = nullptr}},
       {.files = &TestPki::partial_wildcard,
        .cert = {.cn = "re*.example.com", .san = "DNS:re*.example.com"}},
+      {.files = &TestPki::unknown_ca,
+       .cert = {.cn = "localhost", .san = kGoodSan},
+       .issuer = Issuer::other_ca},
+      {.files = &TestPki::nul_cn, .cert = {.cn = kNulName, .san = nullptr}},
+      {.files = &TestPki::nul_san,
+       .cert = {.cn = "nul-san.test", .san = nullptr, .raw_dns_san = kNulName}},
+      {.files = &TestPki::client,
+       .cert = {.cn = "relaymail test client", .san = nullptr, .eku = "clientAuth"}},
   };
   // One key for every leaf: the tests are about certificates, and key generation is most of
   // the cost under the sanitizers.
@@ -241,8 +324,12 @@ Result<TestPki> generate_test_pki(const std::string& dir) {
     return std::move(key).error();
   }
   for (const LeafSpec& l : leaves) {
-    auto cert = l.self_signed ? make_cert(l.cert, key->get(), nullptr, nullptr)
-                              : make_cert(l.cert, key->get(), ca->get(), ca_key->get());
+    const Ca* issuer = l.issuer == Issuer::test_ca    ? &*ca
+                       : l.issuer == Issuer::other_ca ? &*other_ca
+                                                      : nullptr;
+    auto cert = issuer == nullptr
+                    ? make_cert(l.cert, key->get(), nullptr, nullptr)
+                    : make_cert(l.cert, key->get(), issuer->cert.get(), issuer->key.get());
     if (!cert) {
       return std::move(cert).error();
     }

@@ -10,8 +10,15 @@
 //   self_signed.crt / .key             good names, but self-signed (not from the CA)
 //   cn_only.crt / .key                 from the CA; CN=localhost and no SAN at all
 //   partial_wildcard.crt / .key        from the CA; SAN DNS:re*.example.com only
+//   unknown_ca.crt / .key              good names, but from other_ca.pem, a CA clients do not trust
+//   nul_cn.crt / .key                  from the CA; CN="relay.test\0.evil.test" (embedded NUL),
+//                                      no SAN
+//   nul_san.crt / .key                 from the CA; CN=nul-san.test, SAN with one dNSName
+//                                      "relay.test\0.evil.test" (built with the raw ASN.1 API)
+//   client.crt / .key                  from the CA; CN=relaymail test client, EKU clientAuth only
+//   other_ca.pem / other_ca.key        "relaymail other CA": issues unknown_ca only
 //
-// All leaves share one key (the CA has its own). Keys are written mode 0600, certificates 0644,
+// All leaves share one key (each CA has its own). Keys are written mode 0600, certificates 0644,
 // each atomically (temp file, rename), so a concurrent reader never sees half a file. Generating
 // all of it takes a few milliseconds. Errors: Errc::io for file problems, Errc::tls for OpenSSL
 // failures (queue drained). Thread-safe (no shared state).
@@ -32,7 +39,10 @@ struct TestPki {
   std::string dir;
   std::string ca_file;  // ca.pem: the trust anchor for clients
   std::string ca_key;
+  std::string other_ca_file;  // other_ca.pem: a second CA, trusted by nobody by default
+  std::string other_ca_key;
   LeafFiles good, wrong_host, expired, not_yet_valid, self_signed, cn_only, partial_wildcard;
+  LeafFiles unknown_ca, nul_cn, nul_san, client;
 
   // The leaf named "good", "wrong_host", ... as above; nullptr for an unknown name.
   const LeafFiles* leaf(const std::string& name) const;

@@ -4,15 +4,17 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 
 #include "net/tcp_stream.h"
 #include "support/fake_smtp_server.h"
 #include "support/line_client.h"
-#include "support/temp_dir.h"
 #include "support/test_pki.h"
 #include "tls/ossl.h"
+#include "tls/tls_stream.h"
+#include "unit/tls/tls_client_fixture.h"
 
 namespace rm {
 namespace {
@@ -24,98 +26,7 @@ using test::FakeTls;
 using test::Fault;
 using test::LeafFiles;
 using test::TestPki;
-
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
-// Lowercase hex SHA-256 of a PEM certificate file's DER form.
-std::string file_sha256(const std::string& path) {
-  ossl::Ptr<BIO> in(BIO_new_file(path.c_str(), "r"));
-  if (!in) {
-    return {};
-  }
-  ossl::Ptr<X509> cert(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
-  return ossl::cert_sha256(cert.get());
-}
-
-std::string with_colons_upper(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i < hex.size(); ++i) {
-    if (i > 0 && i % 2 == 0) {
-      out += ':';
-    }
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
-  }
-  return out;
-}
-
-// Counts the writes that reach the transport under a TlsStream.
-class CountingStream final : public Stream {
- public:
-  CountingStream(std::unique_ptr<Stream> inner, int* writes)
-      : inner_(std::move(inner)), writes_(writes) {}
-  Result<size_t> read_some(std::span<char> buf, Deadline d) override {
-    return inner_->read_some(buf, d);
-  }
-  Status write_all(std::span<const char> data, Deadline d) override {
-    ++*writes_;
-    return inner_->write_all(data, d);
-  }
-  void close() override { inner_->close(); }
-  std::string peer() const override { return inner_->peer(); }
-
- private:
-  std::unique_ptr<Stream> inner_;
-  int* writes_;
-};
-
-class TlsClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto d = test::TempDir::create();
-    ASSERT_TRUE(d) << d.error().what;
-    dir_.emplace(std::move(*d));
-    auto p = test::generate_test_pki(dir_->path());
-    ASSERT_TRUE(p) << p.error().what;
-    pki_ = *p;
-  }
-
-  std::unique_ptr<FakeSmtpServer> start_server(const LeafFiles& leaf, FakeSmtpOptions o = {}) {
-    o.tls = FakeTls::implicit;
-    o.cert_file = leaf.cert;
-    o.key_file = leaf.key;
-    auto s = std::make_unique<FakeSmtpServer>(std::move(o));
-    auto r = s->start();
-    EXPECT_TRUE(r) << r.error().what;
-    return s;
-  }
-
-  static Result<std::unique_ptr<TlsStream>> connect(const FakeSmtpServer& s,
-                                                    const std::string& host,
-                                                    const TlsPolicy& policy,
-                                                    Millis timeout = Millis(5000),
-                                                    int* writes = nullptr) {
-    auto client = TlsClient::create(policy);
-    if (!client) {
-      return std::move(client).error();
-    }
-    auto tcp = tcp_connect("127.0.0.1", s.port(), deadline_after(timeout));
-    if (!tcp) {
-      return std::move(tcp).error();
-    }
-    std::unique_ptr<Stream> inner = std::move(*tcp);
-    if (writes != nullptr) {
-      inner = std::make_unique<CountingStream>(std::move(inner), writes);
-    }
-    return (*client)->handshake(std::move(inner), host, deadline_after(timeout));
-  }
-
-  TlsPolicy trust_test_ca() const { return TlsPolicy{.ca_file = pki_.ca_file}; }
-
-  std::optional<test::TempDir> dir_;
-  TestPki pki_;
-};
+using test::TlsClientTest;
 
 TEST_F(TlsClientTest, VerifiesCertificateAndHostOrRefuses) {
   struct Case {
@@ -178,6 +89,26 @@ TEST_F(TlsClientTest, VerifiesCertificateAndHostOrRefuses) {
        .host = "relay.example.com",
        .error = Errc::tls_verify,
        .what = "hostname mismatch"},
+      {.name = "unknown CA",
+       .leaf = &TestPki::unknown_ca,
+       .host = "localhost",
+       .error = Errc::tls_verify,
+       .what = "unable to get local issuer certificate"},
+      {.name = "NUL in CN, no SAN: the part before the NUL is not a name",
+       .leaf = &TestPki::nul_cn,
+       .host = "relay.test",
+       .error = Errc::tls_verify,
+       .what = "hostname mismatch"},
+      {.name = "NUL in a DNS SAN: the part before the NUL is not a name",
+       .leaf = &TestPki::nul_san,
+       .host = "relay.test",
+       .error = Errc::tls_verify,
+       .what = "hostname mismatch"},
+      {.name = "a client certificate is no server certificate",
+       .leaf = &TestPki::client,
+       .host = "localhost",
+       .error = Errc::tls_verify,
+       .what = "unsuitable certificate purpose"},
       {.name = "system store does not know the test CA",
        .leaf = &TestPki::good,
        .host = "localhost",
@@ -269,7 +200,18 @@ TEST_F(TlsClientTest, InfoReportsVersionCipherAndPeer) {
     }
     EXPECT_FALSE(info.cipher.empty());
     EXPECT_TRUE(contains(info.peer_subject, "CN=localhost")) << info.peer_subject;
+    EXPECT_EQ(info.peer_issuer, "CN=relaymail test CA,O=relaymail test");
     EXPECT_EQ(info.peer_cert_sha256, file_sha256(pki_.good.cert));
+    EXPECT_FALSE(info.resumed);
+    // The test PKI issues leaves for 10 years from now (give or take a second).
+    const int64_t now = std::time(nullptr);
+    EXPECT_NEAR(static_cast<double>(info.peer_not_after_epoch - now), 3650.0 * 86400, 10.0);
+    std::tm tm{};
+    const std::time_t t = static_cast<std::time_t>(info.peer_not_after_epoch);
+    ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+    char want[32];
+    ASSERT_GT(std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm), 0u);
+    EXPECT_EQ(info.peer_not_after, want);
     EXPECT_EQ((*s)->peer(), "127.0.0.1:" + std::to_string(srv->port()));
   }
 }
@@ -299,6 +241,10 @@ TEST_F(TlsClientTest, HandshakeFailuresAreClassified) {
        .server = {.tls = FakeTls::implicit, .max_tls_version = TLS1_1_VERSION},
        .code = Errc::tls,
        .what = "protocol"},
+      {.name = "TLS 1.0 only server",
+       .server = {.tls = FakeTls::implicit, .max_tls_version = TLS1_VERSION},
+       .code = Errc::tls,
+       .what = "protocol"},
       {.name = "plaintext server",
        .server = {.tls = FakeTls::plain},
        .code = Errc::tls,
@@ -326,6 +272,33 @@ TEST_F(TlsClientTest, HandshakeFailuresAreClassified) {
   }
 }
 
+// The refusals above come from the client's TLS 1.2 minimum: a client built to accept the old
+// versions does get them from the same server.
+TEST_F(TlsClientTest, ObsoleteServerReallySpeaksTheOldVersion) {
+  struct Case {
+    int max_version;
+    std::string version;
+  };
+  const Case cases[] = {{TLS1_VERSION, "TLSv1"}, {TLS1_1_VERSION, "TLSv1.1"}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.version);
+    auto srv = start_server(pki_.good, FakeSmtpOptions{.max_tls_version = c.max_version});
+    ossl::Ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()));
+    ASSERT_TRUE(ctx);
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    ASSERT_EQ(SSL_CTX_set_cipher_list(ctx.get(), "DEFAULT:@SECLEVEL=0"), 1);
+    ASSERT_EQ(SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION), 1);
+    ASSERT_EQ(SSL_CTX_load_verify_locations(ctx.get(), pki_.ca_file.c_str(), nullptr), 1);
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    auto tcp = tcp_connect("127.0.0.1", srv->port(), deadline_after(Millis(5000)));
+    ASSERT_TRUE(tcp) << tcp.error().what;
+    auto s =
+        SslStream::connect(ctx.get(), std::move(*tcp), "localhost", deadline_after(Millis(5000)));
+    ASSERT_TRUE(s) << s.error().what;
+    EXPECT_EQ((*s)->info().version, c.version);
+  }
+}
+
 TEST_F(TlsClientTest, CreateChecksPolicyFiles) {
   struct Case {
     const char* name;
@@ -346,10 +319,26 @@ TEST_F(TlsClientTest, CreateChecksPolicyFiles) {
        .policy = {.cert_file = pki_.good.cert},
        .error = Errc::config,
        .what = "go together"},
+      {.name = "key without certificate",
+       .policy = {.key_file = pki_.good.key},
+       .error = Errc::config,
+       .what = pki_.good.key},
+      {.name = "unreadable certificate",
+       .policy = {.cert_file = pki_.dir + "/nope.crt", .key_file = pki_.good.key},
+       .error = Errc::config,
+       .what = "nope.crt"},
+      {.name = "unreadable key",
+       .policy = {.cert_file = pki_.client.cert, .key_file = pki_.dir + "/nope.key"},
+       .error = Errc::config,
+       .what = "nope.key"},
       {.name = "key does not match",
        .policy = {.cert_file = pki_.good.cert, .key_file = pki_.ca_key},
        .error = Errc::config,
        .what = "mismatch"},
+      {.name = "key does not match: the error names the key file",
+       .policy = {.cert_file = pki_.client.cert, .key_file = pki_.ca_key},
+       .error = Errc::config,
+       .what = pki_.ca_key},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -398,6 +387,24 @@ TEST_F(TlsClientTest, SmallWritesStayInOneSegmentAndBigOnesAreNotSplitPerRecord)
   ASSERT_TRUE(srv->wait_for_messages(1, Millis(5000)));
   EXPECT_EQ(srv->messages()[0].data, body);
   EXPECT_TRUE(srv->messages()[0].tls);
+}
+
+TEST_F(TlsClientTest, ImplicitTlsSendsNoPlaintextByte) {
+  auto srv = start_server(pki_.good);
+  int writes = 0;
+  std::string first;
+  auto client = TlsClient::create(trust_test_ca());
+  ASSERT_TRUE(client) << client.error().what;
+  auto tcp = tcp_connect("127.0.0.1", srv->port(), deadline_after(Millis(5000)));
+  ASSERT_TRUE(tcp) << tcp.error().what;
+  auto s = (*client)->handshake(std::make_unique<CountingStream>(std::move(*tcp), &writes, &first),
+                                "localhost", deadline_after(Millis(5000)));
+  ASSERT_TRUE(s) << s.error().what;
+  // A TLS record: content type 22 (handshake), version 3.x, then a ClientHello (type 1).
+  ASSERT_GE(first.size(), 6u);
+  EXPECT_EQ(first[0], '\x16');
+  EXPECT_EQ(first[1], '\x03');
+  EXPECT_EQ(first[5], '\x01');
 }
 
 TEST_F(TlsClientTest, CloseSendsCloseNotifyAndPeerCloseIsEof) {
