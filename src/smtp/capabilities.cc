@@ -95,6 +95,8 @@ void apply_line(Capabilities& caps, std::string_view line) {
     caps.smtputf8 = true;
   } else if (key == "DSN") {
     caps.dsn = true;
+  } else if (key == "CHUNKING") {
+    caps.chunking = true;
   }
 }
 

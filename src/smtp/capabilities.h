@@ -1,9 +1,9 @@
 // smtp/capabilities.h — what a server announced in its reply to EHLO (RFC 5321 §4.1.1.1): the
 // keywords, upper-cased, and the parameters relaymail acts on (AUTH mechanisms, SIZE limit,
-// PIPELINING, STARTTLS, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8, DSN). Parsing never fails:
-// lines that are not ehlo-lines are ignored, and an unusable SIZE value counts as "SIZE offered,
-// no limit stated". Values are rebuilt from scratch after STARTTLS (RFC 3207 §4.2): never merge.
-// Pure data, no I/O. Thread-compatible.
+// PIPELINING, STARTTLS, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8, DSN, CHUNKING). Parsing never
+// fails: lines that are not ehlo-lines are ignored, and an unusable SIZE value counts as "SIZE
+// offered, no limit stated". Values are rebuilt from scratch after STARTTLS (RFC 3207 §4.2): never
+// merge. Pure data, no I/O. Thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@ struct Capabilities {
   bool enhanced_status_codes = false;
   bool smtputf8 = false;
   bool dsn = false;
+  bool chunking = false;  // CHUNKING: BDAT (RFC 3030)
 
   // `keyword` in upper case.
   bool has(std::string_view keyword) const;

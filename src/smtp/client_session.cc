@@ -72,6 +72,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// RFC 6531 §3.2: without SMTPUTF8 an address with octets >= 0x80 cannot be sent at all. The
+// refusal is ours, shaped like the server's would be, so it is classified as permanent.
+Error no_smtputf8(std::string_view what) {
+  SmtpReply r{.code = 553,
+              .enhanced = "5.6.7",
+              .lines = {"5.6.7 non-ASCII address, but the server does not offer SMTPUTF8"}};
+  return reply_error(what, r);
+}
+
 Action fail_action(Error e) {
   Action a{.kind = Action::Kind::fail};
   a.error = std::move(e);
@@ -120,6 +129,8 @@ const char* ClientSession::state_name(State s) {
       return "BODY";
     case State::dot:
       return "DOT";
+    case State::bdat:
+      return "BDAT";
     case State::rset:
       return "RSET";
     case State::quit:
@@ -210,7 +221,9 @@ Action ClientSession::on_reply(const SmtpReply& r) {
     case State::data:
       return on_data(r);
     case State::dot:
-      return on_dot(r);
+      return on_final_reply(r, "end of DATA");
+    case State::bdat:
+      return on_bdat(r);
     case State::rset:
       return on_rset(r);
     case State::quit:
@@ -348,7 +361,9 @@ Action ClientSession::begin_auth() {
 
 Action ClientSession::send_auth_response(Result<SecretString> response) {
   if (!response) {
-    return fail(std::move(response).error(), true);
+    // Mid-exchange the server reads our next line as a SASL response, so not even QUIT goes
+    // out: a server that failed to prove itself (SCRAM v=) hears nothing more from us.
+    return fail(std::move(response).error(), false);
   }
   Action a = send(State::auth, "<redacted>", params_.timeouts.auth);
   a.secret = secret_concat({response->view(), "\r\n"});
@@ -363,6 +378,7 @@ Action ClientSession::on_auth(const SmtpReply& r) {
     if (!st) {
       return fail(st.error(), true);
     }
+    auth_mechanism_ = mech_name;
     return become_ready();
   }
   if (r.code == 334 && mech_) {
@@ -402,6 +418,9 @@ std::string ClientSession::mail_command() const {
   if (utf8 && caps_.smtputf8) {
     s += " SMTPUTF8";
   }
+  if (dsn_) {
+    s += dsn_params_.mail_params();
+  }
   return s;
 }
 
@@ -432,10 +451,20 @@ Action ClientSession::begin_transaction(const OutgoingMessage& m) {
         static_cast<unsigned long long>(m.size),
         static_cast<unsigned long long>(caps_.size_limit)));
   }
+  // Checked whether or not the server offers DSN: a malformed value is a bug upstream.
+  auto dsn = DsnParams::parse(m.dsn_notify, m.dsn_ret, m.dsn_envid);
+  if (!dsn) {
+    return reject_transaction(std::move(dsn).error());
+  }
+  if (!caps_.smtputf8 && has_8bit(m.sender)) {
+    return reject_transaction(no_smtputf8("MAIL FROM:<" + m.sender + ">"));
+  }
   size_t usable = 0;
   for (size_t i = 0; i < m.rcpts.size(); ++i) {
     if (m.rcpts[i].empty() || !wire_safe(m.rcpts[i])) {
       result_.rcpt_errors[i] = make_error(Errc::parse, "RCPT TO: recipient address unfit for SMTP");
+    } else if (!caps_.smtputf8 && has_8bit(m.rcpts[i])) {
+      result_.rcpt_errors[i] = no_smtputf8("RCPT TO:<" + m.rcpts[i] + ">");
     } else {
       ++usable;
     }
@@ -447,6 +476,11 @@ Action ClientSession::begin_transaction(const OutgoingMessage& m) {
   rcpts_ = m.rcpts;
   size_ = m.size;
   eightbit_ = m.eightbit;
+  // Without DSN the smarthost reports failures to us, the client, as refusals; the queue runner
+  // then bounces (or not) according to our own NOTIFY, so nothing is lost by leaving them off.
+  dsn_ = caps_.dsn;
+  dsn_params_ = std::move(*dsn);
+  chunk_out_ = false;
   next_rcpt_ = 0;
   expected_.clear();
   mail_refused_ = false;
@@ -474,7 +508,11 @@ Action ClientSession::send_envelope_group(bool with_mail) {
       if (next_rcpt_ >= rcpts_.size()) {
         break;
       }
-      text += "RCPT TO:<" + rcpts_[next_rcpt_] + ">\r\n";
+      text += "RCPT TO:<" + rcpts_[next_rcpt_] + ">";
+      if (dsn_) {
+        text += dsn_params_.rcpt_params(rcpts_[next_rcpt_]);
+      }
+      text += "\r\n";
       expected_.push_back(static_cast<long>(next_rcpt_));
       ++next_rcpt_;
     }
@@ -525,6 +563,10 @@ Action ClientSession::next_envelope_step() {
     in_txn_ = false;  // the outcome is final; RSET only clears the server's MAIL
     return send(State::rset, "RSET", params_.timeouts.rset);
   }
+  if (params_.chunking && caps_.chunking) {
+    state_ = State::bdat;
+    return Action{.kind = Action::Kind::read_chunk, .timeout = params_.timeouts.data_block};
+  }
   return send(State::data, "DATA", params_.timeouts.data_init);
 }
 
@@ -550,16 +592,54 @@ Action ClientSession::on_body_sent() {
   return Action{.kind = Action::Kind::read, .timeout = params_.timeouts.data_done};
 }
 
-Action ClientSession::on_dot(const SmtpReply& r) {
+Action ClientSession::on_final_reply(const SmtpReply& r, std::string_view what) {
   result_.final_reply = r;
   if (reply_class(r) == 2) {
     return become_ready();
   }
   if (reply_class(r) == 4 || reply_class(r) == 5) {
-    result_.error = reply_error("end of DATA", r);
+    result_.error = reply_error(what, r);
     return become_ready();
   }
-  return fail(unexpected("end of DATA", r), false);
+  return fail(unexpected(what, r), false);
+}
+
+Action ClientSession::on_chunk(uint64_t size, bool last) {
+  if (state_ != State::bdat || chunk_out_) {
+    return fail(make_error(Errc::protocol, "BDAT chunk offered in state %s", state_name(state_)),
+                false);
+  }
+  chunk_out_ = true;
+  chunk_last_ = last;
+  std::string cmd = "BDAT " + std::to_string(size) + (last ? " LAST\r\n" : "\r\n");
+  Action a = send_text(State::bdat, std::move(cmd),
+                       last ? params_.timeouts.data_done : params_.timeouts.data_block);
+  a.kind = Action::Kind::send_chunk;
+  a.write_timeout = params_.timeouts.data_block;
+  return a;
+}
+
+Action ClientSession::on_bdat(const SmtpReply& r) {
+  if (!chunk_out_) {
+    return fail(with_reply(make_error(Errc::protocol, "unsolicited SMTP reply in state %s: %s",
+                                      state_name(state_), r.summary().c_str()),
+                           r),
+                false);
+  }
+  chunk_out_ = false;
+  if (chunk_last_) {
+    return on_final_reply(r, "BDAT LAST");
+  }
+  if (reply_class(r) == 2) {
+    return Action{.kind = Action::Kind::read_chunk, .timeout = params_.timeouts.data_block};
+  }
+  if (reply_class(r) == 4 || reply_class(r) == 5) {
+    // RFC 3030 §2: no further chunk after a refusal; RSET clears whatever the server kept.
+    result_.error = reply_error("BDAT", r);
+    in_txn_ = false;
+    return send(State::rset, "RSET", params_.timeouts.rset);
+  }
+  return fail(unexpected("BDAT", r), false);
 }
 
 Action ClientSession::on_rset(const SmtpReply& r) {

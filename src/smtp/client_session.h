@@ -1,8 +1,9 @@
 // smtp/client_session.h — the SMTP client protocol as a state machine without sockets (STYLE.md
 // §2, §5.10; named states after OpenSMTPD's smtp_client.c). The driver (SmtpClient) feeds it
 // server replies and I/O outcomes; it answers with the next Action: send these command lines
-// and read a reply, read one more reply (pipelining), start TLS, send the message body, or stop
-// (ready, closed, fail). It decides everything the RFCs and RELIABILITY.md §3 ask:
+// and read a reply, read one more reply (pipelining), start TLS, send the message body (DATA),
+// fetch and send the next BDAT chunk, or stop (ready, closed, fail). It decides everything the
+// RFCs and RELIABILITY.md §3 ask:
 //  - greeting must be 220; EHLO, with HELO only on 500/502 when neither TLS nor AUTH is needed;
 //  - tls=starttls: STARTTLS must be offered and answered 220, else Errc::tls and nothing but
 //    QUIT; after the handshake EHLO again and every pre-TLS capability is forgotten;
@@ -11,7 +12,19 @@
 //  - MAIL (BODY=8BITMIME, SIZE=n, SMTPUTF8 when offered and useful), SIZE limit checked first
 //    (Errc::smtp_perm "5.3.4 ..."), RCPTs pipelined with MAIL when PIPELINING is offered (at
 //    most max_pipelined_rcpts per write), DATA only after some RCPT was accepted, RSET after a
-//    transaction that left server state behind (no recipient accepted, DATA refused).
+//    transaction that left server state behind (no recipient accepted, DATA or a BDAT chunk
+//    refused);
+//  - DSN (RFC 3461), only when offered: RET=/ENVID= on MAIL, NOTIFY= and ORCPT=rfc822; on each
+//    RCPT (smtp/dsn_params.h). Malformed values fail the transaction with Errc::parse before
+//    anything is sent, offered or not;
+//  - SMTPUTF8 (RFC 6531): without it, a recipient with octets >= 0x80 is refused on its own
+//    (Errc::smtp_perm, synthesized "553 5.6.7" reply, never sent) and such a sender refuses the
+//    whole transaction the same way before anything is sent;
+//  - CHUNKING (RFC 3030), when offered and params.chunking: BDAT instead of DATA. Lock-step, not
+//    pipelined: each "BDAT n" waits for its 250 before the next chunk is read, so a refusal
+//    stops the upload at once and nothing is left in flight (the round trip per 64 KiB chunk
+//    is the price). A refused chunk fails the transaction and is followed by RSET; the reply to
+//    "BDAT n LAST" is the final reply, as after the dot.
 // Per-recipient refusals land in TransactionResult::rcpt_errors; whole-transaction failures in
 // TransactionResult::error. An I/O/TLS/timeout/protocol failure or a 421 makes the session
 // failed: unusable, and (except after a plain SMTP refusal) nothing more may be sent.
@@ -34,6 +47,7 @@
 #include "core/policy.h"
 #include "core/secret_string.h"
 #include "smtp/capabilities.h"
+#include "smtp/dsn_params.h"
 #include "smtp/transaction.h"
 
 namespace rm {
@@ -66,22 +80,28 @@ struct SessionParams {
   SecretString password;
   StageTimeouts timeouts;
   size_t max_pipelined_rcpts = 100;  // RCPTs per write; bounds what the server must buffer
+  bool chunking = true;              // BDAT when the server offers CHUNKING; false: always DATA
 };
 
 struct Action {
   enum class Kind {
-    send,       // write wire(), then read one reply (within `timeout`) for on_reply()
-    read,       // read one more reply (within `timeout`) for on_reply()
-    start_tls,  // nothing may be buffered; hand the stream to TLS, then on_tls_ready()
-    send_body,  // stream the message (DataWriter, `timeout` per block), then on_body_sent()
-    ready,      // idle: open, transaction or RSET done; the session takes a new command
-    closed,     // QUIT done (or nothing could be sent): close the stream
-    fail,       // `error` happened; the session is failed
+    send,        // write wire(), then read one reply (within `timeout`) for on_reply()
+    read,        // read one more reply (within `timeout`) for on_reply()
+    start_tls,   // nothing may be buffered; hand the stream to TLS, then on_tls_ready()
+    send_body,   // stream the message (DataWriter, `timeout` per block), then on_body_sent()
+    read_chunk,  // read the next BDAT chunk of the message (ChunkReader), then on_chunk()
+    send_chunk,  // write `text` and that chunk's octets (within `write_timeout`), then read one
+                 // reply (within `timeout`) for on_reply()
+    ready,       // idle: open, transaction or RSET done; the session takes a new command
+    closed,      // QUIT done (or nothing could be sent): close the stream
+    fail,        // `error` happened; the session is failed
   };
   Kind kind = Kind::ready;
-  std::string text{};                    // send: CRLF-terminated lines (redacted if `secret`)
+  std::string text{};                    // send, send_chunk: CRLF-terminated lines (redacted
+                                         // if `secret`)
   std::optional<SecretString> secret{};  // send: the real bytes when they carry an AUTH payload
   Millis timeout{0};
+  Millis write_timeout{0};       // send_chunk
   std::optional<Error> error{};  // fail
 
   std::string_view wire() const { return secret ? secret->view() : std::string_view(text); }
@@ -103,6 +123,7 @@ class ClientSession {
     data,
     body,
     dot,
+    bdat,
     rset,
     quit,
     closed,
@@ -120,11 +141,13 @@ class ClientSession {
   Action on_reply(const SmtpReply& reply);
   Action on_tls_ready();
   Action on_body_sent();
+  // The chunk asked for by read_chunk is ready: `size` octets, the message's last when `last`.
+  Action on_chunk(uint64_t size, bool last);
   // The driver could not do what the last Action asked (I/O, timeout, TLS, parse error, or the
   // STARTTLS injection check). The session is failed and will send nothing more.
   Action on_failure(Error error);
 
-  // From ready: MAIL, RCPT..., DATA. Only sender, rcpts, size and eightbit are used.
+  // From ready: MAIL, RCPT..., DATA or BDAT. The content itself is the driver's.
   Action begin_transaction(const OutgoingMessage& message);
   Action begin_reset();
   // QUIT when the connection may still carry it; else closed at once.
@@ -134,6 +157,8 @@ class ClientSession {
   bool usable() const { return state_ == State::ready; }
   bool secure() const { return secure_; }
   const Capabilities& capabilities() const { return caps_; }
+  // The SASL mechanism that logged in ("PLAIN", "SCRAM-SHA-256"); "" without AUTH.
+  const std::string& auth_mechanism() const { return auth_mechanism_; }
   // Why the session failed, when it did.
   const std::optional<Error>& error() const { return error_; }
   // The outcome of the last transaction; leaves an empty result behind.
@@ -158,7 +183,8 @@ class ClientSession {
   void skip_unusable_rcpts();
   Action send_envelope_group(bool with_mail);
   Action on_data(const SmtpReply& r);
-  Action on_dot(const SmtpReply& r);
+  Action on_final_reply(const SmtpReply& r, std::string_view what);
+  Action on_bdat(const SmtpReply& r);
   Action on_rset(const SmtpReply& r);
   Action reject_transaction(Error e);
   std::string mail_command() const;
@@ -171,6 +197,7 @@ class ClientSession {
   std::optional<Error> error_;
 
   std::unique_ptr<SaslMechanism> mech_;
+  std::string auth_mechanism_;               // set on 235
   std::optional<SecretString> deferred_ir_;  // an initial response too long for the AUTH line
   int auth_rounds_ = 0;
 
@@ -180,6 +207,10 @@ class ClientSession {
   std::vector<std::string> rcpts_;
   uint64_t size_ = 0;
   bool eightbit_ = false;
+  bool dsn_ = false;  // DSN parameters go out
+  DsnParams dsn_params_;
+  bool chunk_out_ = false;     // a BDAT chunk awaits its reply
+  bool chunk_last_ = false;    // ... and it is the LAST one
   size_t next_rcpt_ = 0;       // next index of rcpts_ to send
   std::deque<long> expected_;  // outstanding envelope replies: -1 = MAIL, else rcpt index
   bool mail_refused_ = false;

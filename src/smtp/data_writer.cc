@@ -23,7 +23,7 @@ void DotStuffer::feed(std::string_view in, std::string& out) {
       out += "\r\n";
       at_line_start_ = true;
     } else {
-      if (at_line_start_ && c == '.') {
+      if (stuff_dots_ && at_line_start_ && c == '.') {
         out += '.';
       }
       out += c;
@@ -32,7 +32,7 @@ void DotStuffer::feed(std::string_view in, std::string& out) {
   }
 }
 
-void DotStuffer::finish(std::string& out) {
+void DotStuffer::end_line(std::string& out) {
   if (pending_cr_) {
     out += ' ';
     pending_cr_ = false;
@@ -41,8 +41,12 @@ void DotStuffer::finish(std::string& out) {
   if (!at_line_start_) {
     out += "\r\n";
   }
-  out += ".\r\n";
   at_line_start_ = true;
+}
+
+void DotStuffer::finish(std::string& out) {
+  end_line(out);
+  out += ".\r\n";
 }
 
 DataWriter::DataWriter(Stream& out, Millis block_timeout, size_t buffer_size)

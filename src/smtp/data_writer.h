@@ -3,7 +3,8 @@
 // a CRLF becomes a space — the SMTP-smuggling defence of RELIABILITY.md §3.6, so no bare CR or
 // LF ever reaches the server), a '.' at the start of a line is doubled, and finish() makes sure
 // the body ends with CRLF before the terminating ".\r\n". NUL and 8-bit octets pass unchanged:
-// content policy belongs to submission.
+// content policy belongs to submission. Without dot-stuffing (and with end_line() instead of
+// finish()) it is the BDAT transform of smtp/chunk_reader.h.
 // DataWriter streams a ByteSource through a DotStuffer to a Stream in large writes (64 KiB by
 // default, never line by line; DESIGN.md §8) and never holds the whole message.
 // Errors: the ByteSource's or the Stream's error, unchanged; the connection is then in the middle
@@ -24,12 +25,18 @@ namespace rm {
 
 class DotStuffer {
  public:
+  // stuff_dots = false: line ends only, for BDAT (RFC 3030 has no dot-stuffing and no end
+  // marker); the smuggling defence still applies.
+  explicit DotStuffer(bool stuff_dots = true) : stuff_dots_(stuff_dots) {}
   // Appends the transformed `in` to `out`; at most 2 output octets per input octet.
   void feed(std::string_view in, std::string& out);
-  // Appends the pending CR (as a space), a CRLF when the last line is open, then ".\r\n".
+  // Appends the pending CR (as a space), then a CRLF when the last line is open.
+  void end_line(std::string& out);
+  // end_line(), then ".\r\n".
   void finish(std::string& out);
 
  private:
+  bool stuff_dots_;
   bool at_line_start_ = true;
   bool pending_cr_ = false;
 };

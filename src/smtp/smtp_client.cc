@@ -1,8 +1,13 @@
 #include "smtp/smtp_client.h"
 
 #include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 
+#include "smtp/chunk_reader.h"
 #include "smtp/client_session.h"
 #include "smtp/data_writer.h"
 #include "smtp/reply_parser.h"
@@ -21,6 +26,7 @@ SessionParams session_params(SmtpOptions& o) {
       .user = o.user,
       .password = std::move(o.password),
       .timeouts = StageTimeouts::capped(std::chrono::duration_cast<Millis>(o.timeout)),
+      .chunking = o.chunking,
   };
 }
 
@@ -43,6 +49,9 @@ struct SmtpClient::Impl {
   Action do_read(Millis timeout);
   Action do_start_tls(Millis timeout);
   Action do_body(Millis block_timeout);
+  Action do_read_chunk();
+  Action do_send_chunk(const Action& a);
+  std::optional<Error> cannot_send() const;
   Result<SmtpReply> read_reply(Deadline deadline);
   void trace_sent(const Action& a) const;
   void trace_reply(const SmtpReply& r) const;
@@ -55,7 +64,10 @@ struct SmtpClient::Impl {
   ClientSession session;
   ReplyParser parser;
   std::string peer;
-  ByteSource* body = nullptr;  // during send()
+  ByteSource* body = nullptr;         // during send()
+  std::optional<ChunkReader> chunks;  // during send() with BDAT
+  std::string_view chunk;             // the chunk read for the next send_chunk
+  std::string frame;                  // "BDAT n" and its chunk, for one write
   bool opened = false;
   std::array<char, kReadBuffer> buf{};
 };
@@ -76,6 +88,12 @@ Action SmtpClient::Impl::drive(Action a) {
       case Action::Kind::send_body:
         a = do_body(a.timeout);
         break;
+      case Action::Kind::read_chunk:
+        a = do_read_chunk();
+        break;
+      case Action::Kind::send_chunk:
+        a = do_send_chunk(a);
+        break;
       case Action::Kind::ready:
       case Action::Kind::closed:
       case Action::Kind::fail:
@@ -84,13 +102,19 @@ Action SmtpClient::Impl::drive(Action a) {
   }
 }
 
-Action SmtpClient::Impl::do_send(const Action& a) {
+std::optional<Error> SmtpClient::Impl::cannot_send() const {
   if (!parser.idle()) {  // the server spoke out of turn, or sent more replies than asked for
-    return session.on_failure(
-        make_error(Errc::protocol, "unsolicited data from %s before our command", peer.c_str()));
+    return make_error(Errc::protocol, "unsolicited data from %s before our command", peer.c_str());
   }
   if (!stream) {
-    return session.on_failure(make_error(Errc::io, "write to %s: connection closed", peer.c_str()));
+    return make_error(Errc::io, "write to %s: connection closed", peer.c_str());
+  }
+  return std::nullopt;
+}
+
+Action SmtpClient::Impl::do_send(const Action& a) {
+  if (auto e = cannot_send()) {
+    return session.on_failure(std::move(*e));
   }
   trace_sent(a);
   std::string_view wire = a.wire();
@@ -169,6 +193,38 @@ Action SmtpClient::Impl::do_body(Millis block_timeout) {
   return session.on_body_sent();
 }
 
+Action SmtpClient::Impl::do_read_chunk() {
+  if (!chunks) {
+    if (body == nullptr) {
+      return session.on_failure(make_error(Errc::io, "BDAT: no message content"));
+    }
+    chunks.emplace(*body);
+  }
+  auto c = chunks->next();
+  if (!c) {
+    return session.on_failure(std::move(c).error());
+  }
+  chunk = c->bytes;
+  return session.on_chunk(chunk.size(), c->last);
+}
+
+// The command and its octets in one write (DESIGN.md §8): a chunk never trickles out.
+Action SmtpClient::Impl::do_send_chunk(const Action& a) {
+  if (auto e = cannot_send()) {
+    return session.on_failure(std::move(*e));
+  }
+  trace_sent(a);
+  frame.assign(a.text);
+  frame.append(chunk);
+  chunk = {};
+  if (auto st = stream->write_all(std::span<const char>(frame.data(), frame.size()),
+                                  deadline_after(a.write_timeout));
+      !st) {
+    return session.on_failure(st.error());
+  }
+  return do_read(a.timeout);
+}
+
 void SmtpClient::Impl::trace_sent(const Action& a) const {
   if (!options.trace) {
     return;
@@ -236,6 +292,9 @@ TransactionResult SmtpClient::send(const OutgoingMessage& message) {
   impl_->body = message.content;
   (void)impl_->drive(impl_->session.begin_transaction(message));
   impl_->body = nullptr;
+  impl_->chunks.reset();
+  impl_->chunk = {};
+  impl_->frame = std::string();
   return impl_->session.take_result();
 }
 
@@ -263,6 +322,14 @@ std::optional<TlsInfo> SmtpClient::tls_info() const {
 
 const std::vector<std::string>& SmtpClient::capabilities() const {
   return impl_->session.capabilities().keywords;
+}
+
+const std::vector<std::string>& SmtpClient::auth_offered() const {
+  return impl_->session.capabilities().auth;
+}
+
+std::string SmtpClient::auth_mechanism() const {
+  return impl_->session.auth_mechanism();
 }
 
 std::string SmtpClient::peer() const {

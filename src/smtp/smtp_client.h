@@ -1,8 +1,11 @@
 // smtp/smtp_client.h — drives one SMTP client connection over a Stream: greeting, EHLO,
 // STARTTLS (through the TlsClient, with the response-injection check: any byte buffered after
-// the 220 to STARTTLS aborts), EHLO again with every pre-TLS capability forgotten, AUTH (PLAIN
-// or LOGIN, only when the stream is TLS-verified), then transactions MAIL/RCPT/DATA with
-// dot-stuffing, streaming the message from a ByteSource, RSET between messages, QUIT.
+// the 220 to STARTTLS aborts), EHLO again with every pre-TLS capability forgotten, AUTH (any
+// mechanism of auth/sasl_mechanism.h, only when the stream is TLS-verified), then transactions
+// MAIL/RCPT and DATA with dot-stuffing, or BDAT when the server offers CHUNKING (64 KiB chunks from
+// smtp/chunk_reader.h, each "BDAT n" and its octets in one write, lock-step), streaming the message
+// from a ByteSource and never holding it whole, RSET between messages, QUIT. DSN and SMTPUTF8
+// parameters follow the rules of smtp/client_session.h.
 // The protocol decisions are made by the sans-I/O ClientSession (smtp/client_session.h); this
 // class only moves bytes, with its own read buffer and a ReplyParser.
 // Every read and write has a deadline: each stage's RFC 5321 §4.5.3.2 timeout, capped by
@@ -44,6 +47,8 @@ struct SmtpOptions {
   SecretString password;
   // Caps every stage; each stage's own default (RFC 5321 §4.5.3.2) applies when shorter.
   std::chrono::seconds timeout{60};
+  // BDAT (RFC 3030) when the server offers CHUNKING; false: always DATA.
+  bool chunking = true;
   // Debug trace of the conversation, one call per line without CRLF: sent=true for what we
   // send, false for what the server sent. AUTH payloads arrive redacted. Empty: no trace.
   std::function<void(bool sent, std::string_view line)> trace;
@@ -67,6 +72,8 @@ class SmtpClient {
 
   std::optional<TlsInfo> tls_info() const;
   const std::vector<std::string>& capabilities() const;  // EHLO keywords, upper-case
+  const std::vector<std::string>& auth_offered() const;  // AUTH mechanisms, upper-case
+  std::string auth_mechanism() const;  // "PLAIN", "SCRAM-SHA-256", ...; "" without AUTH
   std::string peer() const;
 
  private:

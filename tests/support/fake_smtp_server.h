@@ -5,12 +5,16 @@
 // uses OpenSSL directly, never rm_tls, so it can test the client.
 //
 // What it speaks: EHLO/HELO, STARTTLS (the capability list changes after TLS; plaintext
-// pipelined after STARTTLS is discarded and noted, the CVE-2011-0411 server fix), AUTH PLAIN and
-// AUTH LOGIN (only over TLS unless auth_before_tls; 535 5.7.8 on mismatch), MAIL (SIZE=
-// checked), RCPT, DATA (lines end in CRLF only: end of data is exactly CRLF.CRLF and a dot is
+// pipelined after STARTTLS is discarded and noted, the CVE-2011-0411 server fix), AUTH with
+// PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 (the proof checked, v= sent), XOAUTH2 and OAUTHBEARER
+// (support/fake_sasl.h; only over TLS unless auth_before_tls; 535 5.7.8 on mismatch), MAIL
+// (SIZE= checked; SMTPUTF8, RET=, ENVID= when enabled), RCPT (NOTIFY=, ORCPT= when DSN is
+// enabled), DATA (lines end in CRLF only: end of data is exactly CRLF.CRLF and a dot is
 // unstuffed only after CRLF, so "\n.\n" and bare CRs stay in the data byte for byte, as
-// smuggling tests need), RSET, NOOP, VRFY, QUIT. Pipelined commands from one read are answered
-// in order, the replies of one group in one write.
+// smuggling tests need), BDAT n [LAST] when CHUNKING is enabled (exactly n octets, no
+// unstuffing), RSET, NOOP, VRFY, QUIT. Pipelined commands from one read are answered in order,
+// the replies of one group in one write. Optional client certificates, and TLS session
+// resumption (1.2 session ids and tickets, 1.3 tickets), both recorded per message.
 //
 // What it records (thread-safe accessors return copies): every line received and sent, with
 // the connection number and whether it was inside TLS; the connection count; every message it
@@ -18,8 +22,9 @@
 //
 // Faults (Postfix smtp-sink -q/-Q/-r, EAST): for a command verb — GREETING, TLS (the TLS
 // handshake itself, implicit or after STARTTLS), EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA,
-// DOT (the reply to the final dot), RSET, NOOP, QUIT — optionally only its nth occurrence in a
-// connection, only when its argument contains a string, and only in the first N connections:
+// BDAT (each chunk), DOT (the reply to the final dot or to BDAT LAST), RSET, NOOP, QUIT —
+// optionally only its nth occurrence in a connection, only when its argument contains a string, and
+// only in the first N connections:
 //   reply       send `reply` instead of the normal reply. The command takes effect only when the
 //               substitute has the same first digit as the normal reply (a "250" to DOT records
 //               the message, a "451" does not; a "220" to STARTTLS starts TLS).
@@ -122,18 +127,18 @@ struct TranscriptEntry {
 
 struct ReceivedMessage {
   int connection = 0;
-  std::string helo{};                   // the EHLO/HELO argument
-  std::string mail_from{};              // the address inside <>, "" for the null sender
-  std::string mail_params{};            // what followed ">" in MAIL FROM, trimmed
-  std::vector<std::string> rcpt_tos{};  // addresses inside <>, in order, accepted ones only
+  std::string helo{};                      // the EHLO/HELO argument
+  std::string mail_from{};                 // the address inside <>, "" for the null sender
+  std::string mail_params{};               // what followed ">" in MAIL FROM, trimmed
+  std::vector<std::string> rcpt_tos{};     // addresses inside <>, in order, accepted ones only
   std::vector<std::string> rcpt_params{};  // what followed ">" in each accepted RCPT, trimmed
   bool bdat = false;                       // the data came in BDAT chunks
-  std::string data{};                   // as transmitted, un-dot-stuffed, without the final ".\r\n"
+  std::string data{};  // as transmitted, un-dot-stuffed, without the final ".\r\n"
   bool tls = false;
-  bool tls_resumed = false;         // the TLS session was resumed
+  bool tls_resumed = false;          // the TLS session was resumed
   std::string tls_client_subject{};  // RFC 2253 subject of a verified client certificate
-  std::string auth_user{};          // "" when not authenticated
-  std::string auth_mechanism{};     // "PLAIN", "SCRAM-SHA-256", ... ("" when not authenticated)
+  std::string auth_user{};           // "" when not authenticated
+  std::string auth_mechanism{};      // "PLAIN", "SCRAM-SHA-256", ... ("" when not authenticated)
 };
 
 class FakeSmtpServer {

@@ -6,6 +6,7 @@
 #include <map>
 #include <string_view>
 
+#include "support/fake_sasl.h"
 #include "support/server_conn.h"
 
 namespace rm::test::detail {
@@ -69,6 +70,116 @@ std::optional<size_t> size_param(std::string_view params) {
     }
   }
   return std::nullopt;
+}
+
+bool has_8bit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) > 0x7f; });
+}
+
+// The space-separated parameters after the path, split into upper-case keyword and value.
+std::vector<std::pair<std::string, std::string_view>> split_params(std::string_view params) {
+  std::vector<std::pair<std::string, std::string_view>> out;
+  while (!params.empty()) {
+    size_t sp = params.find(' ');
+    std::string_view p = params.substr(0, sp);
+    params = sp == std::string_view::npos ? std::string_view() : params.substr(sp + 1);
+    if (p.empty()) {
+      continue;
+    }
+    size_t eq = p.find('=');
+    out.emplace_back(upper(p.substr(0, eq)),
+                     eq == std::string_view::npos ? std::string_view() : p.substr(eq + 1));
+  }
+  return out;
+}
+
+// RFC 3461 §4: "!".."~" except "+" and "=", or "+" and two upper-case hex digits.
+bool valid_xtext(std::string_view x) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto u = static_cast<unsigned char>(x[i]);
+    if (x[i] == '+') {
+      if (i + 2 >= x.size() || !hex(x[i + 1]) || !hex(x[i + 2])) {
+        return false;
+      }
+      i += 2;
+    } else if (u < 33 || u > 126 || x[i] == '=') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool valid_notify(std::string_view v) {
+  std::string u = upper(v);
+  if (u == "NEVER") {
+    return true;
+  }
+  std::string_view rest = u;
+  for (;;) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    if (item != "SUCCESS" && item != "FAILURE" && item != "DELAY") {
+      return false;
+    }
+    if (comma == std::string_view::npos) {
+      return true;
+    }
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+// Why MAIL's SMTPUTF8/DSN side is refused, or "" (other parameters pass, as always).
+// *utf8: the SMTPUTF8 parameter was given and is honoured.
+std::string mail_param_refusal(const FakeSmtpOptions& o, std::string_view addr,
+                               std::string_view params, bool* utf8) {
+  *utf8 = false;
+  for (const auto& [key, value] : split_params(params)) {
+    if (key == "SMTPUTF8") {
+      *utf8 = o.smtputf8;
+    } else if (key == "RET" || key == "ENVID") {
+      if (!o.dsn) {
+        return "555 5.5.4 " + key + " parameter not supported";
+      }
+      bool ok = key == "RET" ? upper(value) == "FULL" || upper(value) == "HDRS"
+                             : !value.empty() && value.size() <= 100 && valid_xtext(value);
+      if (!ok) {
+        return "501 5.5.4 Bad " + key + " parameter";
+      }
+    }
+  }
+  if (has_8bit(addr) && !*utf8) {
+    return "553 5.6.7 Non-ASCII sender address requires SMTPUTF8";
+  }
+  return "";
+}
+
+std::string rcpt_param_refusal(const FakeSmtpOptions& o, std::string_view addr,
+                               std::string_view params, bool utf8) {
+  for (const auto& [key, value] : split_params(params)) {
+    if (key != "NOTIFY" && key != "ORCPT") {
+      continue;
+    }
+    if (!o.dsn) {
+      return "555 5.5.4 " + key + " parameter not supported";
+    }
+    bool ok = false;
+    if (key == "NOTIFY") {
+      ok = valid_notify(value);
+    } else {  // addr-type ";" xtext; only rfc822 is checked closely
+      size_t semi = value.find(';');
+      ok = semi != std::string_view::npos && semi > 0 && semi + 1 < value.size() &&
+           (upper(value.substr(0, semi)) != "RFC822" || valid_xtext(value.substr(semi + 1)));
+    }
+    if (!ok) {
+      return "501 5.5.4 Bad " + key + " parameter";
+    }
+  }
+  if (has_8bit(addr) && !utf8) {
+    return "553 5.6.7 Non-ASCII recipient address requires SMTPUTF8";
+  }
+  return "";
 }
 
 class Session {
@@ -250,6 +361,11 @@ class Session {
     mail_from_.clear();
     mail_params_.clear();
     rcpts_.clear();
+    rcpt_params_.clear();
+    smtputf8_ = false;
+    bdat_ = false;
+    bdat_too_big_ = false;
+    bdat_data_.clear();
   }
 
   bool handle(const std::string& line) {
@@ -275,6 +391,9 @@ class Session {
     }
     if (verb == "DATA") {
       return cmd_data(arg);
+    }
+    if (verb == "BDAT" && opts_.chunking) {  // else unrecognized, as without the extension
+      return cmd_bdat(arg);
     }
     if (verb == "RSET") {
       Outcome o = respond("RSET", arg, "250 2.0.0 Ok");
@@ -311,11 +430,24 @@ class Session {
     if (opts_.enhanced_status_codes) {
       caps.emplace_back("ENHANCEDSTATUSCODES");
     }
+    if (opts_.chunking) {
+      caps.emplace_back("CHUNKING");
+    }
+    if (opts_.smtputf8) {
+      caps.emplace_back("SMTPUTF8");
+    }
+    if (opts_.dsn) {
+      caps.emplace_back("DSN");
+    }
     if (starttls_offered()) {
       caps.emplace_back("STARTTLS");
     }
     if (auth_offered()) {
-      caps.emplace_back("AUTH PLAIN LOGIN");
+      std::string auth = "AUTH";
+      for (const std::string& m : auth_mechanisms()) {
+        auth += " " + m;
+      }
+      caps.push_back(auth);
     }
     for (const std::string& c : opts_.extra_capabilities) {
       caps.push_back(c);
@@ -332,6 +464,10 @@ class Session {
   }
   bool auth_offered() const {
     return !opts_.user.empty() && (conn_.tls() || opts_.auth_before_tls);
+  }
+  std::vector<std::string> auth_mechanisms() const {
+    return opts_.auth_mechanisms.empty() ? std::vector<std::string>{"PLAIN", "LOGIN"}
+                                         : opts_.auth_mechanisms;
   }
 
   bool cmd_hello(const std::string& verb, const std::string& arg) {
@@ -399,12 +535,16 @@ class Session {
       event("TLS handshake failed: " + conn_.error());
       return false;
     }
-    event("TLS established: " + conn_.tls_description());
+    const std::string client = conn_.tls_client_subject();
+    event("TLS established: " + conn_.tls_description() +
+          (conn_.tls_resumed() ? " session=resumed" : " session=new") +
+          " client=" + (client.empty() ? "none" : client));
     // RFC 3207 §4.2: forget everything learned before TLS.
     greeted_ = false;
     helo_.clear();
     authed_ = false;
     auth_user_.clear();
+    auth_mechanism_.clear();
     reset_transaction();
     return true;
   }
@@ -436,7 +576,8 @@ class Session {
       refusal = "503 5.5.1 Already authenticated";
     } else if (in_txn_) {
       refusal = "503 5.5.1 AUTH not permitted during a mail transaction";
-    } else if (mech != "PLAIN" && mech != "LOGIN") {
+    } else if (const auto mechs = auth_mechanisms();
+               std::find(mechs.begin(), mechs.end(), mech) == mechs.end()) {
       refusal = "504 5.5.4 Unrecognized authentication mechanism";
     }
     std::optional<Fault> f = fault("AUTH", arg);
@@ -446,6 +587,7 @@ class Session {
       if (o.effect) {
         authed_ = true;
         auth_user_ = opts_.user;
+        auth_mechanism_ = mech;
       }
       return o.go_on;
     }
@@ -453,63 +595,43 @@ class Session {
       queue_reply(refusal);
       return true;
     }
-    std::optional<std::string> user;
-    std::optional<std::string> pass;
-    if (mech == "PLAIN") {
-      std::string resp = initial;
-      if (resp.empty()) {
-        auto l = auth_line("334 ");
-        if (!l) {
-          return false;
-        }
-        resp = *l;
+    // The mechanism itself is support/fake_sasl.h; here only the SMTP framing (RFC 4954 §4).
+    constexpr int kMaxAuthRounds = 8;
+    std::unique_ptr<FakeSaslExchange> exchange =
+        make_fake_sasl(mech, opts_.user, opts_.password, opts_.hostname);
+    if (!exchange) {  // advertised through auth_mechanisms, but not spoken by fake_sasl
+      queue_reply("504 5.5.4 Unrecognized authentication mechanism");
+      return true;
+    }
+    if (initial == "*") {
+      queue_reply("501 5.0.0 Authentication cancelled");
+      return true;
+    }
+    SaslServerStep step = initial.empty()
+                              ? exchange->start(std::nullopt)
+                              : exchange->start(initial == "=" ? std::string_view() : initial);
+    for (int round = 0; step.kind == SaslServerStep::Kind::challenge; ++round) {
+      if (round == kMaxAuthRounds) {
+        step = SaslServerStep{.kind = SaslServerStep::Kind::malformed};
+        break;
       }
-      if (resp == "*") {
-        queue_reply("501 5.0.0 Authentication cancelled");
-        return true;
-      }
-      auto decoded = resp == "=" ? std::optional<std::string>("") : base64_decode(resp);
-      if (decoded) {
-        // authzid NUL authcid NUL passwd; the authzid is ignored.
-        size_t a = decoded->find('\0');
-        size_t b = a == std::string::npos ? a : decoded->find('\0', a + 1);
-        if (b != std::string::npos) {
-          user = decoded->substr(a + 1, b - a - 1);
-          pass = decoded->substr(b + 1);
-        }
-      }
-    } else {
-      std::string u = initial;
-      if (u.empty()) {
-        auto l = auth_line("334 VXNlcm5hbWU6");
-        if (!l) {
-          return false;
-        }
-        u = *l;
-      }
-      if (u == "*") {
-        queue_reply("501 5.0.0 Authentication cancelled");
-        return true;
-      }
-      auto p = auth_line("334 UGFzc3dvcmQ6");
-      if (!p) {
+      auto line = auth_line("334 " + step.challenge);
+      if (!line) {
         return false;
       }
-      if (*p == "*") {
+      if (*line == "*") {
         queue_reply("501 5.0.0 Authentication cancelled");
         return true;
       }
-      user = base64_decode(u);
-      pass = base64_decode(*p);
+      step = exchange->next(*line);
     }
-    std::string result;
-    if (!user || !pass) {
-      result = "501 5.5.2 Cannot decode AUTH response";
-    } else if (*user == opts_.user && *pass == opts_.password) {
+    std::string result = "501 5.5.2 Cannot decode AUTH response";
+    if (step.kind == SaslServerStep::Kind::success) {
       authed_ = true;
-      auth_user_ = *user;
+      auth_user_ = step.user;
+      auth_mechanism_ = mech;
       result = "235 2.7.0 Authentication successful";
-    } else {
+    } else if (step.kind == SaslServerStep::Kind::failure) {
       result = "535 5.7.8 Authentication credentials invalid";
     }
     if (f) {
@@ -523,6 +645,8 @@ class Session {
     std::string addr;
     std::string params;
     std::string normal = "250 2.1.0 Ok";
+    std::string refusal;
+    bool utf8 = false;
     if (!starts_with_ci(arg, "FROM:")) {
       normal = "501 5.5.4 Syntax: MAIL FROM:<address>";
     } else if (!greeted_) {
@@ -537,6 +661,8 @@ class Session {
                size && ((opts_.size_limit > 0 && *size > opts_.size_limit) ||
                         *size > opts_.max_message_bytes)) {
       normal = "552 5.3.4 Message size exceeds fixed limit";
+    } else if (refusal = mail_param_refusal(opts_, addr, params, &utf8); !refusal.empty()) {
+      normal = refusal;
     }
     Outcome o = respond("MAIL", arg, normal);
     if (o.effect) {
@@ -544,6 +670,8 @@ class Session {
       mail_from_ = addr;
       mail_params_ = params;
       rcpts_.clear();
+      rcpt_params_.clear();
+      smtputf8_ = utf8;
     }
     return o.go_on;
   }
@@ -552,6 +680,7 @@ class Session {
     std::string addr;
     std::string params;
     std::string normal = "250 2.1.5 Ok";
+    std::string refusal;
     if (!starts_with_ci(arg, "TO:")) {
       normal = "501 5.5.4 Syntax: RCPT TO:<address>";
     } else if (!in_txn_) {
@@ -560,10 +689,13 @@ class Session {
       normal = "501 5.1.3 Bad recipient address syntax";
     } else if (rcpts_.size() >= opts_.max_recipients) {
       normal = "452 4.5.3 Too many recipients";
+    } else if (refusal = rcpt_param_refusal(opts_, addr, params, smtputf8_); !refusal.empty()) {
+      normal = refusal;
     }
     Outcome o = respond("RCPT", arg, normal);
     if (o.effect) {
       rcpts_.push_back(addr);
+      rcpt_params_.push_back(params);
     }
     return o.go_on;
   }
@@ -574,6 +706,8 @@ class Session {
       normal = "501 5.5.4 Syntax: DATA";
     } else if (!in_txn_) {
       normal = "503 5.5.1 Need MAIL before DATA";
+    } else if (bdat_) {
+      normal = "503 5.5.1 DATA not allowed after BDAT";
     } else if (rcpts_.empty()) {
       normal = "554 5.5.1 No valid recipients";
     }
@@ -587,17 +721,101 @@ class Session {
       return false;
     }
     event("data: " + std::to_string(msg.data.size()) + " bytes" + (too_big ? " (too big)" : ""));
+    return end_message(std::move(msg), too_big, std::nullopt);
+  }
+
+  // RFC 3030: "BDAT n [LAST]", then exactly n octets of anything, which may have come in the
+  // same read as the command. They are consumed even when the command is refused (503 without
+  // MAIL and RCPT). A refused chunk ends the transaction; LAST is answered like the final dot.
+  bool cmd_bdat(const std::string& arg) {
+    size_t sp = arg.find(' ');
+    std::string_view num = std::string_view(arg).substr(0, sp);
+    const std::string rest =
+        sp == std::string::npos ? std::string() : upper(trim(std::string_view(arg).substr(sp + 1)));
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
+    if (num.empty() || ec != std::errc() || ptr != num.data() + num.size() ||
+        (!rest.empty() && rest != "LAST")) {
+      // Without a size the octets cannot be told from commands: hang up.
+      queue_reply("501 5.5.4 Syntax: BDAT size [LAST]");
+      return false;
+    }
+    const bool last = rest == "LAST";
+    const bool ok = in_txn_ && !rcpts_.empty();
+    bool discard_too_big = false;
+    if (!read_octets(n, ok ? &bdat_data_ : nullptr, ok ? &bdat_too_big_ : &discard_too_big)) {
+      return false;
+    }
+    event("bdat: " + std::to_string(n) + " bytes" + (last ? " LAST" : ""));
+    if (!ok) {
+      return respond("BDAT", arg, "503 5.5.1 Need MAIL and RCPT before BDAT").go_on;
+    }
+    bdat_ = true;
+    std::optional<Fault> f = fault("BDAT", arg);
+    if (last) {
+      ReceivedMessage msg;
+      msg.bdat = true;
+      msg.data = std::move(bdat_data_);
+      return end_message(std::move(msg), bdat_too_big_, f);
+    }
+    const std::string normal = "250 2.0.0 " + std::to_string(n) + " octets received";
+    Outcome o{true, true};
+    if (f) {
+      o = apply(*f, "BDAT", normal);
+    } else {
+      queue_reply(normal);
+    }
+    if (!o.effect) {
+      reset_transaction();
+    }
+    return o.go_on;
+  }
+
+  // Consumes exactly n octets after a BDAT line; keeps them in *data (unless null) up to the
+  // message limit, beyond which *too_big is set and nothing more is kept.
+  bool read_octets(uint64_t n, std::string* data, bool* too_big) {
+    while (n > 0) {
+      if (in_.empty() && (!flush() || !read_more())) {
+        return false;
+      }
+      size_t take = static_cast<size_t>(std::min<uint64_t>(n, in_.size()));
+      if (data != nullptr && !*too_big) {
+        if (data->size() + take > message_limit()) {
+          *too_big = true;
+          data->clear();
+        } else {
+          data->append(in_, 0, take);
+        }
+      }
+      in_.erase(0, take);
+      n -= take;
+    }
+    return true;
+  }
+
+  size_t message_limit() const {
+    return opts_.size_limit > 0 ? std::min(opts_.size_limit, opts_.max_message_bytes)
+                                : opts_.max_message_bytes;
+  }
+
+  // The reply to the end of a message (the final dot, or BDAT ... LAST, whose BDAT fault `f`
+  // is already matched; else DOT's faults apply) and, when it is positive, the message.
+  bool end_message(ReceivedMessage msg, bool too_big, const std::optional<Fault>& f) {
     std::string dot = too_big ? "552 5.3.4 Message size exceeds fixed limit"
                               : "250 2.0.0 Ok: queued as " + std::to_string(++queued_);
-    Outcome d = respond("DOT", "", dot);
+    Outcome d = f ? apply(*f, "BDAT", dot) : respond("DOT", "", dot);
     if (d.effect) {
       msg.connection = env_.connection;
       msg.helo = helo_;
       msg.mail_from = mail_from_;
       msg.mail_params = mail_params_;
       msg.rcpt_tos = rcpts_;
+      msg.rcpt_params = rcpt_params_;
       msg.tls = conn_.tls();
+      msg.tls_resumed = conn_.tls_resumed();
+      msg.tls_client_subject = conn_.tls_client_subject();
       msg.auth_user = auth_user_;
+      msg.auth_mechanism = auth_mechanism_;
       env_.hooks->deliver(std::move(msg));
     }
     reset_transaction();
@@ -608,8 +826,7 @@ class Session {
   // or CR (as in "\n.\n" smuggling attempts) is ordinary data, and a dot is unstuffed only at
   // the start of a CRLF line — the receiving side of RFC 5321 §4.5.2, byte-exact.
   bool read_data(std::string* data, bool* too_big) {
-    const size_t limit = opts_.size_limit > 0 ? std::min(opts_.size_limit, opts_.max_message_bytes)
-                                              : opts_.max_message_bytes;
+    const size_t limit = message_limit();
     auto append = [&](std::string_view s) {
       if (*too_big || data->size() + s.size() > limit) {
         *too_big = true;
@@ -668,10 +885,16 @@ class Session {
   std::string helo_;
   bool authed_ = false;
   std::string auth_user_;
+  std::string auth_mechanism_;
   bool in_txn_ = false;
   std::string mail_from_;
   std::string mail_params_;
   std::vector<std::string> rcpts_;
+  std::vector<std::string> rcpt_params_;  // parallel to rcpts_
+  bool smtputf8_ = false;                 // MAIL carried SMTPUTF8 (and it is enabled)
+  bool bdat_ = false;                     // a BDAT chunk was accepted in this transaction
+  bool bdat_too_big_ = false;
+  std::string bdat_data_;
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // support/fake_smtp_session.h — one SMTP conversation of FakeSmtpServer, on its own thread:
-// the server side of RFC 5321 + 3207 (STARTTLS) + 4954 (AUTH PLAIN/LOGIN) + 2920
-// (PIPELINING), with the faults of fake_smtp_server.h applied. Internal to the fake server;
-// tests use FakeSmtpServer. Errors end the session and are recorded as transcript events.
-// Not thread-safe: one session per thread; SessionHooks must be thread-safe.
+// the server side of RFC 5321 + 3207 (STARTTLS) + 4954 (AUTH, mechanisms in support/fake_sasl.h)
+// + 2920 (PIPELINING) + 3030 (CHUNKING) + 3461 (DSN) + 6531 (SMTPUTF8), with the faults of
+// fake_smtp_server.h applied. Internal to the fake server; tests use FakeSmtpServer. Errors end the
+// session and are recorded as transcript events. Not thread-safe: one session per thread;
+// SessionHooks must be thread-safe.
 #pragma once
 
 #include <openssl/ssl.h>

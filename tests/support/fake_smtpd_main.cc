@@ -1,21 +1,30 @@
 // fake_smtpd — FakeSmtpServer as a program, for end-to-end tests and `make demo`.
 //
 //   fake_smtpd [--tls none|starttls|tls] [--pki DIR] [--cert good|wrong_host|expired|...]
-//              [--user U --pass-file F] [--auth-before-tls] [--require-auth]
+//              [--user U --pass-file F] [--auth-mechs LIST] [--auth-before-tls] [--require-auth]
 //              [--maildir DIR] [--port-file F] [--host 127.0.0.1] [--port N]
-//              [--size N] [--hostname NAME]
+//              [--size N] [--hostname NAME] [--client-ca FILE]
 //              [--fail VERB[#N]=REPLY]... [--fail-connections N]
+//              [--chunking] [--smtputf8] [--dsn]
 //
 // TLS modes need --pki DIR: the test PKI (support/test_pki.h) is generated there when
 // DIR/ca.pem is missing; clients trust DIR/ca.pem. The password comes from a file (first line,
-// one trailing LF or CRLF stripped), never from argv. --fail REPLY is a reply line such as
+// one trailing LF or CRLF stripped), never from argv; for XOAUTH2 and OAUTHBEARER it is the
+// bearer token. --auth-mechs is a comma-separated list of the AUTH mechanisms to advertise and
+// accept, e.g. SCRAM-SHA-256,CRAM-MD5 (default PLAIN,LOGIN). --fail REPLY is a reply line such as
 // "451 4.3.0 busy", or one of the words disconnect, stall; VERB#N limits it to the Nth
-// occurrence in a connection, --fail-connections to the first N connections.
+// occurrence in a connection, --fail-connections to the first N connections. --client-ca FILE
+// asks TLS clients for a certificate and verifies it against FILE (e.g. DIR/ca.pem, which
+// issued DIR/client.crt); clients without one are still served. --chunking, --smtputf8 and
+// --dsn advertise and honour CHUNKING (BDAT), SMTPUTF8 and DSN (fake_smtp_server.h).
 //
 // When listening it writes the port to --port-file (atomically) and prints "PORT <n>" on
 // stdout. Each accepted message is written to the maildir as NNNN.env ("from: <sender>\n",
 // one "to: <rcpt>\n" per recipient, "params: <MAIL FROM parameters>\n" (may be empty),
-// "tls: yes|no\n", "auth: <user>\n" when authenticated),
+// "tls: yes|no\n", "auth: <user>\n" when authenticated, then one "rcpt-params: <RCPT TO
+// parameters>\n" per "to:" line, in the same order (may be empty), "bdat: yes|no\n",
+// "connection: <n>\n" (1-based), "tls-resumed: yes|no\n" and "auth-mechanism: <name>\n"
+// when authenticated),
 // then NNNN.eml (the data bytes as received), numbered on from the highest NNNN.eml already
 // there; both atomically, the .eml last, so a reader that
 // sees the .eml finds its .env. Runs until SIGTERM or SIGINT, then exits 0; 64 on bad usage,
@@ -27,6 +36,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -88,9 +98,11 @@ int usage(const char* msg) {
   std::fprintf(stderr, "fake_smtpd: %s\n", msg);
   std::fprintf(stderr,
                "usage: fake_smtpd [--tls none|starttls|tls] [--pki DIR] [--cert NAME] "
-               "[--user U --pass-file F] [--auth-before-tls] [--require-auth] [--maildir DIR] "
+               "[--user U --pass-file F] [--auth-mechs LIST] [--auth-before-tls] [--require-auth] "
+               "[--maildir DIR] "
                "[--port-file F] [--host ADDR] [--port N] [--size N] [--hostname NAME] "
-               "[--fail VERB[#N]=REPLY]... [--fail-connections N]\n");
+               "[--fail VERB[#N]=REPLY]... [--fail-connections N] [--client-ca FILE] "
+               "[--chunking] [--smtputf8] [--dsn]\n");
   return kExUsage;
 }
 
@@ -126,7 +138,8 @@ bool parse_fault(const std::string& spec, Fault* f) {
 int parse_args(int argc, char** argv, Args* a) {
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    bool no_value = flag == "--auth-before-tls" || flag == "--require-auth";
+    bool no_value = flag == "--auth-before-tls" || flag == "--require-auth" ||
+                    flag == "--chunking" || flag == "--smtputf8" || flag == "--dsn";
     if (!no_value && i + 1 >= argc) {
       return usage(("missing value for " + flag).c_str());
     }
@@ -145,10 +158,25 @@ int parse_args(int argc, char** argv, Args* a) {
       a->pki_dir = v;
     } else if (flag == "--cert") {
       a->cert = v;
+    } else if (flag == "--client-ca") {
+      a->opts.client_ca_file = v;
     } else if (flag == "--user") {
       a->opts.user = v;
     } else if (flag == "--pass-file") {
       a->pass_file = v;
+    } else if (flag == "--auth-mechs") {
+      a->opts.auth_mechanisms.clear();
+      for (size_t start = 0; start <= v.size();) {
+        size_t comma = std::min(v.find(',', start), v.size());
+        std::string m = v.substr(start, comma - start);
+        std::transform(m.begin(), m.end(), m.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        if (m.empty()) {
+          return usage("--auth-mechs takes a comma-separated list such as PLAIN,SCRAM-SHA-256");
+        }
+        a->opts.auth_mechanisms.push_back(m);
+        start = comma + 1;
+      }
     } else if (flag == "--maildir") {
       a->maildir = v;
     } else if (flag == "--port-file") {
@@ -173,6 +201,12 @@ int parse_args(int argc, char** argv, Args* a) {
       a->opts.auth_before_tls = true;
     } else if (flag == "--require-auth") {
       a->opts.require_auth = true;
+    } else if (flag == "--chunking") {
+      a->opts.chunking = true;
+    } else if (flag == "--smtputf8") {
+      a->opts.smtputf8 = true;
+    } else if (flag == "--dsn") {
+      a->opts.dsn = true;
     } else {
       return usage(("unknown option " + flag).c_str());
     }
@@ -274,6 +308,15 @@ int main(int argc, char** argv) {
       env += std::string("tls: ") + (m.tls ? "yes" : "no") + "\n";
       if (!m.auth_user.empty()) {
         env += "auth: " + m.auth_user + "\n";
+      }
+      for (const std::string& p : m.rcpt_params) {
+        env += "rcpt-params: " + p + "\n";
+      }
+      env += std::string("bdat: ") + (m.bdat ? "yes" : "no") + "\n";
+      env += "connection: " + std::to_string(m.connection) + "\n";
+      env += std::string("tls-resumed: ") + (m.tls_resumed ? "yes" : "no") + "\n";
+      if (!m.auth_mechanism.empty()) {
+        env += "auth-mechanism: " + m.auth_mechanism + "\n";
       }
       if (!write_atomic(base + ".env", env) || !write_atomic(base + ".eml", m.data)) {
         std::fprintf(stderr, "fake_smtpd: write %s: %s\n", base.c_str(), std::strerror(errno));

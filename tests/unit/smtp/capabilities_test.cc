@@ -27,6 +27,8 @@ struct CapCase {
   bool eightbitmime = false;
   bool enhanced = false;
   bool smtputf8 = false;
+  bool dsn = false;
+  bool chunking = false;
 };
 
 const CapCase kCases[] = {
@@ -41,7 +43,13 @@ const CapCase kCases[] = {
      .starttls = true,
      .eightbitmime = true,
      .enhanced = true,
-     .smtputf8 = true},
+     .smtputf8 = true,
+     .chunking = true},
+    {.name = "DSN and CHUNKING, any case",
+     .lines = {"mx", "dsn", "Chunking"},
+     .keywords = {"DSN", "CHUNKING"},
+     .dsn = true,
+     .chunking = true},
     {.name = "after TLS with AUTH",
      .lines = {"smtp.test", "AUTH LOGIN PLAIN XOAUTH2", "PIPELINING"},
      .keywords = {"AUTH", "PIPELINING"},
@@ -88,6 +96,8 @@ TEST(Capabilities, Table) {
     EXPECT_EQ(caps.eightbitmime, c.eightbitmime);
     EXPECT_EQ(caps.enhanced_status_codes, c.enhanced);
     EXPECT_EQ(caps.smtputf8, c.smtputf8);
+    EXPECT_EQ(caps.dsn, c.dsn);
+    EXPECT_EQ(caps.chunking, c.chunking);
     for (const std::string& k : c.keywords) {
       EXPECT_TRUE(caps.has(k)) << k;
     }

@@ -246,6 +246,247 @@ TEST(ClientSession, BadHeloNameFailsBeforeAnything) {
   EXPECT_EQ(a.error->code, Errc::config);
 }
 
+struct DsnCase {
+  std::string name{};
+  std::string ehlo{};
+  std::string notify{}, ret{}, envid{};
+  std::vector<std::string> rcpts{};
+  std::string want{};  // the first write; "" when the transaction must fail before it
+};
+
+TEST(ClientSession, DsnParameters) {
+  const DsnCase cases[] = {
+      {.name = "not offered: nothing sent",
+       .ehlo = "250-mx\r\n250 PIPELINING\r\n",
+       .notify = "success,failure",
+       .ret = "hdrs",
+       .envid = "Q1",
+       .rcpts = {"b@x"},
+       .want = "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\n"},
+      {.name = "offered, nothing given: ORCPT only",
+       .ehlo = "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n",
+       .rcpts = {"b@x", "c+tag@x"},
+       .want = "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x> ORCPT=rfc822;b@x\r\n"
+               "RCPT TO:<c+tag@x> ORCPT=rfc822;c+2Btag@x\r\n"},
+      {.name = "offered, all given (spool spelling is lower case)",
+       .ehlo = "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n",
+       .notify = "success,failure,delay",
+       .ret = "FULL",
+       .envid = "id=1 x+\x01",
+       .rcpts = {"b@x"},
+       .want = "MAIL FROM:<a@x.test> RET=FULL ENVID=id+3D1+20x+2B+01\r\n"
+               "RCPT TO:<b@x> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;b@x\r\n"},
+      {.name = "NEVER, no pipelining",
+       .ehlo = "250-mx\r\n250 DSN\r\n",
+       .notify = "NEVER",
+       .rcpts = {"b@x"},
+       .want = "MAIL FROM:<a@x.test>\r\n"},
+      {.name = "NEVER with others",
+       .ehlo = "250 DSN\r\n",
+       .notify = "never,success",
+       .rcpts = {"b@x"}},
+      {.name = "empty list element", .ehlo = "250 DSN\r\n", .notify = "success,", .rcpts = {"b@x"}},
+      {.name = "unknown NOTIFY", .ehlo = "250 DSN\r\n", .notify = "ALWAYS", .rcpts = {"b@x"}},
+      {.name = "bad RET", .ehlo = "250 DSN\r\n", .ret = "BODY", .rcpts = {"b@x"}},
+      {.name = "bad RET, DSN not offered", .ehlo = "250 mx\r\n", .ret = "x", .rcpts = {"b@x"}},
+      {.name = "ENVID too long",
+       .ehlo = "250 DSN\r\n",
+       .envid = std::string(34, '+'),
+       .rcpts = {"b@x"}},
+  };
+  for (const DsnCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ClientSession s(params(TlsMode::none));
+    open_plain(s, c.ehlo);
+    OutgoingMessage m = envelope(c.rcpts);
+    m.dsn_notify = c.notify;
+    m.dsn_ret = c.ret;
+    m.dsn_envid = c.envid;
+    Action a = s.begin_transaction(m);
+    if (c.want.empty()) {
+      EXPECT_EQ(a.kind, Kind::ready);
+      TransactionResult r = s.take_result();
+      ASSERT_TRUE(r.error);
+      EXPECT_EQ(r.error->code, Errc::parse) << r.error->what;
+      EXPECT_TRUE(s.usable());
+      continue;
+    }
+    EXPECT_EQ(a.wire(), c.want);
+  }
+}
+
+TEST(ClientSession, DsnNotifyOnEveryRcptWithoutPipelining) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250-mx\r\n250 DSN\r\n");
+  OutgoingMessage m = envelope({"b@x", "c@x"});
+  m.dsn_notify = "FAILURE";
+  EXPECT_EQ(s.begin_transaction(m).wire(), "MAIL FROM:<a@x.test>\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(),
+            "RCPT TO:<b@x> NOTIFY=FAILURE ORCPT=rfc822;b@x\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(),
+            "RCPT TO:<c@x> NOTIFY=FAILURE ORCPT=rfc822;c@x\r\n");
+}
+
+TEST(ClientSession, Utf8RecipientsWithoutSmtpUtf8FailAlone) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250-mx\r\n250 PIPELINING\r\n");
+  Action a = s.begin_transaction(envelope({"b@x", "j\xc3\xb6rg@x", "c@x"}));
+  EXPECT_EQ(a.wire(), "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(), "DATA\r\n");
+  TransactionResult r = s.take_result();
+  ASSERT_EQ(r.rcpt_errors.size(), 3u);
+  EXPECT_FALSE(r.rcpt_errors[0]);
+  EXPECT_FALSE(r.rcpt_errors[2]);
+  ASSERT_TRUE(r.rcpt_errors[1]);
+  const Error& e = *r.rcpt_errors[1];
+  EXPECT_EQ(e.code, Errc::smtp_perm);
+  ASSERT_TRUE(e.reply);
+  EXPECT_EQ(e.reply->code, 553);
+  EXPECT_EQ(e.reply->enhanced, "5.6.7");
+  EXPECT_NE(e.what.find("SMTPUTF8"), std::string::npos) << e.what;
+}
+
+TEST(ClientSession, Utf8OnlyRecipientsWithoutSmtpUtf8SendNothing) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250 mx\r\n");
+  Action a = s.begin_transaction(envelope({"\xc3\xa4@x"}));
+  EXPECT_EQ(a.kind, Kind::ready);
+  TransactionResult r = s.take_result();
+  EXPECT_FALSE(r.error);
+  ASSERT_TRUE(r.rcpt_errors[0]);
+  EXPECT_EQ(r.rcpt_errors[0]->code, Errc::smtp_perm);
+}
+
+TEST(ClientSession, Utf8SenderWithoutSmtpUtf8FailsTheTransaction) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250-mx\r\n250 8BITMIME\r\n");
+  Action a = s.begin_transaction(envelope({"b@x"}, "j\xc3\xb6rg@x.test"));
+  EXPECT_EQ(a.kind, Kind::ready);  // nothing sent, nothing to RSET
+  EXPECT_TRUE(s.usable());
+  TransactionResult r = s.take_result();
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, Errc::smtp_perm);
+  ASSERT_TRUE(r.error->reply);
+  EXPECT_EQ(r.error->reply->enhanced, "5.6.7");
+  EXPECT_FALSE(r.rcpt_errors[0]);  // shares the transaction's error
+}
+
+TEST(ClientSession, Utf8WithSmtpUtf8GoesOutWhole) {
+  ClientSession s(params(TlsMode::none));
+  open_plain(s, "250-mx\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n");
+  Action a = s.begin_transaction(envelope({"b@x", "j\xc3\xb6rg@x"}, "\xc3\xa4@x.test"));
+  EXPECT_EQ(a.wire(),
+            "MAIL FROM:<\xc3\xa4@x.test> SMTPUTF8\r\nRCPT TO:<b@x>\r\nRCPT TO:<j\xc3\xb6rg@x>\r\n");
+}
+
+// Opens a session whose server offers CHUNKING and runs MAIL/RCPT up to the first chunk.
+void to_first_chunk(ClientSession& s) {
+  open_plain(s, "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  ASSERT_EQ(s.begin_transaction(envelope({"b@x"})).kind, Kind::send);
+  ASSERT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  Action a = s.on_reply(reply("250 ok\r\n"));
+  ASSERT_EQ(a.kind, Kind::read_chunk);
+  EXPECT_EQ(s.state(), State::bdat);
+}
+
+TEST(ClientSession, BdatChunksLockStep) {
+  ClientSession s(params(TlsMode::none));
+  to_first_chunk(s);
+  Action a = s.on_chunk(65536, false);
+  EXPECT_EQ(a.kind, Kind::send_chunk);
+  EXPECT_EQ(a.text, "BDAT 65536\r\n");
+  EXPECT_EQ(a.write_timeout, minutes(3));
+  EXPECT_EQ(a.timeout, minutes(3));
+  EXPECT_EQ(s.on_chunk(1, false).kind, Kind::fail);  // one chunk at a time
+}
+
+TEST(ClientSession, BdatLastIsTheFinalReply) {
+  ClientSession s(params(TlsMode::none));
+  to_first_chunk(s);
+  EXPECT_EQ(s.on_chunk(10, false).kind, Kind::send_chunk);
+  EXPECT_EQ(s.on_reply(reply("250 2.0.0 10 octets\r\n")).kind, Kind::read_chunk);
+  Action a = s.on_chunk(0, true);
+  EXPECT_EQ(a.text, "BDAT 0 LAST\r\n");
+  EXPECT_EQ(a.write_timeout, minutes(3));
+  EXPECT_EQ(a.timeout, minutes(10));
+  EXPECT_EQ(s.on_reply(reply("250 2.0.0 queued\r\n")).kind, Kind::ready);
+  TransactionResult r = s.take_result();
+  EXPECT_TRUE(r.delivered());
+  EXPECT_EQ(r.final_reply->enhanced, "2.0.0");
+  EXPECT_EQ(s.on_chunk(1, true).kind, Kind::fail);  // not in a transaction
+}
+
+struct BdatFailCase {
+  std::string name{};
+  bool last = false;
+  std::string reply{};
+  Errc code{};
+  bool final_reply = false;
+  std::string next{};  // what is sent next: "RSET\r\n", or "" for ready
+};
+
+TEST(ClientSession, BdatRefusals) {
+  const BdatFailCase cases[] = {
+      {.name = "LAST 451",
+       .last = true,
+       .reply = "451 4.3.0 later\r\n",
+       .code = Errc::smtp_temp,
+       .final_reply = true},
+      {.name = "LAST 554",
+       .last = true,
+       .reply = "554 5.6.0 no\r\n",
+       .code = Errc::smtp_perm,
+       .final_reply = true},
+      {.name = "chunk 452",
+       .reply = "452 4.3.1 full\r\n",
+       .code = Errc::smtp_temp,
+       .next = "RSET\r\n"},
+      {.name = "chunk 552",
+       .reply = "552 5.3.4 too big\r\n",
+       .code = Errc::smtp_perm,
+       .next = "RSET\r\n"},
+  };
+  for (const BdatFailCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ClientSession s(params(TlsMode::none));
+    to_first_chunk(s);
+    (void)s.on_chunk(5, c.last);
+    Action a = s.on_reply(reply(c.reply));
+    if (c.next.empty()) {
+      EXPECT_EQ(a.kind, Kind::ready);
+    } else {
+      EXPECT_EQ(a.wire(), c.next);
+      EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::ready);
+    }
+    TransactionResult r = s.take_result();
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->code, c.code);
+    EXPECT_EQ(r.final_reply.has_value(), c.final_reply);
+    EXPECT_FALSE(r.delivered());
+    EXPECT_TRUE(s.usable());
+  }
+}
+
+TEST(ClientSession, ChunkingDisabledUsesData) {
+  SessionParams p = params(TlsMode::none);
+  p.chunking = false;
+  ClientSession s(std::move(p));
+  open_plain(s, "250-mx\r\n250 CHUNKING\r\n");
+  (void)s.begin_transaction(envelope({"b@x"}));
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(), "RCPT TO:<b@x>\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(), "DATA\r\n");
+}
+
+TEST(ClientSession, BdatReplyWithoutChunkIsProtocolError) {
+  ClientSession s(params(TlsMode::none));
+  to_first_chunk(s);
+  Action a = s.on_reply(reply("250 surprise\r\n"));
+  EXPECT_EQ(a.kind, Kind::fail);
+  EXPECT_EQ(a.error->code, Errc::protocol);
+}
+
 struct TimeoutCase {
   Millis cap{};
   Millis greeting{}, data_init{}, data_done{};

@@ -785,6 +785,67 @@ TEST_F(SmtpClientTest, OpenOutcomes) {
   }
 }
 
+TEST_F(SmtpClientTest, BdatOneWritePerChunkWithStageDeadlines) {
+  const std::string body = std::string(70000 - 2, 'z') + "\r\n";
+  const std::string first = "BDAT 65536\r\n" + body.substr(0, 65536);
+  const std::string last = "BDAT 4464 LAST\r\n" + body.substr(65536);
+  script->steps = {
+      {.reply = kGreeting},                                                    // 0
+      {.expect = kEhlo, .reply = "250-smtp.test\r\n250 CHUNKING\r\n"},         // 1
+      {.expect = "MAIL FROM:<alice@client.test>\r\n", .reply = "250 ok\r\n"},  // 2
+      {.expect = "RCPT TO:<b@x.test>\r\n", .reply = "250 ok\r\n"},             // 3
+      {.expect = first, .reply = "250 2.0.0 65536 octets\r\n"},                // 4
+      {.expect = last, .reply = "250 2.0.0 queued\r\n"},                       // 5
+      {.expect = "QUIT\r\n", .reply = "221 bye\r\n"},                          // 6
+  };
+  SmtpOptions o = options(TlsMode::none);
+  o.timeout = std::chrono::hours(2);
+  auto c = make(std::move(o));
+  ASSERT_TRUE(c->open());
+  StringSource src(body);
+  TransactionResult r = c->send(message(src, {"b@x.test"}));
+  EXPECT_TRUE(r.delivered());
+  ASSERT_TRUE(r.final_reply);
+  EXPECT_EQ(r.final_reply->lines.front(), "2.0.0 queued");
+  c->quit();
+  expect_script_done();
+  for (size_t frame : {first.size(), last.size()}) {
+    EXPECT_NE(std::find(script->write_sizes.begin(), script->write_sizes.end(), frame),
+              script->write_sizes.end())
+        << "no single write of " << frame;
+  }
+  EXPECT_TRUE(traced(true, "BDAT 4464 LAST"));
+  using std::chrono::minutes;
+  for (const auto& [step, budget] : {std::pair<size_t, Millis>{4, minutes(3)}, {5, minutes(10)}}) {
+    SCOPED_TRACE("step " + std::to_string(step));
+    auto it = std::find_if(script->reads.begin(), script->reads.end(),
+                           [&](const test::Wait& w) { return w.step == step; });
+    ASSERT_NE(it, script->reads.end());
+    EXPECT_LE(it->deadline - it->at, budget);
+    EXPECT_GT(it->deadline - it->at, budget - std::chrono::seconds(5));
+  }
+}
+
+TEST_F(SmtpClientTest, BdatWriteFailureLeavesTheClientUnusable) {
+  script->steps = {
+      {.reply = kGreeting},
+      {.expect = kEhlo, .reply = "250-smtp.test\r\n250 CHUNKING\r\n"},
+      {.expect = "MAIL FROM:<alice@client.test>\r\n", .reply = "250 ok\r\n"},
+      {.expect = "RCPT TO:<b@x.test>\r\n", .reply = "250 ok\r\n"},
+  };
+  script->fail_writes_after = 100;
+  auto c = make(options(TlsMode::none));
+  ASSERT_TRUE(c->open());
+  StringSource src(std::string(1000, 'q'));
+  TransactionResult r = c->send(message(src, {"b@x.test"}));
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, Errc::io);
+  EXPECT_NE(r.error->what.find("SMTP BDAT"), std::string::npos) << r.error->what;
+  size_t written = script->written.size();
+  c->quit();
+  EXPECT_EQ(script->written.size(), written);  // no QUIT in the middle of a chunk
+}
+
 TEST_F(SmtpClientTest, ResetBetweenTransactions) {
   script->steps = {
       {.reply = kGreeting},
