@@ -79,6 +79,15 @@ Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
   opts.unique = (*draft)->id();
   opts.max_size = cfg.max_message_size;
   opts.add_to_header = cfg.add_to_header;
+  // from_rewrite = "always": the header is rewritten here, once, for the account the sender
+  // picks; the entry remembers that account so delivery uses the same one.
+  const Account* rewrite_for =
+      cfg.from_rewrite == FromRewrite::always ? pick_account(cfg, spec.sender) : nullptr;
+  if (rewrite_for != nullptr && !rewrite_for->from.empty()) {
+    opts.force_from = rewrite_for->from;
+  } else {
+    rewrite_for = nullptr;
+  }
   auto built = build_message(body, (*draft)->sink(), opts);
   if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
     exit_code = built.error().code == Errc::parse ? kExDataErr : kExIoErr;
@@ -110,6 +119,7 @@ Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
   entry.dsn_ret = req.args.dsn_ret;
   entry.dsn_envid = req.args.dsn_envid;
   entry.body_type = spec.body_type;
+  entry.account = rewrite_for != nullptr ? rewrite_for->name : "";
   if (auto c = store.commit(**draft, entry); !c) {
     exit_code = kExIoErr;
     return std::move(c).error();

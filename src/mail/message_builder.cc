@@ -54,6 +54,7 @@ class Builder {
   Result<After> read_headers();
   Status add_header_line(std::string& line, size_t& used);
   Status fix_headers();
+  void force_from();
   void write_headers();
   Status copy_body(After after);
   Status drain_then(Status why);
@@ -167,7 +168,34 @@ Status Builder::fix_headers() {
       }
     }
   }
+  if (!opts_.force_from.empty()) {
+    force_from();
+  }
   return {};
+}
+
+// Gmail and SES refuse a From: the account does not own: the first From: is replaced in place,
+// the others dropped, and the author kept reachable through Reply-To:.
+void Builder::force_from() {
+  auto first = std::find_if(fields_.begin(), fields_.end(),
+                            [](const HeaderField& f) { return iequals(f.name(), "From"); });
+  if (first == fields_.end()) {
+    return;  // write_headers() generates it
+  }
+  auto addrs = parse_address_list(first->value());
+  if (addrs && addrs->size() == 1 && iequals((*addrs)[0], opts_.force_from)) {
+    return;  // already the account's address: keep the author's display name
+  }
+  std::string reply_to = "Reply-To:" + std::string(first->value());
+  bool add_reply_to = !has_field(fields_, "Reply-To");
+  size_t at = static_cast<size_t>(first - fields_.begin());
+  remove_fields(fields_, {"From"});
+  std::string from = "From: " + render_mailbox(opts_.full_name, opts_.force_from);
+  fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(at), HeaderField{from, 4});
+  if (add_reply_to) {
+    fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                   HeaderField{std::move(reply_to), 8});
+  }
 }
 
 std::string Builder::date() const {
@@ -176,6 +204,9 @@ std::string Builder::date() const {
 }
 
 std::string Builder::generated_from() const {
+  if (!opts_.force_from.empty()) {
+    return render_mailbox(opts_.full_name, opts_.force_from);
+  }
   if (opts_.envelope_sender.empty()) {
     return render_mailbox(opts_.full_name, "MAILER-DAEMON@" + host());
   }

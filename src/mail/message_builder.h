@@ -46,6 +46,9 @@ struct SubmitOptions {
   std::string unique;               // left-hand side of a generated Message-ID (the queue id)
   uint64_t max_size = 0;            // 0 = no limit; beyond it the rest is drained, too_big set
   bool add_to_header = false;       // add "To: undisclosed-recipients:;" when there is no To/Cc
+  // from_rewrite = "always": the From: address forced to this one ("Full Name <force_from>");
+  // the original From: moves to Reply-To: unless the message has one. "" = keep From: as is.
+  std::string force_from;
   // Zone of Date:/Received:, seconds east of UTC; unset = the local zone (TZ). Tests set it.
   std::optional<int32_t> utc_offset;
 };

@@ -312,6 +312,55 @@ TEST(BuildMessage, GeneratedHeaders) {
   });
 }
 
+// from_rewrite = "always" (issue 4): From: forced to the account's address, the original kept
+// in Reply-To: (unless there is one), position and other fields unchanged.
+TEST(BuildMessage, ForcedFrom) {
+  auto force = [](SubmitOptions& o) { o.force_from = "relay@example.net"; };
+  auto force_named = [](SubmitOptions& o) {
+    o.force_from = "relay@example.net";
+    o.full_name = "Web Site";
+  };
+  const std::string tail = kDate + kMsgId + "\r\n";
+  run_cases({
+      {.name = "moved to Reply-To",
+       .in = "Subject: s\nFrom: Alice <alice@example.org>\nTo: b@x.org\n\n",
+       .want = "Subject: s\r\nFrom: <relay@example.net>\r\nReply-To: Alice <alice@example.org>\r\n"
+               "To: b@x.org\r\n" +
+               tail,
+       .tweak = force,
+       .had_from = true},
+      {.name = "full name used",
+       .in = "From: wordpress@example.org\n\n",
+       .want = "From: Web Site <relay@example.net>\r\nReply-To: wordpress@example.org\r\n" + tail,
+       .tweak = force_named,
+       .had_from = true},
+      {.name = "existing Reply-To kept",
+       .in = "From: a@example.org\nReply-To: list@example.org\n\n",
+       .want = "From: <relay@example.net>\r\nReply-To: list@example.org\r\n" + tail,
+       .tweak = force,
+       .had_from = true},
+      {.name = "folded From, bare local part qualified first",
+       .in = "From: Alice\n <alice>\n\n",
+       .want = "From: <relay@example.net>\r\nReply-To: Alice\r\n <alice@example.com>\r\n" + tail,
+       .tweak = force,
+       .had_from = true},
+      {.name = "two From fields become one",
+       .in = "From: a@example.org\nFrom: b@example.org\n\n",
+       .want = "From: <relay@example.net>\r\nReply-To: a@example.org\r\n" + tail,
+       .tweak = force,
+       .had_from = true},
+      {.name = "already the account's address: untouched",
+       .in = "From: Relay Box <RELAY@example.net>\n\n",
+       .want = "From: Relay Box <RELAY@example.net>\r\n" + tail,
+       .tweak = force,
+       .had_from = true},
+      {.name = "no From: one is generated with the account's address",
+       .in = "To: b@x.org\n\n",
+       .want = "To: b@x.org\r\n" + kDate + kMsgId + "From: <relay@example.net>\r\n\r\n",
+       .tweak = force},
+  });
+}
+
 TEST(BuildMessage, ZoneOffsetInDateAndReceived) {
   SubmitOptions o = base_options();
   o.utc_offset = -(3 * 3600 + 1800);
