@@ -65,6 +65,7 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
   opts.auth = account.auth;
   opts.user = account.user;
   opts.timeout = account.timeout;
+  opts.trace = trace_;
   if (!account.user.empty() && account.auth != AuthMethod::none) {
     auto secret = fetch_secret(secret_ref(account));
     if (!secret) {

@@ -9,9 +9,11 @@
 // last host's, its text naming every host tried. Never logs. Not thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 #include "core/result.h"
@@ -28,7 +30,11 @@ class Connector {
 
 class NetConnector final : public Connector {
  public:
-  explicit NetConnector(std::string helo_name) : helo_name_(std::move(helo_name)) {}
+  // `trace`, when set, sees every SMTP line of every session (AUTH payloads redacted): see
+  // SmtpOptions::trace.
+  explicit NetConnector(std::string helo_name,
+                        std::function<void(bool sent, std::string_view line)> trace = {})
+      : helo_name_(std::move(helo_name)), trace_(std::move(trace)) {}
   Result<std::unique_ptr<SmtpClient>> connect(const Account& account) override;
 
  private:
@@ -37,6 +43,7 @@ class NetConnector final : public Connector {
                                                    TlsClient* tls);
 
   std::string helo_name_;
+  std::function<void(bool sent, std::string_view line)> trace_;
   std::map<std::string, std::unique_ptr<TlsClient>> tls_;  // by account name
 };
 

@@ -28,6 +28,9 @@ OutgoingMessage make_outgoing(const QueueEntry& entry, const Account& account, c
   msg.content = content;
   msg.size = entry.size;
   msg.eightbit = entry.eightbit;
+  msg.dsn_notify = entry.dsn_notify;  // sent only when the smarthost offers DSN
+  msg.dsn_ret = entry.dsn_ret;
+  msg.dsn_envid = entry.dsn_envid;
   for (size_t k : indices) {
     msg.rcpts.push_back(entry.rcpts[k].addr);
   }

@@ -129,6 +129,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
       s.client = std::move(*c);
     } else {
       s.failed = std::move(c).error();
+      summary.account_failures.emplace_back(acc->name, *s.failed);
     }
   }
   if (s.failed) {

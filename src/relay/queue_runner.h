@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -55,6 +56,9 @@ struct RunSummary {
   size_t busy = 0;
   std::vector<std::string> quarantined;
   std::vector<Error> errors;  // spool-level problems met during the run
+  // Accounts whose session could not be opened in this run (each once), with the reason: a
+  // refused login (Errc::auth) is the operator's to fix and deserves a loud line.
+  std::vector<std::pair<std::string, Error>> account_failures;
 };
 
 class QueueRunner {

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -45,7 +47,8 @@ class QueueRunnerTest : public ::testing::Test {
     store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_);
   }
 
-  FakeSmtpServer& start_server(const std::string& leaf = "good", std::vector<Fault> faults = {}) {
+  FakeSmtpServer& start_server(const std::string& leaf = "good", std::vector<Fault> faults = {},
+                               const std::function<void(FakeSmtpOptions&)>& tweak = nullptr) {
     FakeSmtpOptions o;
     o.tls = FakeTls::starttls;
     o.cert_file = pki_.leaf(leaf)->cert;
@@ -53,6 +56,9 @@ class QueueRunnerTest : public ::testing::Test {
     o.user = "demo";
     o.password = kPassword;
     o.faults = std::move(faults);
+    if (tweak) {
+      tweak(o);
+    }
     server_ = std::make_unique<FakeSmtpServer>(o);
     EXPECT_TRUE(server_->start());
     Account a;
@@ -71,7 +77,7 @@ class QueueRunnerTest : public ::testing::Test {
 
   std::string enqueue(std::vector<std::string> rcpts, const std::string& body,
                       const std::string& sender = "alice@example.com",
-                      const std::string& notify = "") {
+                      const std::string& notify = "", const std::string& ret = "") {
     auto draft = store_->begin();
     EXPECT_TRUE(draft);
     EXPECT_TRUE((*draft)->sink().write(body));
@@ -79,6 +85,7 @@ class QueueRunnerTest : public ::testing::Test {
     e.id = (*draft)->id();
     e.sender = sender;
     e.dsn_notify = notify;
+    e.dsn_ret = ret;
     for (auto& r : rcpts) {
       e.rcpts.push_back({r, RcptState::pending, ""});
     }
@@ -395,6 +402,104 @@ TEST_F(QueueRunnerTest, WireSenderFollowsTheAccountsFrom) {
     EXPECT_EQ(run().delivered, 1u);
     ASSERT_TRUE(srv.wait_for_messages(++n, Millis(5000)));
     EXPECT_EQ(srv.messages().back().mail_from, c.wire);
+  }
+}
+
+// Issue 4: a long run opens a new connection every messages_per_connection messages, and every
+// TLS handshake after the first resumes the account's cached session.
+TEST_F(QueueRunnerTest, LaterConnectionsResumeTheTlsSession) {
+  FakeSmtpServer& srv = start_server();
+  config_.accounts[0].messages_per_connection = 10;
+  for (int i = 0; i < 25; ++i) {
+    enqueue({"bob@example.org"}, "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n");
+  }
+  EXPECT_EQ(run().delivered, 25u);
+  ASSERT_TRUE(srv.wait_for_messages(25, Millis(5000)));
+  EXPECT_EQ(srv.connection_count(), 3);
+  for (const test::ReceivedMessage& m : srv.messages()) {
+    SCOPED_TRACE(m.connection);
+    EXPECT_TRUE(m.tls);
+    EXPECT_EQ(m.tls_resumed, m.connection > 1);
+  }
+}
+
+// RELIABILITY.md §6 cases 12, 13, 14, 17, 20 and 29 through the whole runner: what the spool
+// records, whether exactly one DSN goes out, and that a deferred message arrives exactly once
+// on the next run.
+TEST_F(QueueRunnerTest, ServerFaultsAreDeferredOrBouncedExactlyOnce) {
+  struct Case {
+    const char* name;
+    std::vector<Fault> faults;  // in the first connection only
+    size_t size_limit = 0;
+    RcptState want;
+    const char* dsn_quotes = nullptr;  // failed: the text the one DSN must quote
+  };
+  auto once = [](Fault f) {
+    f.connections = 1;
+    return std::vector<Fault>{f};
+  };
+  const Case cases[] = {
+      {"12 disconnect after the final dot",
+       once({.verb = "DOT", .action = Fault::Action::disconnect}), 0, RcptState::deferred},
+      {"13 421 at greeting", once({.verb = "GREETING", .reply = "421 4.3.2 busy"}), 0,
+       RcptState::deferred},
+      {"13 421 at EHLO", once({.verb = "EHLO", .reply = "421 4.3.2 busy"}), 0, RcptState::deferred},
+      {"13 421 at MAIL", once({.verb = "MAIL", .reply = "421 4.3.2 busy"}), 0, RcptState::deferred},
+      {"13 421 at RCPT", once({.verb = "RCPT", .reply = "421 4.3.2 busy"}), 0, RcptState::deferred},
+      {"13 421 at DATA", once({.verb = "DATA", .reply = "421 4.3.2 busy"}), 0, RcptState::deferred},
+      {"14 451 after the dot", once({.verb = "DOT", .reply = "451 4.3.0 try later"}), 0,
+       RcptState::deferred},
+      {"14 554 after the dot",
+       once({.verb = "DOT", .reply = "554 5.6.0 content rejected", .nth = 1}), 0, RcptState::failed,
+       "554 5.6.0 content rejected"},
+      {"17 unsolicited extra reply while pipelining",
+       once({.verb = "RCPT", .action = Fault::Action::inject, .reply = "250 2.0.0 extra"}), 0,
+       RcptState::deferred},
+      {"17 garbage line", once({.verb = "MAIL", .reply = "garbage"}), 0, RcptState::deferred},
+      // RET=HDRS: the DSN carries the headers only, so it fits where the message did not.
+      {"20 SIZE below the message", {}, 3000, RcptState::failed, "5.3.4"},
+      {"29 reply text with a line break and a header",
+       once({.verb = "RCPT",
+             .reply = "550-5.1.1 no such user\r\n550 5.1.1 Recipient: evil@x.test",
+             .arg_contains = "bob@"}),
+       0, RcptState::failed, "550 5.1.1 no such user"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    outcomes_.clear();
+    FakeSmtpServer& srv =
+        start_server("good", c.faults, [&](FakeSmtpOptions& o) { o.size_limit = c.size_limit; });
+    std::string id =
+        enqueue({"bob@example.org"},
+                "Subject: fault\r\n\r\nbody line\r\n" + std::string(4000, 'x') + "\r\n",
+                "alice@example.com", "", "HDRS");
+    run();
+    auto e = store_->load(id);
+    if (c.want == RcptState::deferred) {
+      ASSERT_TRUE(e) << "a deferred entry stays queued";
+      EXPECT_EQ(e->rcpts[0].state, RcptState::deferred);
+      EXPECT_TRUE(srv.messages().empty());
+      ASSERT_EQ(outcomes_.size(), 1u) << "no bounce for a temporary failure";
+      EXPECT_EQ(run().delivered, 1u) << "the next run delivers it";
+      ASSERT_TRUE(srv.wait_for_messages(1, Millis(5000)));
+      EXPECT_EQ(srv.messages().size(), 1u) << "exactly once";
+      continue;
+    }
+    EXPECT_FALSE(e) << "a failed entry leaves the queue for failed/";
+    ASSERT_EQ(outcomes_.size(), 2u) << "the entry, then exactly one DSN";
+    EXPECT_EQ(outcomes_[0].result, EntryResult::failed);
+    EXPECT_EQ(outcomes_[1].result, EntryResult::delivered) << outcomes_[1].reason;
+    ASSERT_TRUE(srv.wait_for_messages(1, Millis(5000)));
+    std::vector<test::ReceivedMessage> got = srv.messages();
+    ASSERT_EQ(got.size(), 1u) << "only the DSN arrives";
+    EXPECT_EQ(got[0].mail_from, "");
+    EXPECT_THAT(got[0].rcpt_tos, ElementsAre("alice@example.com")) << "no injected recipient";
+    EXPECT_THAT(got[0].data, HasSubstr(c.dsn_quotes));
+    EXPECT_THAT(got[0].data, Not(HasSubstr("\r\nRecipient: evil"))) << "no injected header line";
+    if (c.size_limit != 0) {
+      EXPECT_THAT(srv.transcript_text(1), Not(HasSubstr("C~ MAIL FROM:<alice@")))
+          << "nothing of a message that is too big goes out";
+    }
   }
 }
 
