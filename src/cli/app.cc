@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/check_connect.h"
 #include "cli/context.h"
 #include "cli/deliver_now.h"
 #include "cli/queue_list.h"
@@ -35,7 +36,8 @@ constexpr const char* kUsage =
     "  send [sendmail flags]   submit a message (same as the sendmail personality)\n"
     "  queue [--json]          list the queue\n"
     "  flush [ID...]           deliver queued messages now and report each one\n"
-    "  check                   validate the configuration\n"
+    "  check [--connect]       validate the configuration; with --connect, log in to each\n"
+    "                          account and report TLS, certificate and AUTH\n"
     "  --print-config          print the effective configuration\n"
     "  version                 print the version\n"
     "Installed as sendmail, mailq or newaliases it behaves as those programs.\n";
@@ -295,6 +297,13 @@ int relaymail_main(std::vector<std::string> args) {
   if (cmd == "--print-config") {
     (void)std::fputs(print_config(*cfg).c_str(), stdout);
     return kExOk;
+  }
+  if (!sub.empty() && sub[0] == "--connect") {
+    return check_connect(*cfg, ctx, log, stdout);
+  }
+  if (!sub.empty()) {
+    log.error("check: unknown argument '%s' (only --connect)", sub[0].c_str());
+    return kExUsage;
   }
   std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),
               cfg->accounts.size(), cfg->accounts.size() == 1 ? "" : "s",

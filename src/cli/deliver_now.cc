@@ -9,6 +9,7 @@
 #include "log/logger.h"
 #include "queue/fs_queue_store.h"
 #include "relay/connector.h"
+#include "sys/hardening.h"
 #include "sys/signals.h"
 #include "sys/sysexits.h"
 
@@ -69,6 +70,16 @@ void spawn_background(const DeliverNowRequest& req) {
   }
 }
 
+// log.level = "debug": the SMTP conversation, AUTH payloads already redacted by the client.
+std::function<void(bool, std::string_view)> smtp_trace(Logger& log) {
+  if (log.level() != LogLevel::debug) {
+    return {};
+  }
+  return [&log](bool sent, std::string_view line) {
+    log.debug("smtp %s %.*s", sent ? ">" : "<", static_cast<int>(line.size()), line.data());
+  };
+}
+
 }  // namespace
 
 std::string outcome_line(const EntryOutcome& o) {
@@ -94,9 +105,12 @@ std::string outcome_line(const EntryOutcome& o) {
 }
 
 RunSummary run_queue(const FlushRequest& req) {
+  if (auto h = keep_secrets_out_of_dumps(); !h) {  // before any password is fetched
+    req.log.warn("%s", h.error().what.c_str());
+  }
   SystemClock clock;
   FsQueueStore store(effective_spool(req.config, req.ctx), clock);
-  NetConnector connector(effective_hostname(req.config, req.ctx));
+  NetConnector connector(effective_hostname(req.config, req.ctx), smtp_trace(req.log));
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
@@ -123,6 +137,14 @@ RunSummary run_queue(const FlushRequest& req) {
   }
   for (const auto& e : s.errors) {
     req.log.error("%s", e.what.c_str());
+  }
+  for (const auto& [account, e] : s.account_failures) {
+    if (e.code == Errc::auth) {  // RELIABILITY.md §6 case 19: deferred, and said out loud
+      req.log.error(
+          "account %s: the smarthost refused the login (%s); messages stay queued "
+          "and are retried: check the user and password",
+          account.c_str(), e.what.c_str());
+    }
   }
   return s;
 }

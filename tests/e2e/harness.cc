@@ -120,6 +120,7 @@ bool Smtpd::start() {
     args.push_back("--fail");
     args.push_back(f);
   }
+  args.insert(args.end(), opts_.flags.begin(), opts_.flags.end());
   auto a = cstrings(args);
   pid_ = ::fork();
   if (pid_ == 0) {

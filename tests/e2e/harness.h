@@ -79,8 +79,9 @@ struct SmtpdOptions {
   std::string cert = "good";     // good | wrong_host | expired | self_signed
   std::string user = "demo";
   std::string password = "s3cret-pass";
-  std::vector<std::string> fail;  // VERB=REPLY
-  std::optional<int> port;        // reuse a port (restart after a stop)
+  std::vector<std::string> fail{};   // VERB=REPLY
+  std::vector<std::string> flags{};  // more fake_smtpd flags: "--dsn", "--chunking", ...
+  std::optional<int> port{};         // reuse a port (restart after a stop)
 };
 
 class Smtpd {

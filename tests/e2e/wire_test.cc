@@ -119,6 +119,66 @@ TEST_F(Wire, B43_EightBitBodyUnchangedWithBody8bitmime) {
   }
 }
 
+// Issue 4, from_rewrite = "always": Gmail and SES refuse a From: the account does not own. The
+// smarthost sees the account's address in From: and MAIL FROM, the author in Reply-To:.
+TEST_F(Wire, FromRewriteAlwaysUsesTheAccountsAddress) {
+  std::string conf = read_file(w_.config_path());
+  conf = replace_all(conf, "  name = \"test\";\n",
+                     "  name = \"test\";\n  from = \"box@relay.test\";\n");
+  ASSERT_TRUE(write_file(w_.config_path(), "from_rewrite = \"always\";\n" + conf));
+  SpawnResult r = spawn(w_.sendmail_spec(
+      {"-t", "-i"}, "From: Web Site <www@shop.example>\nTo: bob@example.org\nSubject: s\n\nhi\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Delivered d = flush_and_collect(w_, srv_, 1);
+  ASSERT_EQ(d.messages.size(), 1u) << d.flush.err;
+  EXPECT_THAT(header_values(d.messages[0], "From"),
+              ::testing::ElementsAre(HasSubstr("<box@relay.test>")));
+  EXPECT_THAT(header_values(d.messages[0], "Reply-To"),
+              ::testing::ElementsAre("Web Site <www@shop.example>"));
+  EXPECT_EQ(d.envelopes[0].from, "box@relay.test");
+  EXPECT_EQ(d.envelopes[0].to, std::vector<std::string>{"bob@example.org"});
+}
+
+// Issue 4: the DSN parameters given at submission (-N, -R, -V) reach a smarthost that offers
+// DSN, on MAIL and on every RCPT (with ORCPT); BDAT carries the body when CHUNKING is offered.
+TEST(WireEsmtp, DsnParametersAndChunking) {
+  World w;
+  Smtpd srv(w.dir(), {.flags = {"--dsn", "--chunking"}});
+  ASSERT_TRUE(srv.start());
+  w.write_config(srv, "queue");
+  SpawnResult r = spawn(w.sendmail_spec({"-i", "-N", "failure,delay", "-R", "hdrs", "-V",
+                                         "env+id 1", "bob@example.org", "carol@example.org"},
+                                        "Subject: dsn\n\n.dot\nbody\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Delivered d = flush_and_collect(w, srv, 1);
+  ASSERT_EQ(d.messages.size(), 1u) << d.flush.err;
+  std::string env = srv.envelopes()[0];
+  EXPECT_THAT(mail_params(env), HasSubstr("RET=HDRS"));
+  EXPECT_THAT(mail_params(env), HasSubstr("ENVID=env+2Bid+201"));
+  EXPECT_THAT(env, HasSubstr("rcpt-params: NOTIFY=FAILURE,DELAY ORCPT=rfc822;bob@example.org"));
+  EXPECT_THAT(env, HasSubstr("rcpt-params: NOTIFY=FAILURE,DELAY ORCPT=rfc822;carol@example.org"));
+  EXPECT_THAT(env, HasSubstr("bdat: yes"));
+  EXPECT_EQ(body_of(d.messages[0]), ".dot\r\nbody\r\n");
+}
+
+// RELIABILITY.md §6 case 19: a refused login defers (never bounces) and says so loudly, once.
+TEST(WireAuth, RefusedLoginDefersWithALoudLine) {
+  World w;
+  Smtpd srv(w.dir(), {.password = "the-server-wants-another"});
+  ASSERT_TRUE(srv.start());
+  w.write_config(srv, "queue");
+  ASSERT_EQ(w.sendmail({"-i", "bob@example.org"}, "Subject: a\n\nx\n").exit_code, 0);
+  ASSERT_EQ(w.sendmail({"-i", "carol@example.org"}, "Subject: b\n\nx\n").exit_code, 0);
+  RunResult f = w.relaymail({"flush"});
+  EXPECT_THAT(f.out, HasSubstr("status=deferred"));
+  EXPECT_THAT(f.out, Not(HasSubstr("status=failed")));
+  EXPECT_THAT(f.err, HasSubstr("account test: the smarthost refused the login"));
+  EXPECT_THAT(f.err, HasSubstr("check the user and password"));
+  EXPECT_EQ(f.err.find("refused the login"), f.err.rfind("refused the login")) << "once per run";
+  EXPECT_EQ(w.queued(), 2u);
+  EXPECT_EQ(srv.received(), 0u);
+}
+
 // ---- Behaviour 67: submission never waits for the network ----
 
 struct StallCase {

@@ -1,6 +1,8 @@
 // Tests for sys/signals.h, sys/std_fds.h, sys/entropy.h and sys/sysexits.h. Whatever changes
 // process-wide state runs in a forked child, so the test binary itself is left as it was.
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <csignal>
 
 #include "sys/entropy.h"
+#include "sys/hardening.h"
 #include "sys/signals.h"
 #include "sys/std_fds.h"
 #include "sys/sysexits.h"
@@ -119,6 +122,23 @@ TEST(Sysexits, MatchTheTraditionalValues) {
     SCOPED_TRACE(c.want);
     EXPECT_EQ(c.got, c.want);
   }
+}
+
+// RELIABILITY.md §6 case 38 (cores): after the call the process can leave no core and cannot be
+// read through /proc or ptrace by its peers.
+TEST(Hardening, NoCoreDumpsAndNotDumpable) {
+  EXPECT_EQ(
+      in_child([] {
+        if (!keep_secrets_out_of_dumps()) {
+          return 1;
+        }
+        rlimit core{};
+        if (::getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0) {
+          return 2;
+        }
+        return ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : 3;
+      }),
+      0);
 }
 
 }  // namespace

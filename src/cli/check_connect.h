@@ -1,0 +1,21 @@
+// cli/check_connect.h — `relaymail check --connect`: for each account, open a real session the
+// way delivery does (fallback hosts, TLS verification, AUTH) and report what was found: the
+// peer, the TLS version and cipher, the server certificate's subject, issuer and expiry, the
+// ESMTP extensions and AUTH mechanisms offered, and OK or the exact failure. Nothing is queued,
+// sent or changed; only QUIT follows a successful login.
+// Output: a few indented lines per account on `out`; failures also go to the Logger.
+// Returns 0 when every account logged in (or needs no login), 69 (EX_UNAVAILABLE) otherwise.
+// Not thread-safe.
+#pragma once
+
+#include <cstdio>
+
+#include "cli/context.h"
+#include "config/config.h"
+#include "log/logger.h"
+
+namespace rm::cli {
+
+int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out);
+
+}  // namespace rm::cli
