@@ -347,7 +347,9 @@ TEST(FakeSmtpExtensions, RawConversations) {
        .want = {"250", "500"}},
       {.name = "bad BDAT syntax ends the session",
        .opts = fake(true),
-       .sends = {"EHLO c\r\n", "BDAT x LAST\r\n", "NOOP\r\n"},
+       // Nothing more is sent: a write racing the server's close could draw a reset instead
+       // of the EOF this case is about.
+       .sends = {"EHLO c\r\n", "BDAT x LAST\r\n", ""},
        .want = {"250", "501 5.5.4", "EOF"}},
       {.name = "DSN parameters without DSN",
        .opts = fake(false),
