@@ -153,9 +153,21 @@ void apply_arg(SendmailArgs& a, char opt, const std::string& v) {
       }
       break;
     }
-    case 'V':
-      a.dsn_envid = v;
+    case 'V': {
+      // RFC 3461 §4.4: at most 100 characters once xtext-encoded ("+HH" for the odd ones); a
+      // longer one could never go on the wire, so it is dropped here, like a bad -R.
+      size_t encoded = 0;
+      for (char c : v) {
+        auto u = static_cast<unsigned char>(c);
+        encoded += (u < 33 || u > 126 || c == '+' || c == '=') ? 3 : 1;
+      }
+      if (encoded <= 100) {
+        a.dsn_envid = v;
+      } else {
+        a.warnings.push_back("-V value longer than 100 characters (RFC 3461) ignored");
+      }
       break;
+    }
     case 'h':
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
         a.warnings.push_back("invalid -h value '" + v + "' ignored");

@@ -27,7 +27,9 @@ OutgoingMessage make_outgoing(const QueueEntry& entry, const Account& account, c
   msg.sender = wire_sender(entry, account, config);
   msg.content = content;
   msg.size = entry.size;
-  msg.eightbit = entry.eightbit;
+  // -B 8BITMIME declares the body 8-bit whatever its bytes; -B 7BIT cannot make 8-bit bytes
+  // 7-bit, so what the spool found wins.
+  msg.eightbit = entry.eightbit || entry.body_type == "8BITMIME";
   msg.dsn_notify = entry.dsn_notify;  // sent only when the smarthost offers DSN
   msg.dsn_ret = entry.dsn_ret;
   msg.dsn_envid = entry.dsn_envid;
