@@ -27,6 +27,7 @@ enum class Errc {
   protocol,
   secret_unavailable,
   spool_corrupt,
+  expired,  // a queued message outlived retry.lifetime (relay/classify.h: bounce, 4.4.7)
 };
 
 const char* errc_name(Errc c);

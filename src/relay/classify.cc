@@ -2,16 +2,23 @@
 
 namespace rm {
 
+Error expired_error(uint32_t attempts, const std::string& last_error) {
+  return make_error(Errc::expired, "message expired after %u attempt%s; last error: %s", attempts,
+                    attempts == 1 ? "" : "s",
+                    last_error.empty() ? "none recorded" : last_error.c_str());
+}
+
 Disposition classify(const Error& e) {
   switch (e.code) {
     case Errc::smtp_perm:
+    case Errc::expired:
       return Disposition::bounce;
+    case Errc::timeout:
     case Errc::smtp_temp:
     case Errc::auth:  // a wrong password is the admin's to fix: never bounce mail for it
     case Errc::io:
     case Errc::resolve:
     case Errc::connect:
-    case Errc::timeout:
     case Errc::tls:
     case Errc::tls_verify:
     case Errc::protocol:
@@ -33,8 +40,10 @@ std::string dsn_status(const Error& e) {
   switch (e.code) {
     case Errc::resolve:
       return "4.4.3";
-    case Errc::connect:
+    case Errc::expired:
+      return "4.4.7";
     case Errc::timeout:
+    case Errc::connect:
       return "4.4.1";
     case Errc::tls:
     case Errc::tls_verify:

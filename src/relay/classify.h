@@ -1,10 +1,12 @@
 // relay/classify.h — THE one place that decides whether a failure is temporary (defer: try
 // again later) or permanent (bounce), and which RFC 3463 status code describes it
 // (RELIABILITY.md §2, STYLE.md §5.9). Network, DNS, TLS, timeouts, protocol errors, 4xx, AUTH
-// failures and unavailable secrets defer; 5xx to MAIL/RCPT/DATA and "too big" bounce.
+// failures and unavailable secrets defer; 5xx to MAIL/RCPT/DATA and "too big" bounce, and so
+// does the end of the queue lifetime (expired_error(): 4.4.7, whatever the last error was).
 // Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/error.h"
@@ -16,5 +18,11 @@ enum class Disposition { defer, bounce };
 Disposition classify(const Error& e);
 // "5.1.1" from the reply's enhanced code when present, else derived from the class of failure.
 std::string dsn_status(const Error& e);
+
+// The queue lifetime ran out while recipients were still pending or deferred (RELIABILITY.md
+// §2): "message expired after N attempts; last error: <last_error>". classify() bounces it and
+// dsn_status() gives 4.4.7 ("delivery time expired", RFC 3463). Errc::expired: only the queue
+// decides that; a server's own "451 4.4.7" still defers.
+Error expired_error(uint32_t attempts, const std::string& last_error);
 
 }  // namespace rm

@@ -36,13 +36,14 @@ const char* entry_result_name(EntryResult r) {
 
 QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore& store,
                          Connector& connector, const Clock& clock,
-                         std::function<void(const EntryOutcome&)> on_outcome)
+                         std::function<void(const EntryOutcome&)> on_outcome, RandomSource* random)
     : config_(config),
       hostname_(std::move(hostname)),
       store_(store),
       connector_(connector),
       clock_(clock),
-      on_outcome_(std::move(on_outcome)) {}
+      on_outcome_(std::move(on_outcome)),
+      random_(random != nullptr ? *random : own_random_) {}
 
 const Account* QueueRunner::account_for(const QueueEntry& entry) const {
   return pick_account(config_, entry.sender, entry.account);
@@ -50,6 +51,12 @@ const Account* QueueRunner::account_for(const QueueEntry& entry) const {
 
 RunSummary QueueRunner::run(const RunOptions& options) {
   RunSummary summary;
+  // DESIGN.md §6: what a crashed writer left in tmp/ is garbage; an hour old, it is never a
+  // submission still in progress.
+  constexpr int64_t kTmpGarbageAge = 3600;
+  if (auto cleaned = store_.clean_tmp(kTmpGarbageAge); !cleaned) {
+    summary.errors.push_back(std::move(cleaned).error());
+  }
   auto listed = store_.list();
   if (!listed) {
     summary.errors.push_back(std::move(listed).error());
@@ -72,7 +79,9 @@ RunSummary QueueRunner::run(const RunOptions& options) {
         std::find(options.only.begin(), options.only.end(), e.id) == options.only.end()) {
       continue;
     }
-    if (!e.has_pending() || (!options.force && e.next_try > now)) {
+    bool due = options.force || e.next_try <= now ||
+               lifetime_expired(config_.retry, e.created, now);  // bounce it without waiting
+    if (!e.has_pending() || !due) {
       continue;
     }
     attempt(e);
@@ -116,11 +125,14 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   for (const RcptEntry& r : entry.rcpts) {
     failed_before.push_back(r.state == RcptState::failed);
   }
+  if (expire(entry, entry.attempts, out)) {  // an expired entry costs no connection
+    conclude(entry, failed_before, out, summary, /*attempted=*/false);
+    return out;
+  }
   const Account* acc = account_for(entry);
   if (acc == nullptr) {
     fail_all(entry, make_error(Errc::config, "no account configured"), out);
-    bounce(entry, failed_before, out, summary);
-    finish(entry, out, summary);
+    conclude(entry, failed_before, out, summary);
     return out;
   }
   if (!s.client && !s.failed) {
@@ -135,8 +147,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   if (s.failed) {
     out.relay = acc->host + ":" + std::to_string(acc->port);
     fail_all(entry, *s.failed, out);
-    bounce(entry, failed_before, out, summary);
-    finish(entry, out, summary);
+    conclude(entry, failed_before, out, summary);  // an outage past the lifetime bounces
     return out;
   }
   out.relay = s.client->peer();
@@ -146,8 +157,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   auto content = store_.open_content(entry.id);
   if (!content) {
     fail_all(entry, std::move(content).error(), out);
-    bounce(entry, failed_before, out, summary);
-    finish(entry, out, summary);
+    conclude(entry, failed_before, out, summary);
     return out;
   }
   FdSource source(content->get());
@@ -160,8 +170,9 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
   OutgoingMessage msg = make_outgoing(entry, *acc, config_, idx, &source);
   TransactionResult tr = s.client->send(msg);
   apply(entry, tr, idx, out);
-  bounce(entry, failed_before, out, summary);  // queued before the entry records the failure
-  finish(entry, out, summary);  // the sent recipients are on disk before the session goes on
+  // The bounce is queued before the entry records the failure, and the sent recipients are on
+  // disk before the session goes on.
+  conclude(entry, failed_before, out, summary);
   bool session_ok =
       !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
   ++s.transactions;
@@ -210,6 +221,31 @@ void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& ou
   }
   out.dsn = dsn_status(err);
   out.reason = err.what;
+}
+
+bool QueueRunner::expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out) {
+  if (!entry.has_pending() || !lifetime_expired(config_.retry, entry.created, clock_.wall())) {
+    return false;
+  }
+  for (RcptEntry& r : entry.rcpts) {
+    if (r.state == RcptState::pending || r.state == RcptState::deferred) {
+      Error err = expired_error(attempts, r.last_reply.empty() ? entry.last_error : r.last_reply);
+      r.state = classify(err) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
+      r.last_reply = err.what;
+      out.dsn = dsn_status(err);
+      out.reason = err.what;
+    }
+  }
+  return true;
+}
+
+void QueueRunner::conclude(QueueEntry& entry, const std::vector<bool>& failed_before,
+                           EntryOutcome& out, RunSummary& summary, bool attempted) {
+  if (attempted) {
+    expire(entry, entry.attempts + 1, out);  // counting the attempt that just ended
+  }
+  bounce(entry, failed_before, out, summary);
+  finish(entry, out, summary, attempted);
 }
 
 namespace {
@@ -290,9 +326,12 @@ void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& faile
   new_bounces_.push_back(b.id);
 }
 
-void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary) {
+void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary,
+                         bool attempted) {
   int64_t now = clock_.wall();
-  entry.attempts += 1;
+  if (attempted) {
+    entry.attempts += 1;
+  }
   bool pending = false;
   bool failed = false;
   bool sent = false;
@@ -303,7 +342,7 @@ void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summa
   }
   Status st;
   if (pending) {
-    entry.next_try = next_attempt_time(config_.retry, entry.attempts, now);
+    entry.next_try = next_attempt_time(config_.retry, entry.attempts, now, random_);
     entry.last_error = out.reason;
     st = store_.update(entry);
     out.result = (sent || failed) ? EntryResult::partial : EntryResult::deferred;

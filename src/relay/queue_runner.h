@@ -10,7 +10,13 @@
 // never lose one) and delivered in the same run; never for a bounce (null sender) or when
 // NOTIFY excludes FAILURE; to `admin` when the sender has no real domain. The failed entry
 // itself is kept in failed/.
-// Not here: classification (relay/classify.h), backoff maths (relay/retry_policy.h), expiry.
+// Expiry (RELIABILITY.md §2): an entry older than retry.lifetime that still has pending or
+// deferred recipients is not tried again — it is picked up even before its next_try, costs no
+// connection, and those recipients fail with 4.4.7 (relay/classify.h expired_error()), one
+// bounce as above. The same holds when an attempt ends in a deferral (e.g. the connection
+// failed) after the lifetime ran out, so an outage that outlasts the lifetime bounces once.
+// Not here: classification (relay/classify.h), backoff and lifetime maths
+// (relay/retry_policy.h).
 #pragma once
 
 #include <functional>
@@ -22,6 +28,7 @@
 #include "core/clock.h"
 #include "queue/queue_store.h"
 #include "relay/connector.h"
+#include "relay/retry_policy.h"
 
 namespace rm {
 
@@ -63,9 +70,11 @@ struct RunSummary {
 
 class QueueRunner {
  public:
-  // `hostname` names us in bounces (Reporting-MTA, From: MAILER-DAEMON@hostname).
+  // `hostname` names us in bounces (Reporting-MTA, From: MAILER-DAEMON@hostname). `random`
+  // jitters the backoff; null = a SystemRandom of the runner's own (tests pass a fixed one).
   QueueRunner(const Config& config, std::string hostname, QueueStore& store, Connector& connector,
-              const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome);
+              const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome,
+              RandomSource* random = nullptr);
   RunSummary run(const RunOptions& options);
 
  private:
@@ -75,7 +84,14 @@ class QueueRunner {
   void apply(QueueEntry& entry, const TransactionResult& tr, const std::vector<size_t>& idx,
              EntryOutcome& out);
   void fail_all(QueueEntry& entry, const Error& err, EntryOutcome& out);
-  void finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary);
+  // Fails the still pending or deferred recipients with 4.4.7 when the entry has outlived
+  // retry.lifetime; `attempts` is the count the DSN text quotes. True when it did.
+  bool expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out);
+  // The end of every attempt: expiry, bounce, then the entry's new state. `attempted` = false
+  // when no delivery was tried (the attempt counter stays as it is).
+  void conclude(QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
+                RunSummary& summary, bool attempted = true);
+  void finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary, bool attempted);
   // Queues the bounce for the recipients of `entry` that failed in this attempt.
   void bounce(const QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
               RunSummary& summary);
@@ -86,6 +102,8 @@ class QueueRunner {
   Connector& connector_;
   const Clock& clock_;
   std::function<void(const EntryOutcome&)> on_outcome_;
+  SystemRandom own_random_;
+  RandomSource& random_;
   std::vector<std::string> new_bounces_;  // queued during this run, delivered at its end
 };
 

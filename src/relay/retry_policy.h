@@ -1,15 +1,59 @@
-// relay/retry_policy.h — when to try a deferred entry again: exponential backoff from
-// retry.first, doubling per attempt, capped at retry.max. (Jitter and the lifetime bounce
-// arrive with the reliability issue.) Pure; thread-safe.
+// relay/retry_policy.h — when to try a deferred entry again, and when to stop trying.
+// Backoff: the nominal delay starts at retry.first and doubles per failed attempt up to
+// retry.max; the actual delay is drawn uniformly from the ±10 % window around it, clipped to
+// [retry.first, retry.max] (RELIABILITY.md §2: "5 min to a 1 h cap with ±10 % jitter").
+// Why this jitter: ±10 % keeps the RFC 5321 §4.5.4.1 spacing (a "full jitter" draw would halve
+// the mean wait and retry a busy smarthost far sooner than configured) while still spreading
+// entries deferred together by one outage over a window of 20 % of the delay, so they do not
+// all come back in the same queue run. Drawing over the clipped window (rather than clamping a
+// draw from the full window) keeps the spread uniform at both bounds instead of piling half of
+// the draws onto exactly retry.first or retry.max.
+// Expiry: an entry older than retry.lifetime is not tried again (the runner bounces it, 4.4.7).
+// The randomness is injected (RandomSource) so tests are deterministic. The functions are
+// pure and thread-safe; a RandomSource is not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <random>
 
 #include "config/config.h"
 
 namespace rm {
 
-// `attempts` counts the attempt that just failed (1 after the first failure).
-int64_t next_attempt_time(const RetryConfig& retry, uint32_t attempts, int64_t now);
+// Uniform draws in [0, 1). The seam tests replace.
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual double uniform() = 0;
+};
+
+// A Mersenne twister seeded from std::random_device (no security need: only spreads retries).
+class SystemRandom final : public RandomSource {
+ public:
+  SystemRandom() : gen_(std::random_device{}()) {}
+  double uniform() override { return std::uniform_real_distribution<double>(0.0, 1.0)(gen_); }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+// The delays (seconds, inclusive) a retry after `attempts` failures may be given:
+// first ≤ lo ≤ hi ≤ max. `attempts` counts the attempt that just failed (1 after the first).
+struct BackoffWindow {
+  int64_t lo = 0;
+  int64_t hi = 0;
+};
+BackoffWindow backoff_window(const RetryConfig& retry, uint32_t attempts);
+
+// now + a delay in backoff_window(retry, attempts), picked by `u` in [0, 1) (clamped into it):
+// u = 0 gives lo, u → 1 gives hi, each whole second equally likely.
+int64_t next_attempt_time(const RetryConfig& retry, uint32_t attempts, int64_t now, double u);
+inline int64_t next_attempt_time(const RetryConfig& retry, uint32_t attempts, int64_t now,
+                                 RandomSource& random) {
+  return next_attempt_time(retry, attempts, now, random.uniform());
+}
+
+// True when an entry created at `created` (wall seconds) has outlived retry.lifetime at `now`.
+bool lifetime_expired(const RetryConfig& retry, int64_t created, int64_t now);
 
 }  // namespace rm

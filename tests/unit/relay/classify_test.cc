@@ -1,5 +1,9 @@
 #include "relay/classify.h"
 
+#include <cerrno>
+#include <random>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "relay/retry_policy.h"
@@ -34,6 +38,11 @@ TEST(Classify, DeferOrBounce) {
       {"garbage", make_error(Errc::protocol, "x"), Disposition::defer, "4.5.0"},
       {"no keyring", make_error(Errc::secret_unavailable, "x"), Disposition::defer, "4.0.0"},
       {"too big", make_error(Errc::smtp_perm, "5.3.4 too big"), Disposition::bounce, "5.0.0"},
+      {"lifetime expired", expired_error(3, "451 4.3.0 later"), Disposition::bounce, "4.4.7"},
+      {"network timeout, even with an errno", sys_error(Errc::timeout, ETIMEDOUT, "read"),
+       Disposition::defer, "4.4.1"},
+      {"a server's 4.4.7 still defers", reply_error(Errc::smtp_temp, 451, "4.4.7"),
+       Disposition::defer, "4.4.7"},
   };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.name);
@@ -42,17 +51,141 @@ TEST(Classify, DeferOrBounce) {
   }
 }
 
-TEST(RetryPolicy, DoublesUpToTheCap) {
+TEST(Classify, ExpiredErrorText) {
+  EXPECT_EQ(expired_error(3, "451 4.3.0 later").what,
+            "message expired after 3 attempts; last error: 451 4.3.0 later");
+  EXPECT_EQ(expired_error(1, "").what,
+            "message expired after 1 attempt; last error: none recorded");
+}
+
+// Replays a fixed list of draws, cycling.
+class FixedRandom final : public RandomSource {
+ public:
+  explicit FixedRandom(std::vector<double> draws) : draws_(std::move(draws)) {}
+  double uniform() override { return draws_[next_++ % draws_.size()]; }
+
+ private:
+  std::vector<double> draws_;
+  size_t next_ = 0;
+};
+
+TEST(RetryPolicy, DoublesUpToTheCapWithTenPercentJitter) {
   RetryConfig r;
   r.first = std::chrono::seconds(60);
   r.max = std::chrono::seconds(600);
   const struct {
     uint32_t attempts;
-    int64_t delay;
-  } kCases[] = {{1, 60}, {2, 120}, {3, 240}, {4, 480}, {5, 600}, {40, 600}};
+    int64_t lo, hi;   // the window: nominal ±10 %, clipped to [first, max]
+    int64_t at_half;  // the delay for u = 0.5
+  } kCases[] = {
+      {.attempts = 0, .lo = 60, .hi = 66, .at_half = 63},
+      {.attempts = 1, .lo = 60, .hi = 66, .at_half = 63},
+      {.attempts = 2, .lo = 108, .hi = 132, .at_half = 120},
+      {.attempts = 3, .lo = 216, .hi = 264, .at_half = 240},
+      {.attempts = 4, .lo = 432, .hi = 528, .at_half = 480},
+      {.attempts = 5, .lo = 540, .hi = 600, .at_half = 570},
+      {.attempts = 40, .lo = 540, .hi = 600, .at_half = 570},
+      {.attempts = UINT32_MAX, .lo = 540, .hi = 600, .at_half = 570},
+  };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.attempts);
-    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000), 1000 + c.delay);
+    BackoffWindow w = backoff_window(r, c.attempts);
+    EXPECT_EQ(w.lo, c.lo);
+    EXPECT_EQ(w.hi, c.hi);
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, 0.0), 1000 + c.lo);
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, 0.5), 1000 + c.at_half);
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, 0.999999), 1000 + c.hi);
+    // Out-of-range draws from a broken source are clamped, never escape the window.
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, -3.0), 1000 + c.lo);
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, 1.0), 1000 + c.hi);
+    EXPECT_EQ(next_attempt_time(r, c.attempts, 1000, std::nan("")), 1000 + c.lo);
+  }
+}
+
+TEST(RetryPolicy, DegenerateConfigs) {
+  const struct {
+    const char* name;
+    int64_t first, max;
+    uint32_t attempts;
+    int64_t lo, hi;
+  } kCases[] = {
+      {"first = max: no room to jitter", 300, 300, 3, 300, 300},
+      {"max below first: first wins", 300, 10, 3, 300, 300},
+      {"first 0 behaves as 1s", 0, 3600, 1, 1, 1},
+      {"tiny delays: 10 % of 5s rounds to 0", 5, 3600, 1, 5, 5},
+      {"tiny delays: 10 % of 10s is 1s", 5, 3600, 2, 9, 11},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    RetryConfig r;
+    r.first = std::chrono::seconds(c.first);
+    r.max = std::chrono::seconds(c.max);
+    BackoffWindow w = backoff_window(r, c.attempts);
+    EXPECT_EQ(w.lo, c.lo);
+    EXPECT_EQ(w.hi, c.hi);
+  }
+}
+
+TEST(RetryPolicy, InjectedSourceDrivesTheDraw) {
+  RetryConfig r;  // 60s .. 3600s
+  FixedRandom random({0.0, 0.999999, 0.5});
+  EXPECT_EQ(next_attempt_time(r, 3, 0, random), 216);
+  EXPECT_EQ(next_attempt_time(r, 3, 0, random), 264);
+  EXPECT_EQ(next_attempt_time(r, 3, 0, random), 240);
+}
+
+// Property: whatever the draw and the attempt count, first <= delay <= max, the window never
+// shrinks as attempts grow, and the draws do spread over the window.
+TEST(RetryPolicy, DelaysStayWithinTheBounds) {
+  const struct {
+    int64_t first, max;
+  } kConfigs[] = {{60, 3600}, {300, 3600}, {1, 86400}, {30, 31}, {7, 7}, {3600, 300}};
+  std::mt19937_64 gen(42);  // fixed seed: deterministic
+  std::uniform_real_distribution<double> dist(0.0, 1.0);
+  for (const auto& cfg : kConfigs) {
+    SCOPED_TRACE(testing::Message() << cfg.first << ".." << cfg.max);
+    RetryConfig r;
+    r.first = std::chrono::seconds(cfg.first);
+    r.max = std::chrono::seconds(cfg.max);
+    const int64_t floor = cfg.first;
+    const int64_t ceiling = std::max(cfg.first, cfg.max);
+    BackoffWindow prev = backoff_window(r, 0);
+    for (uint32_t attempts = 0; attempts < 200; ++attempts) {
+      BackoffWindow w = backoff_window(r, attempts);
+      ASSERT_LE(floor, w.lo) << attempts;
+      ASSERT_LE(w.lo, w.hi) << attempts;
+      ASSERT_LE(w.hi, ceiling) << attempts;
+      ASSERT_GE(w.lo, prev.lo) << attempts;
+      ASSERT_GE(w.hi, prev.hi) << attempts;
+      prev = w;
+      int64_t seen_lo = INT64_MAX;
+      int64_t seen_hi = INT64_MIN;
+      for (int i = 0; i < 200; ++i) {
+        int64_t d = next_attempt_time(r, attempts, 1'000'000, dist(gen)) - 1'000'000;
+        ASSERT_GE(d, floor) << attempts;
+        ASSERT_LE(d, ceiling) << attempts;
+        ASSERT_GE(d, w.lo) << attempts;
+        ASSERT_LE(d, w.hi) << attempts;
+        seen_lo = std::min(seen_lo, d);
+        seen_hi = std::max(seen_hi, d);
+      }
+      if (w.hi > w.lo) {
+        EXPECT_LT(seen_lo, seen_hi) << "jitter spreads the draws, attempt " << attempts;
+      }
+    }
+  }
+}
+
+TEST(RetryPolicy, LifetimeExpiry) {
+  RetryConfig r;
+  r.lifetime = std::chrono::seconds(5 * 86400);
+  const struct {
+    int64_t age;
+    bool expired;
+  } kCases[] = {{0, false}, {5 * 86400 - 1, false}, {5 * 86400, false}, {5 * 86400 + 1, true}};
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.age);
+    EXPECT_EQ(lifetime_expired(r, 1'000'000, 1'000'000 + c.age), c.expired);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <functional>
@@ -96,11 +97,42 @@ class QueueRunnerTest : public ::testing::Test {
 
   RunSummary run(bool force = true) {
     NetConnector connector("client.test");
-    QueueRunner runner(config_, "client.test", *store_, connector, clock_,
+    return run_with(clock_, connector, force);
+  }
+
+  RunSummary run_with(const Clock& clock, Connector& connector, bool force) {
+    QueueRunner runner(config_, "client.test", *store_, connector, clock,
                        [this](const EntryOutcome& o) { outcomes_.push_back(o); });
     RunOptions opts;
     opts.force = force;
     return runner.run(opts);
+  }
+
+  // Rewrites a queued entry as if it had been accepted `age` seconds ago and tried `attempts`
+  // times, the last failing with `last` (deferred recipients; next_try an hour ahead).
+  void age_entry(const std::string& id, int64_t age, uint32_t attempts = 0,
+                 const std::string& last = "") {
+    auto e = store_->load(id);
+    ASSERT_TRUE(e);
+    e->created = clock_.wall() - age;
+    e->attempts = attempts;
+    if (attempts > 0) {
+      e->last_error = last;
+      e->next_try = clock_.wall() + 3600;
+      for (RcptEntry& r : e->rcpts) {
+        if (r.state == RcptState::pending) {
+          r.state = RcptState::deferred;
+          r.last_reply = last;
+        }
+      }
+    }
+    ASSERT_TRUE(store_->update(*e));
+  }
+
+  // The entry's .env sits in <spool>/failed/ (fs_queue_store.h's layout).
+  bool in_failed(const std::string& id) const {
+    struct stat st {};
+    return ::stat((dir_->file("spool") + "/failed/" + id + ".env").c_str(), &st) == 0;
   }
 
   std::vector<std::string> client_lines() const {
@@ -501,6 +533,225 @@ TEST_F(QueueRunnerTest, ServerFaultsAreDeferredOrBouncedExactlyOnce) {
           << "nothing of a message that is too big goes out";
     }
   }
+}
+
+// Wall time that only moves when the test says so.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t wall) : wall_(wall) {}
+  MonoTime mono() const override { return std::chrono::steady_clock::now(); }
+  int64_t wall() const override { return wall_; }
+  void advance(int64_t seconds) { wall_ += seconds; }
+
+ private:
+  int64_t wall_;
+};
+
+// A NetConnector that counts its connects and lets `advance` seconds of wall time pass in
+// each (a connect timeout during an outage).
+class SlowConnector final : public Connector {
+ public:
+  SlowConnector(ManualClock* clock, int64_t advance) : clock_(clock), advance_(advance) {}
+  Result<std::unique_ptr<SmtpClient>> connect(const Account& account) override {
+    ++connects;
+    if (clock_ != nullptr) {
+      clock_->advance(advance_);
+    }
+    return inner_.connect(account);
+  }
+  int connects = 0;
+
+ private:
+  NetConnector inner_{"client.test"};
+  ManualClock* clock_;
+  int64_t advance_;
+};
+
+constexpr int64_t kDay = 86400;
+
+// RELIABILITY.md §2: past retry.lifetime the pending recipients fail with 4.4.7 and one DSN
+// quotes the last error; the entry is not sent, costs no connection, and is picked up even
+// though its next_try is still ahead.
+TEST_F(QueueRunnerTest, ExpiredEntryBouncesOnceAndIsNotSent) {
+  FakeSmtpServer& srv = start_server();
+  config_.retry.lifetime = std::chrono::seconds(5 * kDay);
+  std::string id = enqueue({"done@example.org", "bob@example.org"}, "Subject: old\r\n\r\nx\r\n");
+  {
+    auto e = store_->load(id);
+    ASSERT_TRUE(e);
+    e->rcpts[0].state = RcptState::sent;  // delivered on an earlier attempt
+    ASSERT_TRUE(store_->update(*e));
+  }
+  age_entry(id, 5 * kDay + 60, 3, "451 4.3.0 try later");
+  SlowConnector connector(nullptr, 0);
+  RunSummary s = run_with(clock_, connector, /*force=*/false);
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(connector.connects, 1) << "one connection, for the DSN only";
+  ASSERT_EQ(outcomes_.size(), 2u) << "the entry, then its one DSN";
+  EXPECT_EQ(outcomes_[0].result, EntryResult::partial);
+  EXPECT_EQ(outcomes_[0].dsn, "4.4.7");
+  EXPECT_EQ(outcomes_[0].attempts, 3u) << "giving up is not an attempt";
+  EXPECT_FALSE(outcomes_[0].bounce.empty());
+  EXPECT_EQ(outcomes_[1].id, outcomes_[0].bounce);
+  EXPECT_EQ(outcomes_[1].result, EntryResult::delivered);
+  EXPECT_FALSE(store_->load(id)) << "out of the queue";
+  EXPECT_TRUE(in_failed(id)) << "kept in failed/";
+  ASSERT_EQ(outcomes_[0].rcpts.size(), 2u);
+  EXPECT_EQ(outcomes_[0].rcpts[0].state, RcptState::sent);
+  EXPECT_EQ(outcomes_[0].rcpts[1].state, RcptState::failed);
+  EXPECT_THAT(outcomes_[0].rcpts[1].last_reply, HasSubstr("message expired after 3 attempts"));
+
+  ASSERT_TRUE(srv.wait_for_messages(1, Millis(5000)));
+  std::vector<test::ReceivedMessage> got = srv.messages();
+  ASSERT_EQ(got.size(), 1u) << "only the DSN: the expired message itself is not sent";
+  EXPECT_EQ(got[0].mail_from, "");
+  EXPECT_THAT(got[0].rcpt_tos, ElementsAre("alice@example.com"));
+  EXPECT_THAT(got[0].data, HasSubstr("Final-Recipient: rfc822; bob@example.org"));
+  EXPECT_THAT(got[0].data, Not(HasSubstr("Final-Recipient: rfc822; done@")));
+  EXPECT_THAT(got[0].data, HasSubstr("Action: failed"));
+  EXPECT_THAT(got[0].data, HasSubstr("Status: 4.4.7"));
+  EXPECT_THAT(got[0].data, HasSubstr("message expired after 3 attempts; last error: 451 4.3.0"));
+
+  run();
+  run(false);
+  EXPECT_EQ(srv.messages().size(), 1u) << "no second bounce";
+}
+
+TEST_F(QueueRunnerTest, DeferredEntryWithinItsLifetimeIsRetried) {
+  FakeSmtpServer& srv = start_server();
+  config_.retry.lifetime = std::chrono::seconds(kDay);
+  const struct {
+    const char* name;
+    int64_t age;
+  } kCases[] = {{"young", 60}, {"a minute left", kDay - 60}};
+  size_t n = 0;
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    outcomes_.clear();
+    std::string id = enqueue({"bob@example.org"}, "Subject: retry\r\n\r\nx\r\n");
+    age_entry(id, c.age, 2, "451 4.3.0 try later");
+    auto e = store_->load(id);
+    e->next_try = clock_.wall() - 1;  // due
+    ASSERT_TRUE(store_->update(*e));
+    EXPECT_EQ(run(false).delivered, 1u);
+    ASSERT_EQ(outcomes_.size(), 1u) << "no DSN";
+    ASSERT_TRUE(srv.wait_for_messages(++n, Millis(5000)));
+    EXPECT_EQ(srv.messages().back().mail_from, "alice@example.com");
+  }
+}
+
+// RELIABILITY.md §6 case 18: an outage that outlasts the lifetime bounces once. The lifetime
+// runs out while the connection attempt times out; the DSN waits in the queue for the
+// smarthost like any message, and later runs add nothing.
+TEST_F(QueueRunnerTest, OutageOutlastingTheLifetimeBouncesOnce) {
+  start_server();
+  server_->stop();  // nothing listens on the account's port
+  config_.retry.lifetime = std::chrono::seconds(kDay);
+  std::string id = enqueue({"bob@example.org"}, "Subject: outage\r\n\r\nx\r\n");
+  age_entry(id, kDay - 10);
+  ManualClock clock(clock_.wall());
+  SlowConnector connector(&clock, 30);  // the lifetime ends during the connect
+  run_with(clock, connector, /*force=*/false);
+  EXPECT_EQ(connector.connects, 1) << "the bounce reuses the run's failed session";
+  ASSERT_EQ(outcomes_.size(), 2u);
+  EXPECT_EQ(outcomes_[0].result, EntryResult::failed);
+  EXPECT_EQ(outcomes_[0].dsn, "4.4.7");
+  EXPECT_EQ(outcomes_[1].id, outcomes_[0].bounce);
+  EXPECT_EQ(outcomes_[1].result, EntryResult::deferred) << "the DSN waits for the smarthost";
+  EXPECT_FALSE(store_->load(id));
+  EXPECT_TRUE(in_failed(id));
+
+  // Still down: the DSN is retried, nothing new is generated.
+  outcomes_.clear();
+  clock.advance(kDay / 2);
+  run_with(clock, connector, /*force=*/true);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_EQ(outcomes_[0].result, EntryResult::deferred);
+
+  // Back up: exactly one DSN arrives, quoting the connection failure; then nothing more.
+  FakeSmtpServer& srv = start_server();
+  outcomes_.clear();
+  run();
+  ASSERT_TRUE(srv.wait_for_messages(1, Millis(5000)));
+  run();
+  std::vector<test::ReceivedMessage> got = srv.messages();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].mail_from, "");
+  EXPECT_THAT(got[0].data, HasSubstr("Status: 4.4.7"));
+  EXPECT_THAT(got[0].data, HasSubstr("Action: failed"));
+  EXPECT_THAT(got[0].data, HasSubstr("message expired after 1 attempt; last error: "));
+  EXPECT_TRUE(store_->list()->entries.empty());
+}
+
+// The bounce rules hold for expiry as for any permanent failure; with no DSN to send the
+// expired entry costs no connection at all.
+TEST_F(QueueRunnerTest, ExpiryFollowsTheBounceRules) {
+  FakeSmtpServer& srv = start_server();
+  config_.admin = "ops@example.net";
+  config_.retry.lifetime = std::chrono::seconds(kDay);
+  const struct {
+    const char* name;
+    std::string sender;
+    std::string notify;
+    const char* bounce_to;  // nullptr: no bounce
+  } kCases[] = {
+      {"null sender", "", "", nullptr},
+      {"NOTIFY=NEVER", "alice@example.com", "never", nullptr},
+      {"NOTIFY=DELAY", "alice@example.com", "delay", nullptr},
+      {"NOTIFY=FAILURE", "alice@example.com", "failure", "alice@example.com"},
+      {"local sender", "www-data@localhost", "", "ops@example.net"},
+  };
+  size_t expected = 0;
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    outcomes_.clear();
+    std::string id = enqueue({"bob@example.org"}, "Subject: x\r\n\r\nbody\r\n", c.sender, c.notify);
+    age_entry(id, 2 * kDay, 4, "421 4.3.2 busy");
+    SlowConnector connector(nullptr, 0);
+    run_with(clock_, connector, /*force=*/false);
+    ASSERT_FALSE(outcomes_.empty());
+    EXPECT_EQ(outcomes_[0].result, EntryResult::failed);
+    EXPECT_EQ(outcomes_[0].dsn, "4.4.7");
+    EXPECT_FALSE(store_->load(id));
+    EXPECT_TRUE(in_failed(id));
+    if (c.bounce_to == nullptr) {
+      EXPECT_TRUE(outcomes_[0].bounce.empty());
+      EXPECT_FALSE(outcomes_[0].no_bounce.empty());
+      EXPECT_EQ(outcomes_.size(), 1u);
+      EXPECT_EQ(connector.connects, 0);
+      continue;
+    }
+    EXPECT_EQ(connector.connects, 1);
+    ASSERT_TRUE(srv.wait_for_messages(++expected, Millis(5000)));
+    test::ReceivedMessage dsn = srv.messages().back();
+    EXPECT_EQ(dsn.mail_from, "");
+    EXPECT_THAT(dsn.rcpt_tos, ElementsAre(c.bounce_to));
+    EXPECT_THAT(dsn.data, HasSubstr("Status: 4.4.7"));
+  }
+  EXPECT_EQ(srv.messages().size(), expected);
+  EXPECT_TRUE(store_->list()->entries.empty());
+}
+
+// DESIGN.md §6: a run removes what a crashed writer left in tmp/ an hour ago or more, never a
+// file that may belong to a submission in progress.
+TEST_F(QueueRunnerTest, RunRemovesOldLeftoversFromTmp) {
+  start_server();
+  enqueue({"bob@example.org"}, "x\r\n");  // creates the spool and its tmp/
+  std::string tmp = dir_->file("spool") + "/tmp";
+  std::string old_file = tmp + "/crashed-writer";
+  std::string fresh_file = tmp + "/in-progress";
+  for (const std::string& f : {old_file, fresh_file}) {
+    int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0) << f;
+    ::close(fd);
+  }
+  const timeval two_hours_ago[2] = {{clock_.wall() - 7200, 0}, {clock_.wall() - 7200, 0}};
+  ASSERT_EQ(::utimes(old_file.c_str(), two_hours_ago), 0);
+  RunSummary s = run();
+  EXPECT_TRUE(s.errors.empty());
+  EXPECT_EQ(s.delivered, 1u);
+  EXPECT_NE(::access(old_file.c_str(), F_OK), 0) << "an hour-old leftover is removed";
+  EXPECT_EQ(::access(fresh_file.c_str(), F_OK), 0) << "a fresh file may be a submission";
 }
 
 }  // namespace
