@@ -12,6 +12,7 @@
 #include "cli/check_connect.h"
 #include "cli/context.h"
 #include "cli/deliver_now.h"
+#include "cli/queue_admin.h"
 #include "cli/queue_list.h"
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
@@ -36,6 +37,8 @@ constexpr const char* kUsage =
     "  send [sendmail flags]   submit a message (same as the sendmail personality)\n"
     "  queue [--json]          list the queue\n"
     "  flush [ID...]           deliver queued messages now and report each one\n"
+    "  requeue ID...           put failed entries back in the queue (retries reset)\n"
+    "  delete ID...            remove queued or failed entries\n"
     "  check [--connect]       validate the configuration; with --connect, log in to each\n"
     "                          account and report TLS, certificate and AUTH\n"
     "  --print-config          print the effective configuration\n"
@@ -276,7 +279,8 @@ int relaymail_main(std::vector<std::string> args) {
     }
     return sendmail_main(Personality::sendmail, sub, "relaymail");
   }
-  if (cmd != "queue" && cmd != "flush" && cmd != "check" && cmd != "--print-config") {
+  if (cmd != "queue" && cmd != "flush" && cmd != "requeue" && cmd != "delete" && cmd != "check" &&
+      cmd != "--print-config") {
     log.error("unknown command '%s' (try relaymail --help)", cmd.c_str());
     return kExUsage;
   }
@@ -293,6 +297,12 @@ int relaymail_main(std::vector<std::string> args) {
   }
   if (cmd == "flush") {
     return flush(*cfg, ctx, log, sub, true);
+  }
+  if (cmd == "requeue" || cmd == "delete") {
+    SystemClock clock;
+    FsQueueStore store(effective_spool(*cfg, ctx), clock);
+    return cmd == "requeue" ? requeue_entries(store, sub, stdout, log)
+                            : delete_entries(store, sub, stdout, log);
   }
   if (cmd == "--print-config") {
     (void)std::fputs(print_config(*cfg).c_str(), stdout);

@@ -1,11 +1,14 @@
 #include "queue/fs_queue_store.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <memory>
 
 #include "core/ids.h"
 #include "queue/env_format.h"
@@ -204,7 +207,18 @@ Result<QueueEntry> FsQueueStore::load(std::string_view id) {
   if (auto r = check_id("load", id); !r) {
     return std::move(r).error();
   }
-  const std::string path = env_path(id);
+  return load_from(queue_dir(), id);
+}
+
+Result<QueueEntry> FsQueueStore::load_failed(std::string_view id) {
+  if (auto r = check_id("load", id); !r) {
+    return std::move(r).error();
+  }
+  return load_from(failed_dir(), id);
+}
+
+Result<QueueEntry> FsQueueStore::load_from(const std::string& dir, std::string_view id) {
+  const std::string path = dir + "/" + std::string(id) + std::string(kEnvSuffix);
   auto text = read_file(path, kMaxEnvBytes, LinkCheck::single);
   if (!text) {
     return std::move(text).error();
@@ -382,25 +396,171 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
   return Held(std::make_unique<FsEntryLock>(std::move(**lock)));
 }
 
-Status FsQueueStore::clean_tmp(int64_t older_than_seconds) {
-  auto names = list_dir(tmp_dir());
-  if (!names) {
-    return names.error().sys_errno == ENOENT ? Status() : Status(std::move(names).error());
+Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
+  const std::string tmp = tmp_dir();
+  UniqueFd dir_fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir_fd.valid()) {
+    if (errno == ENOENT) {
+      return size_t{0};
+    }
+    return sys_error(Errc::io, errno, "open %s", tmp.c_str());
+  }
+  // fdopendir takes its own fd: dir_fd stays ours for fstatat/unlinkat.
+  int scan_fd = ::fcntl(dir_fd.get(), F_DUPFD_CLOEXEC, 0);
+  if (scan_fd < 0) {
+    return sys_error(Errc::io, errno, "dup %s", tmp.c_str());
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(scan_fd), &::closedir);
+  if (!dir) {
+    int err = errno;
+    ::close(scan_fd);
+    return sys_error(Errc::io, err, "opendir %s", tmp.c_str());
   }
   const int64_t now = clock_.wall();
-  Status result;
-  for (const std::string& name : *names) {
-    const std::string path = tmp_dir() + "/" + name;
+  size_t removed = 0;
+  std::optional<Error> first_error;
+  for (;;) {
+    errno = 0;
+    const dirent* de = ::readdir(dir.get());
+    if (de == nullptr) {
+      if (errno != 0) {
+        return sys_error(Errc::io, errno, "read directory %s", tmp.c_str());
+      }
+      break;
+    }
+    const std::string_view name = de->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) ||
+    if (::fstatat(dir_fd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode) ||
         now - static_cast<int64_t>(st.st_mtime) <= older_than_seconds) {
       continue;
     }
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT && result) {
-      result = sys_error(Errc::io, errno, "remove %s", path.c_str());
+    if (::unlinkat(dir_fd.get(), de->d_name, 0) == 0) {
+      ++removed;
+    } else if (errno != ENOENT && !first_error) {
+      first_error = sys_error(Errc::io, errno, "remove %s/%s", tmp.c_str(), de->d_name);
     }
   }
-  return result;
+  if (first_error) {
+    return std::move(*first_error);
+  }
+  return removed;
+}
+
+Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
+  auto tmp = TempFile::create(tmp_dir(), id + std::string(kMsgSuffix) + ".", *ops_);
+  if (!tmp) {
+    return std::move(tmp).error();
+  }
+  FdSource in(fd);
+  FdSink out(tmp->fd(), *ops_);
+  std::string buf(FdSink::kBufferSize, '\0');
+  for (;;) {
+    auto n = in.read(std::span<char>(buf.data(), buf.size()));
+    if (!n) {
+      return with_context(std::move(n).error(), "copy " + failed_dir() + "/" + id + ".msg");
+    }
+    if (*n == 0) {
+      break;
+    }
+    if (auto w = out.write(std::string_view(buf.data(), *n)); !w) {
+      return w;
+    }
+  }
+  if (auto f = out.flush(); !f) {
+    return f;
+  }
+  // No queue/<id>.env (checked by the caller under the failed/ lock): a queue/<id>.msg here is
+  // no entry's message, only the leftover of an interrupted requeue, so it may be replaced.
+  return tmp->commit_as(msg_path(id), TempFile::Replace::yes);
+}
+
+Status FsQueueStore::requeue(std::string_view id_view) {
+  if (auto r = check_id("requeue", id_view); !r) {
+    return r;
+  }
+  const std::string id(id_view);
+  if (auto r = ensure_dirs(); !r) {
+    return r;
+  }
+  const std::string failed_msg = failed_dir() + "/" + id + std::string(kMsgSuffix);
+  const std::string failed_env = failed_dir() + "/" + id + std::string(kEnvSuffix);
+  auto lock = try_lock_path(failed_msg, LockOpen::existing);
+  std::optional<FileLock> held;
+  if (lock && !lock->has_value()) {
+    return sys_error(Errc::io, EWOULDBLOCK, "requeue %s: held by another requeue or delete",
+                     id.c_str());
+  }
+  if (lock) {
+    held = std::move(**lock);
+  } else if (lock.error().sys_errno != ENOENT) {
+    return with_context(std::move(lock).error(), "requeue " + id);
+  }
+  // Checked under the lock, so a requeue that finished while we waited is seen as one.
+  if (file_exists(env_path(id))) {
+    return sys_error(Errc::io, EEXIST, "requeue %s: already queued", id.c_str());
+  }
+  auto entry = load_from(failed_dir(), id);
+  if (!entry) {
+    Error e = std::move(entry).error();
+    if (e.code != Errc::spool_corrupt && !hostile_file(e)) {
+      return with_context(std::move(e), "requeue " + id);
+    }
+    return make_error(Errc::spool_corrupt, "requeue %s: quarantined entry (%s)", id.c_str(),
+                      e.what.c_str());
+  }
+  if (held) {
+    if (auto r = copy_msg_in(held->fd(), id); !r) {
+      return r;
+    }
+  } else if (!file_exists(msg_path(id))) {
+    return make_error(Errc::spool_corrupt, "requeue %s: no message in failed/ or queue/",
+                      id.c_str());
+  }
+  auto text = serialise_env(requeued(std::move(*entry), clock_.wall()));
+  if (!text) {
+    return std::move(text).error();
+  }
+  bool placed = false;
+  if (auto r = place_env(id, *text, TempFile::Replace::no, placed); !r) {
+    return r;
+  }
+  // Queued now; what is left in failed/ is a copy. .env first: the failed entry ends there.
+  for (const std::string& path : {failed_env, failed_msg}) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return sys_error(Errc::io, errno, "remove %s", path.c_str());
+    }
+  }
+  return fsync_dir(failed_dir(), *ops_);
+}
+
+Status FsQueueStore::remove_failed(std::string_view id_view) {
+  if (auto r = check_id("remove", id_view); !r) {
+    return r;
+  }
+  const std::string id(id_view);
+  const std::string failed_msg = failed_dir() + "/" + id + std::string(kMsgSuffix);
+  const std::string failed_env = failed_dir() + "/" + id + std::string(kEnvSuffix);
+  auto lock = try_lock_path(failed_msg, LockOpen::existing);
+  if (lock && !lock->has_value()) {
+    return sys_error(Errc::io, EWOULDBLOCK, "remove %s: held by a requeue", failed_msg.c_str());
+  }
+  // Any other error (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
+  int missing = 0;
+  for (const std::string& path : {failed_env, failed_msg}) {
+    if (::unlink(path.c_str()) != 0) {
+      if (errno != ENOENT) {
+        return sys_error(Errc::io, errno, "remove %s", path.c_str());
+      }
+      ++missing;
+    }
+  }
+  if (missing == 2) {
+    return sys_error(Errc::io, ENOENT, "remove %s from failed/", id.c_str());
+  }
+  return fsync_dir(failed_dir(), *ops_);
 }
 
 }  // namespace rm

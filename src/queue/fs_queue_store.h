@@ -22,6 +22,22 @@
 //   stores, in one process or two, exclude each other. It returns nullopt when the entry is held
 //   elsewhere or was finished by someone else while we waited; after locking, load() again:
 //   the listed state may be stale.
+// - requeue() (failed/ back to queue/) never leaves the entry in neither place: it copies
+//   failed/<id>.msg to queue/<id>.msg through tmp/ (a copy, not a link: a second link would make
+//   open_content() refuse the .msg with EMLINK), then commits the reset queue/<id>.env with the
+//   usual temp/fsync/rename/fsync-dir, and only then unlinks failed/<id>.env and failed/<id>.msg
+//   (fsync failed/). A crash before the queue .env lands leaves the failed entry as it was (plus
+//   a queue/<id>.msg without .env, which a rerun replaces); a crash after it leaves the entry in
+//   both places. "Both" means queued: list() reads queue/ only, requeue() then says EEXIST, and
+//   the failed/ copy is an inert leftover that remove_failed() (`relaymail delete`) takes away.
+//   requeue() and remove_failed() hold a flock on failed/<id>.msg, so they exclude each other.
+//   A failed .env whose .msg is still in queue/ (move_to_failed() interrupted between its two
+//   renames) is requeued with that .msg.
+// - clean_tmp() works on a tmp/ fd opened O_NOFOLLOW: fstatat(AT_SYMLINK_NOFOLLOW) and
+//   unlinkat() on plain names, so it never follows a symlink and never touches anything outside
+//   tmp/. Directories are skipped. The age bound keeps it off drafts being written right now; a
+//   draft stalled longer than the bound loses its file and its commit fails (the submitter never
+//   got exit 0), so nothing accepted is lost.
 // - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
 //   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
@@ -52,7 +68,10 @@ class FsQueueStore final : public QueueStore {
   Status move_to_failed(std::string_view id) override;
   Result<UniqueFd> open_content(std::string_view id) override;
   Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) override;
-  Status clean_tmp(int64_t older_than_seconds) override;
+  Result<size_t> clean_tmp(int64_t older_than_seconds) override;
+  Result<QueueEntry> load_failed(std::string_view id) override;
+  Status requeue(std::string_view id) override;
+  Status remove_failed(std::string_view id) override;
 
   const std::string& dir() const { return dir_; }
   std::string queue_dir() const { return dir_ + "/queue"; }
@@ -64,6 +83,9 @@ class FsQueueStore final : public QueueStore {
   Result<std::string> new_id() const;
   std::string msg_path(std::string_view id) const;
   std::string env_path(std::string_view id) const;
+  Result<QueueEntry> load_from(const std::string& dir, std::string_view id);
+  // Copies the message open at `fd` to queue/<id>.msg through tmp/ (fsync, rename, fsync dir).
+  Status copy_msg_in(int fd, const std::string& id);
   // Writes <id>.env through a temp file in tmp/; `placed` says whether the rename happened.
   Status place_env(const std::string& id, const std::string& text, TempFile::Replace replace,
                    bool& placed);

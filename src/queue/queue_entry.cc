@@ -44,4 +44,15 @@ bool QueueEntry::has_pending() const {
   });
 }
 
+QueueEntry requeued(QueueEntry e, int64_t now) {
+  e.attempts = 0;
+  e.next_try = now;
+  for (RcptEntry& r : e.rcpts) {
+    if (r.state == RcptState::failed || r.state == RcptState::deferred) {
+      r.state = RcptState::pending;
+    }
+  }
+  return e;
+}
+
 }  // namespace rm

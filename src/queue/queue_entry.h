@@ -45,4 +45,9 @@ struct QueueEntry {
   bool has_pending() const;  // any recipient pending or deferred
 };
 
+// The entry as `relaymail requeue` puts it back: attempts 0, next_try `now`, every failed or
+// deferred recipient pending again (sent ones stay sent); last replies and last_error are kept
+// for the operator.
+QueueEntry requeued(QueueEntry e, int64_t now);
+
 }  // namespace rm

@@ -63,8 +63,22 @@ class QueueStore {
   virtual Result<UniqueFd> open_content(std::string_view id) = 0;
   // nullopt when another process holds the entry.
   virtual Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) = 0;
-  // Removes leftovers in tmp/ older than the given age in seconds.
-  virtual Status clean_tmp(int64_t older_than_seconds) = 0;
+  // Removes files in tmp/ whose mtime is more than `older_than_seconds` before now (garbage of
+  // a crashed writer); returns how many went. Never follows a symlink, never leaves tmp/.
+  virtual Result<size_t> clean_tmp(int64_t older_than_seconds) = 0;
+
+  // failed/ (`relaymail requeue` and `relaymail delete`). A failed entry is failed/<id>.env
+  // with its failed/<id>.msg; nothing delivers from failed/.
+  // Reads failed/<id>.env; ENOENT when there is none, Errc::spool_corrupt when it does not parse
+  // (a quarantined entry).
+  virtual Result<QueueEntry> load_failed(std::string_view id) = 0;
+  // Puts a failed entry back in the queue in the state requeued() gives it. Errors: ENOENT no
+  // failed entry; EEXIST already queued (nothing changed); EWOULDBLOCK another requeue or delete
+  // holds it; Errc::spool_corrupt the failed .env does not parse or its .msg is missing.
+  virtual Status requeue(std::string_view id) = 0;
+  // Removes failed/<id>.env then failed/<id>.msg. ENOENT when neither is there; EWOULDBLOCK
+  // while a requeue holds it.
+  virtual Status remove_failed(std::string_view id) = 0;
 };
 
 }  // namespace rm

@@ -518,35 +518,94 @@ TEST_F(FsQueueStoreTest, LoadReportsCorruptionWithoutMovingAnything) {
   EXPECT_TRUE(file_exists(spool_ + "/queue/" + id + ".env"));
 }
 
+// Sets path's mtime (and atime) to `t` without following a final symlink.
+void set_mtime(const std::string& path, int64_t t) {
+  timespec times[2] = {{.tv_sec = t, .tv_nsec = 0}, {.tv_sec = t, .tv_nsec = 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
 TEST_F(FsQueueStoreTest, CleanTmpRemovesOnlyOldFiles) {
-  FsQueueStore store(spool_, clock_);
-  EXPECT_TRUE(store.clean_tmp(3600));  // no tmp/ yet: nothing to do
-  ASSERT_TRUE(store.list());
-  std::string t = spool_ + "/tmp";
   struct Case {
     const char* name;
     int64_t age;
     bool removed;
   };
-  const Case kCases[] = {
-      {.name = "fresh", .age = 10, .removed = false},
-      {.name = "exactly-the-limit", .age = 3600, .removed = false},
-      {.name = "old", .age = 3601, .removed = true},
-      {.name = "ancient", .age = 86400 * 30, .removed = true},
+  struct Bound {
+    int64_t older_than;
+    std::vector<Case> files;
   };
-  for (const Case& c : kCases) {
-    ASSERT_TRUE(write_file_atomic(t, c.name, "x"));
-    timespec times[2] = {{.tv_sec = kNow - c.age, .tv_nsec = 0},
-                         {.tv_sec = kNow - c.age, .tv_nsec = 0}};
-    ASSERT_EQ(::utimensat(AT_FDCWD, (t + "/" + c.name).c_str(), times, 0), 0);
+  const Bound kBounds[] = {
+      {.older_than = 3600,
+       .files = {{.name = "fresh", .age = 10, .removed = false},
+                 {.name = "exactly-the-limit", .age = 3600, .removed = false},
+                 {.name = "old", .age = 3601, .removed = true},
+                 {.name = "ancient", .age = 86400 * 30, .removed = true}}},
+      {.older_than = 0,
+       .files = {{.name = "this-second", .age = 0, .removed = false},
+                 {.name = "a-second-ago", .age = 1, .removed = true},
+                 {.name = "from-the-future", .age = -100, .removed = false}}},
+  };
+  for (const Bound& b : kBounds) {
+    SCOPED_TRACE(b.older_than);
+    std::string spool = tmp_->file("spool-" + std::to_string(b.older_than));
+    FsQueueStore store(spool, clock_);
+    auto none = store.clean_tmp(b.older_than);  // no tmp/ yet: nothing to do
+    ASSERT_TRUE(none) << none.error().what;
+    EXPECT_EQ(*none, 0u);
+    ASSERT_TRUE(store.list());
+    std::string t = spool + "/tmp";
+    size_t want_removed = 0;
+    for (const Case& c : b.files) {
+      ASSERT_TRUE(write_file_atomic(t, c.name, "x"));
+      set_mtime(t + "/" + c.name, kNow - c.age);
+      want_removed += c.removed ? 1 : 0;
+    }
+    ASSERT_EQ(::mkdir((t + "/subdir").c_str(), 0700), 0);
+    set_mtime(t + "/subdir", kNow - 86400);
+    auto removed = store.clean_tmp(b.older_than);
+    ASSERT_TRUE(removed) << removed.error().what;
+    EXPECT_EQ(*removed, want_removed);
+    for (const Case& c : b.files) {
+      SCOPED_TRACE(c.name);
+      EXPECT_EQ(file_exists(t + "/" + c.name), !c.removed);
+    }
+    EXPECT_TRUE(file_exists(t + "/subdir"));
   }
-  ASSERT_EQ(::mkdir((t + "/subdir").c_str(), 0700), 0);
-  ASSERT_TRUE(store.clean_tmp(3600));
-  for (const Case& c : kCases) {
-    SCOPED_TRACE(c.name);
-    EXPECT_EQ(file_exists(t + "/" + c.name), !c.removed);
-  }
-  EXPECT_TRUE(file_exists(t + "/subdir"));
+}
+
+TEST_F(FsQueueStoreTest, CleanTmpNeverFollowsSymlinksOrLeavesTmp) {
+  FsQueueStore store(spool_, clock_);
+  ASSERT_TRUE(store.list());
+  std::string t = spool_ + "/tmp";
+  std::string outside = tmp_->file("outside");
+  ASSERT_EQ(::mkdir(outside.c_str(), 0700), 0);
+  ASSERT_TRUE(write_file_atomic(outside, "precious", "keep me"));
+  set_mtime(outside + "/precious", kNow - 86400);
+  // Old links to a file and to a directory outside tmp/: the links go, their targets stay.
+  ASSERT_EQ(::symlink((outside + "/precious").c_str(), (t + "/to-file").c_str()), 0);
+  ASSERT_EQ(::symlink(outside.c_str(), (t + "/to-dir").c_str()), 0);
+  set_mtime(t + "/to-file", kNow - 86400);
+  set_mtime(t + "/to-dir", kNow - 86400);
+  // A fresh link to an old file: its own (fresh) mtime counts, not its target's.
+  ASSERT_EQ(::symlink((outside + "/precious").c_str(), (t + "/fresh-link").c_str()), 0);
+  set_mtime(t + "/fresh-link", kNow);
+  auto removed = store.clean_tmp(3600);
+  ASSERT_TRUE(removed) << removed.error().what;
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_FALSE(file_exists(t + "/to-file"));
+  EXPECT_FALSE(file_exists(t + "/to-dir"));
+  EXPECT_TRUE(file_exists(t + "/fresh-link"));
+  EXPECT_EQ(*read_file(outside + "/precious", 100), "keep me");
+
+  // tmp/ itself replaced by a symlink to the outside directory: refused, nothing there touched.
+  ASSERT_EQ(::unlink((t + "/fresh-link").c_str()), 0);
+  ASSERT_EQ(::rmdir(t.c_str()), 0);
+  ASSERT_EQ(::symlink(outside.c_str(), t.c_str()), 0);
+  auto refused = store.clean_tmp(0);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(refused.error().sys_errno == ENOTDIR || refused.error().sys_errno == ELOOP)
+      << refused.error().what;
+  EXPECT_TRUE(file_exists(outside + "/precious"));
 }
 
 TEST_F(FsQueueStoreTest, CleanTmpSparesALiveDraft) {
@@ -554,7 +613,9 @@ TEST_F(FsQueueStoreTest, CleanTmpSparesALiveDraft) {
   auto draft = store.begin();
   ASSERT_TRUE(draft);
   clock_.now = ::time(nullptr);
-  ASSERT_TRUE(store.clean_tmp(3600));
+  auto removed = store.clean_tmp(3600);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 0u);
   ASSERT_TRUE((*draft)->sink().write(kBody));
   EXPECT_TRUE(store.commit(**draft, entry_for((*draft)->id())));
 }

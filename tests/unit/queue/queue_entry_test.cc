@@ -1,4 +1,4 @@
-// Tests for queue/queue_entry.h: state names both ways and has_pending().
+// Tests for queue/queue_entry.h: state names both ways, has_pending() and requeued().
 #include "queue/queue_entry.h"
 
 #include <gtest/gtest.h>
@@ -45,6 +45,41 @@ TEST(QueueEntry, HasPending) {
       e.rcpts.push_back({.addr = "a@b.test", .state = s, .last_reply = ""});
     }
     EXPECT_EQ(e.has_pending(), c.want);
+  }
+}
+
+TEST(QueueEntry, RequeuedResetsRetriesAndUndeliveredRecipients) {
+  struct Case {
+    RcptState before;
+    RcptState after;
+  };
+  const Case kCases[] = {
+      {.before = RcptState::pending, .after = RcptState::pending},
+      {.before = RcptState::sent, .after = RcptState::sent},
+      {.before = RcptState::deferred, .after = RcptState::pending},
+      {.before = RcptState::failed, .after = RcptState::pending},
+  };
+  QueueEntry e;
+  e.id = "0006010A1B2C3DA1B2C3";
+  e.attempts = 7;
+  e.next_try = 5000;
+  e.created = 1000;
+  e.last_error = "550 5.1.1 no";
+  for (const Case& c : kCases) {
+    e.rcpts.push_back({.addr = std::string(rcpt_state_name(c.before)) + "@b.test",
+                       .state = c.before,
+                       .last_reply = std::string("reply for ") + rcpt_state_name(c.before)});
+  }
+  QueueEntry got = requeued(e, 4242);
+  EXPECT_EQ(got.attempts, 0u);
+  EXPECT_EQ(got.next_try, 4242);
+  EXPECT_EQ(got.created, 1000);
+  EXPECT_EQ(got.last_error, e.last_error);
+  ASSERT_EQ(got.rcpts.size(), std::size(kCases));
+  for (size_t i = 0; i < got.rcpts.size(); ++i) {
+    SCOPED_TRACE(got.rcpts[i].addr);
+    EXPECT_EQ(got.rcpts[i].state, kCases[i].after);
+    EXPECT_EQ(got.rcpts[i].last_reply, e.rcpts[i].last_reply);
   }
 }
 
