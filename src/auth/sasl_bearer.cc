@@ -50,8 +50,7 @@ Result<std::optional<SecretString>> SaslBearer::initial_response() {
   const std::string& identity = x || creds_.authzid.empty() ? creds_.user : creds_.authzid;
   std::string mech(name());
   if (!name_ok(identity)) {
-    return make_error(Errc::auth, "AUTH %s: user name contains a control character",
-                      mech.c_str());
+    return make_error(Errc::auth, "AUTH %s: user name contains a control character", mech.c_str());
   }
   if (!token_ok(creds_.password.view())) {
     return make_error(Errc::auth, "AUTH %s: token is empty or not printable ASCII", mech.c_str());
