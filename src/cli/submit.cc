@@ -63,7 +63,7 @@ Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
   const Config& cfg = req.config;
   auto draft = store.begin();
   if (!draft) {
-    exit_code = kExCantCreat;
+    exit_code = spool_create_exit(draft.error().sys_errno);
     return std::move(draft).error();
   }
   SubmitOptions opts;

@@ -95,8 +95,22 @@ Error with_context(Error e, const std::string& context) {
 }
 
 // Best effort, for rolling back a commit that failed half way.
-void unlink_quietly(const std::string& path) {
-  ::unlink(path.c_str());
+void unlink_quietly(const SysOps& ops, const std::string& path) {
+  ops.unlink(path.c_str());
+}
+
+// Unlinks each path in order; a missing one is counted, any other failure stops there.
+Status unlink_each(const SysOps& ops, std::initializer_list<std::string> paths, int& missing) {
+  for (const std::string& path : paths) {
+    if (ops.unlink(path.c_str()) == 0) {
+      continue;
+    }
+    if (errno != ENOENT) {
+      return sys_error(Errc::io, errno, "remove %s", path.c_str());
+    }
+    ++missing;
+  }
+  return {};
 }
 
 }  // namespace
@@ -188,16 +202,16 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   const std::string msg = msg_path(entry.id);
   if (auto r = draft->file().commit_as(msg, TempFile::Replace::no); !r) {
     if (draft->file().committed()) {
-      unlink_quietly(msg);
+      unlink_quietly(*ops_, msg);
     }
     return r;
   }
   bool placed = false;
   if (auto r = place_env(entry.id, *text, TempFile::Replace::no, placed); !r) {
     if (placed) {
-      unlink_quietly(env_path(entry.id));
+      unlink_quietly(*ops_, env_path(entry.id));
     }
-    unlink_quietly(msg);
+    unlink_quietly(*ops_, msg);
     return r;
   }
   return {};
@@ -321,13 +335,8 @@ Status FsQueueStore::remove(std::string_view id) {
     return r;
   }
   int missing = 0;
-  for (const std::string& path : {env_path(id), msg_path(id)}) {
-    if (::unlink(path.c_str()) != 0) {
-      if (errno != ENOENT) {
-        return sys_error(Errc::io, errno, "remove %s", path.c_str());
-      }
-      ++missing;
-    }
+  if (auto r = unlink_each(*ops_, {env_path(id), msg_path(id)}, missing); !r) {
+    return r;
   }
   if (missing == 2) {
     return sys_error(Errc::io, ENOENT, "remove %s", std::string(id).c_str());
@@ -528,10 +537,9 @@ Status FsQueueStore::requeue(std::string_view id_view) {
     return r;
   }
   // Queued now; what is left in failed/ is a copy. .env first: the failed entry ends there.
-  for (const std::string& path : {failed_env, failed_msg}) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return sys_error(Errc::io, errno, "remove %s", path.c_str());
-    }
+  int missing = 0;
+  if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
+    return r;
   }
   return fsync_dir(failed_dir(), *ops_);
 }
@@ -549,13 +557,8 @@ Status FsQueueStore::remove_failed(std::string_view id_view) {
   }
   // Any other error (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
   int missing = 0;
-  for (const std::string& path : {failed_env, failed_msg}) {
-    if (::unlink(path.c_str()) != 0) {
-      if (errno != ENOENT) {
-        return sys_error(Errc::io, errno, "remove %s", path.c_str());
-      }
-      ++missing;
-    }
+  if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
+    return r;
   }
   if (missing == 2) {
     return sys_error(Errc::io, ENOENT, "remove %s from failed/", id.c_str());

@@ -19,6 +19,10 @@ int SysOps::rename(const char* from, const char* to, unsigned flags) const {
   return ::renameat2(AT_FDCWD, from, AT_FDCWD, to, flags);
 }
 
+int SysOps::unlink(const char* path) const {
+  return ::unlink(path);
+}
+
 const SysOps& real_sys_ops() {
   static const SysOps kReal;
   return kReal;

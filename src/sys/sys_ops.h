@@ -1,5 +1,5 @@
-// sys/sys_ops.h — the narrow fault-injection seam (STYLE.md §4) for the three syscalls whose
-// failure decides durability: write, fsync and rename. sys/ and queue/ make these calls through a
+// sys/sys_ops.h — the narrow fault-injection seam (STYLE.md §4) for the four syscalls whose
+// failure decides durability: write, fsync, rename and unlink. sys/ and queue/ make these calls through a
 // SysOps so tests can inject ENOSPC, EIO on fsync or a failing rename; everything else calls the
 // kernel directly. Each method keeps the POSIX contract exactly (returns -1 and sets errno).
 // Not a general syscall wrapper and not for other modules. real_sys_ops() is stateless and
@@ -19,6 +19,7 @@ class SysOps {
   virtual int fsync(int fd) const;
   // renameat2(AT_FDCWD, from, AT_FDCWD, to, flags); flags is 0 or RENAME_NOREPLACE.
   virtual int rename(const char* from, const char* to, unsigned flags) const;
+  virtual int unlink(const char* path) const;
 };
 
 // The real kernel calls.

@@ -76,7 +76,7 @@ TempFile::~TempFile() {
 
 void TempFile::discard() {
   if (owns_name_ && !path_.empty()) {
-    ::unlink(path_.c_str());
+    ops_->unlink(path_.c_str());
   }
   owns_name_ = false;
 }
@@ -104,7 +104,7 @@ Status TempFile::rename_to(const std::string& final_path, Replace replace) {
   if (replace == Replace::no && (err == EINVAL || err == ENOSYS)) {
     // No RENAME_NOREPLACE on this filesystem: link() refuses an existing target just the same.
     if (::link(path_.c_str(), final_path.c_str()) == 0) {
-      ::unlink(path_.c_str());
+      ops_->unlink(path_.c_str());
       return {};
     }
     err = errno;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/ids.h"
 #include "queue/env_format.h"
@@ -260,6 +261,67 @@ TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
     EXPECT_TRUE(list_dir(spool + "/tmp")->empty());
     FsQueueStore reader(spool, clock_);
     EXPECT_TRUE(reader.list()->entries.empty());
+  }
+}
+
+// RELIABILITY.md §6 cases 3, 5 and 6 at the seam: every write, fsync and rename a commit makes
+// is failed in turn, with EIO and with ENOSPC, and each time the rollback's unlinks fail too
+// (the worst case). Every one of those calls is needed for durability, so each fault must fail
+// the commit; nothing half-written may ever be listed; and with the rollback intact no file is
+// left. A second commit of the same draft is refused, so a failed fsync never turns into a
+// success by trying again.
+TEST_F(FsQueueStoreTest, EveryDurabilityCallOfACommitCanFail) {
+  FaultOps count;
+  {
+    FsQueueStore store(tmp_->file("count"), clock_, count);
+    ASSERT_NE(submit(store), "");
+  }
+  ASSERT_EQ(count.unlinks, 0) << "a clean commit unlinks nothing";
+  struct Kind {
+    const char* name;
+    int calls;
+    int FaultOps::*at;
+    int FaultOps::*err;
+  };
+  const Kind kKinds[] = {{"write", count.writes, &FaultOps::fail_write_at, &FaultOps::write_errno},
+                         {"fsync", count.fsyncs, &FaultOps::fail_fsync_at, &FaultOps::fsync_errno},
+                         {"rename", count.renames, &FaultOps::fail_rename_at,
+                          &FaultOps::rename_errno}};
+  int run = 0;
+  for (const Kind& k : kKinds) {
+    ASSERT_GT(k.calls, 0) << k.name;
+    for (int n = 1; n <= k.calls; ++n) {
+      for (int err : {EIO, ENOSPC}) {
+        for (bool unlinks_fail : {false, true}) {
+          SCOPED_TRACE(std::string(k.name) + " #" + std::to_string(n) + " " + strerror(err) +
+                       (unlinks_fail ? ", unlinks failing" : ""));
+          std::string spool = tmp_->file("sweep-" + std::to_string(run++));
+          FaultOps ops;
+          ops.*k.at = n;
+          ops.*k.err = err;
+          ops.fail_unlink_from = unlinks_fail ? 1 : 0;
+          FsQueueStore store(spool, clock_, ops);
+          {
+            auto draft = store.begin();
+            ASSERT_TRUE(draft);
+            ASSERT_TRUE((*draft)->sink().write(kBody));
+            auto r = store.commit(**draft, entry_for((*draft)->id()));
+            ASSERT_FALSE(r) << "the fault went unnoticed";
+            EXPECT_EQ(r.error().sys_errno, err);
+            EXPECT_FALSE(store.commit(**draft, entry_for((*draft)->id())));
+          }
+          FsQueueStore reader(spool, clock_);
+          auto listed = reader.list();
+          ASSERT_TRUE(listed);
+          EXPECT_TRUE(listed->entries.empty());
+          EXPECT_TRUE(listed->quarantined.empty());
+          if (!unlinks_fail) {
+            EXPECT_TRUE(list_dir(spool + "/queue")->empty());
+            EXPECT_TRUE(list_dir(spool + "/tmp")->empty());
+          }
+        }
+      }
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// unit/sys/fault_ops.h — a SysOps for tests (STYLE.md §4 seams): fails the n-th write, fsync or
-// rename with a chosen errno, makes writes short, or interrupts them with EINTR. Everything it
+// unit/sys/fault_ops.h — a SysOps for tests (STYLE.md §4 seams): fails the n-th write, fsync,
+// rename or unlink with a chosen errno, makes writes short, or interrupts them with EINTR. Everything it
 // does not fail goes to the real syscall. Shared by the sys and queue unit tests. Not
 // thread-safe (the counters are plain mutable ints).
 #pragma once
@@ -22,12 +22,16 @@ class FaultOps : public SysOps {
   int fsync_errno = EIO;
   int fail_rename_at = 0;
   int rename_errno = EXDEV;
+  int fail_unlink_at = 0;
+  int fail_unlink_from = 0;
+  int unlink_errno = EIO;
   size_t max_write = 0;  // > 0: no write passes more than this many bytes on
   int eintr_every = 0;   // > 0: every k-th write call returns EINTR without writing
 
   mutable int writes = 0;
   mutable int fsyncs = 0;
   mutable int renames = 0;
+  mutable int unlinks = 0;
 
   ssize_t write(int fd, const void* buf, size_t n) const override {
     ++writes;
@@ -56,6 +60,14 @@ class FaultOps : public SysOps {
       return -1;
     }
     return SysOps::rename(from, to, flags);
+  }
+  int unlink(const char* path) const override {
+    ++unlinks;
+    if (unlinks == fail_unlink_at || (fail_unlink_from > 0 && unlinks >= fail_unlink_from)) {
+      errno = unlink_errno;
+      return -1;
+    }
+    return SysOps::unlink(path);
   }
 };
 
