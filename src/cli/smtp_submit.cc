@@ -38,7 +38,7 @@ int serve_smtp(const SubmitRequest& req) {
     spec.full_name = req.args.full_name.empty() ? req.ctx.gecos : req.args.full_name;
     spec.body_type = env.body_type.empty() ? req.args.body_type : env.body_type;
     int code = kExOk;
-    auto id = commit_message(req, store, spec, body, code);
+    auto id = commit_message(req, store, clock, spec, body, code);
     if (!id) {
       req.log.warn("-bs: message refused: %s", id.error().what.c_str());
       return std::move(id).error();

@@ -1,7 +1,6 @@
 #include "cli/submit.h"
 
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,15 +49,9 @@ Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& lo
   return qualify(list->front(), domain);
 }
 
-int64_t now_micros() {
-  struct timeval tv {};
-  ::gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
-}
-
 }  // namespace
 
-Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
+Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store, const Clock& clock,
                                    const MessageSpec& spec, ByteSource& body, int& exit_code) {
   const Config& cfg = req.config;
   auto draft = store.begin();
@@ -75,7 +68,8 @@ Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
   opts.domain = req.policy.domain;
   opts.hostname = req.policy.hostname;
   opts.uid = req.ctx.uid;
-  opts.now = now_micros() / 1000000;
+  const ClockReading now = read_clock(clock);
+  opts.now = now.wall;
   opts.unique = (*draft)->id();
   opts.max_size = cfg.max_message_size;
   opts.add_to_header = cfg.add_to_header;
@@ -113,7 +107,7 @@ Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
   for (auto& r : *rcpts) {
     entry.rcpts.push_back(RcptEntry{r, RcptState::pending, ""});
   }
-  entry.created = opts.now;
+  stamp_created(entry, now.wall, now.boot);
   entry.eightbit = built->eightbit;
   entry.dsn_notify = req.args.dsn_notify;
   entry.dsn_ret = req.args.dsn_ret;
@@ -163,7 +157,7 @@ int submit_message(const SubmitRequest& req) {
   FsQueueStore store(effective_spool(cfg, req.ctx), clock);
   FdSource input(req.input_fd);
   int code = kExOk;
-  auto id = commit_message(req, store, spec, input, code);
+  auto id = commit_message(req, store, clock, spec, input, code);
   if (!id) {
     return fail(req, code, id.error().what);
   }

@@ -10,6 +10,7 @@
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "log/logger.h"
 #include "queue/queue_store.h"
 
@@ -38,10 +39,11 @@ struct MessageSpec {
   std::string body_type;
 };
 
-// Fixes up `body`, works out the recipients and commits one entry to `store`: the shared core
-// of sendmail and -bs. On failure nothing is queued and `exit_code` says why (sysexits); a
-// too-big message carries a 552 reply for -bs. Does not drain `body` beyond build_message.
-Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store,
+// Fixes up `body`, works out the recipients and commits one entry to `store`, stamped with
+// `clock`'s wall and boot time: the shared core of sendmail and -bs. On failure nothing is queued
+// and `exit_code` says why (sysexits); a too-big message carries a 552 reply for -bs. Does not
+// drain `body` beyond build_message.
+Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store, const Clock& clock,
                                    const MessageSpec& spec, ByteSource& body, int& exit_code);
 
 }  // namespace rm::cli

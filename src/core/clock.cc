@@ -2,8 +2,24 @@
 
 #include <climits>
 #include <ctime>
+#include <fstream>
 
 namespace rm {
+
+namespace {
+
+// The boot id, or "" when it cannot be read or does not look like one. An ifstream, not a raw
+// fd: core/ sits below sys/ and its UniqueFd.
+std::string read_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (!std::getline(in, id) || !is_valid_boot_id(id)) {
+    return {};
+  }
+  return id;
+}
+
+}  // namespace
 
 int millis_left(Deadline d) {
   auto left = std::chrono::duration_cast<Millis>(d - std::chrono::steady_clock::now()).count();
@@ -13,8 +29,30 @@ int millis_left(Deadline d) {
   return left > INT_MAX ? INT_MAX : static_cast<int>(left);
 }
 
+bool is_valid_boot_id(std::string_view id) {
+  if (id.size() != 36) {
+    return false;
+  }
+  for (char ch : id) {
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+SystemClock::SystemClock() : boot_id_(read_boot_id()) {}
+
 int64_t SystemClock::wall() const {
   return static_cast<int64_t>(::time(nullptr));
+}
+
+BootTime SystemClock::boot() const {
+  struct timespec ts {};
+  if (boot_id_.empty() || ::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) {
+    return {};
+  }
+  return BootTime{boot_id_, static_cast<int64_t>(ts.tv_sec)};
 }
 
 }  // namespace rm

@@ -22,8 +22,8 @@ Error corrupt(size_t line, const std::string& what) {
   return make_error(Errc::spool_corrupt, "parse env: line %zu: %s", line, what.c_str());
 }
 
-std::string magic_line() {
-  return std::string(kEnvMagic) + " " + std::to_string(kEnvVersion);
+std::string magic_line(int version = kEnvVersion) {
+  return std::string(kEnvMagic) + " " + std::to_string(version);
 }
 
 // 16 lower-case hex digits, most significant first.
@@ -140,8 +140,11 @@ Status check_storable(const QueueEntry& e) {
       return bad("a parameter has a control or non-ASCII character");
     }
   }
-  if (e.created < 0 || e.next_try < 0) {
+  if (e.created < 0 || e.next_try < 0 || e.next_try_boot < 0) {
     return bad("negative time");
+  }
+  if (!e.boot_id.empty() && !is_valid_boot_id(e.boot_id)) {
+    return bad("invalid boot id");
   }
   return {};
 }
@@ -167,6 +170,9 @@ Result<std::string> serialise_env(const QueueEntry& e) {
   put(out, "dsn-ret", e.dsn_ret);
   put(out, "dsn-envid", e.dsn_envid);
   put(out, "body-type", e.body_type);
+  put(out, "boot-id", e.boot_id);
+  put(out, "created-boot", std::to_string(e.created_boot));
+  put(out, "next-try-boot", std::to_string(e.next_try_boot));
   for (const RcptEntry& r : e.rcpts) {
     std::string v = std::string(rcpt_state_name(r.state)) + " <" + r.addr + ">";
     std::string reply = sanitise_text(r.last_reply);
@@ -197,6 +203,20 @@ bool number_into(std::string_view v, T& out) {
   return n.has_value();
 }
 
+// A plain number, or '-' and a non-zero plain number; all of int64_t.
+bool signed_into(std::string_view v, int64_t& out) {
+  constexpr uint64_t kMinMagnitude = uint64_t{1} << 63;
+  if (!v.starts_with('-')) {
+    return number_into(v, out);
+  }
+  auto n = parse_number(v.substr(1), kMinMagnitude);
+  if (!n || *n == 0) {
+    return false;
+  }
+  out = *n == kMinMagnitude ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(*n);
+  return true;
+}
+
 bool text_into(std::string_view v, std::string& out) {
   if (!printable(v) || v.size() > kMaxReplyText) {
     return false;
@@ -220,9 +240,10 @@ bool sender_into(std::string_view v, QueueEntry& e) {
 struct Field {
   std::string_view key;
   FieldParser parse;
+  int since = 1;  // the first format version with this key
 };
 
-// Every key but rcpt, each required exactly once.
+// Every key but rcpt, each required exactly once in the versions that have it.
 constexpr Field kFields[] = {
     {"id",
      [](std::string_view v, QueueEntry& e) { return is_valid_queue_id(v) && (e.id = v, true); }},
@@ -242,6 +263,15 @@ constexpr Field kFields[] = {
     {"dsn-ret", [](std::string_view v, QueueEntry& e) { return text_into(v, e.dsn_ret); }},
     {"dsn-envid", [](std::string_view v, QueueEntry& e) { return text_into(v, e.dsn_envid); }},
     {"body-type", [](std::string_view v, QueueEntry& e) { return text_into(v, e.body_type); }},
+    {"boot-id",
+     [](std::string_view v, QueueEntry& e) {
+       return (v.empty() || is_valid_boot_id(v)) && (e.boot_id = v, true);
+     },
+     2},
+    {"created-boot",
+     [](std::string_view v, QueueEntry& e) { return signed_into(v, e.created_boot); }, 2},
+    {"next-try-boot",
+     [](std::string_view v, QueueEntry& e) { return number_into(v, e.next_try_boot); }, 2},
 };
 constexpr size_t kFieldCount = sizeof kFields / sizeof kFields[0];
 
@@ -271,11 +301,28 @@ bool rcpt_into(std::string_view v, QueueEntry& e) {
   return true;
 }
 
-// Checks magic, version, end line and checksum; returns the field lines between them.
-Result<std::string_view> check_frame(std::string_view text) {
+struct Frame {
+  int version = 0;
+  std::string_view body{};  // the field lines
+};
+
+// The version a magic line names, if it is one parse_env() reads.
+int known_version(std::string_view first) {
+  for (int v = kEnvOldestVersion; v <= kEnvVersion; ++v) {
+    if (first == magic_line(v)) {
+      return v;
+    }
+  }
+  return 0;
+}
+
+// Checks magic, version, end line and checksum; returns the version and the field lines
+// between them.
+Result<Frame> check_frame(std::string_view text) {
   size_t first_nl = text.find('\n');
   std::string_view first = text.substr(0, first_nl);
-  if (first != magic_line()) {
+  const int version = known_version(first);
+  if (version == 0) {
     if (first.starts_with(kEnvMagic) && first.substr(kEnvMagic.size()).starts_with(' ')) {
       return corrupt(1, "unsupported version " + quoted(first.substr(kEnvMagic.size() + 1)));
     }
@@ -295,11 +342,13 @@ Result<std::string_view> check_frame(std::string_view text) {
   if (last.substr(kEndKey.size()) != std::string_view(want, kSumDigits)) {
     return corrupt(1, "checksum mismatch");
   }
-  return text.substr(first_nl + 1, last_start - first_nl - 1);
+  return Frame{version, text.substr(first_nl + 1, last_start - first_nl - 1)};
 }
 
 // One "key: value" line; `seen` marks the fields already given.
-Status parse_line(std::string_view line, size_t lineno, QueueEntry& e, bool (&seen)[kFieldCount]) {
+// Keys newer than `version` are unknown.
+Status parse_line(std::string_view line, size_t lineno, int version, QueueEntry& e,
+                  bool (&seen)[kFieldCount]) {
   for (char ch : line) {
     auto u = static_cast<unsigned char>(ch);
     if (u < 0x20 || u == 0x7f) {
@@ -320,7 +369,7 @@ Status parse_line(std::string_view line, size_t lineno, QueueEntry& e, bool (&se
     return rcpt_into(value, e) ? Status() : corrupt(lineno, "bad rcpt line");
   }
   for (size_t i = 0; i < kFieldCount; ++i) {
-    if (kFields[i].key != key) {
+    if (kFields[i].key != key || kFields[i].since > version) {
       continue;
     }
     if (seen[i]) {
@@ -341,22 +390,22 @@ Result<QueueEntry> parse_env(std::string_view text) {
   if (text.empty()) {
     return make_error(Errc::spool_corrupt, "parse env: empty file");
   }
-  auto body = check_frame(text);
-  if (!body) {
-    return std::move(body).error();
+  auto frame = check_frame(text);
+  if (!frame) {
+    return std::move(frame).error();
   }
   QueueEntry e;
   bool seen[kFieldCount] = {};
   size_t lineno = 1;
-  for (std::string_view rest = *body; !rest.empty();) {
+  for (std::string_view rest = frame->body; !rest.empty();) {
     size_t nl = rest.find('\n');  // the frame guarantees every line ends in '\n'
-    if (auto r = parse_line(rest.substr(0, nl), ++lineno, e, seen); !r) {
+    if (auto r = parse_line(rest.substr(0, nl), ++lineno, frame->version, e, seen); !r) {
       return std::move(r).error();
     }
     rest.remove_prefix(nl + 1);
   }
   for (size_t i = 0; i < kFieldCount; ++i) {
-    if (!seen[i]) {
+    if (!seen[i] && kFields[i].since <= frame->version) {
       return corrupt(lineno + 1, "missing key " + quoted(kFields[i].key));
     }
   }

@@ -7,9 +7,9 @@
 // error: it is sanitised. Pure functions, no I/O; thread-safe. Not here: where files live
 // (queue/fs_queue_store.h).
 //
-// Format, version 1. LF-terminated lines; no CR, NUL or other control byte anywhere:
+// Format, version 2. LF-terminated lines; no CR, NUL or other control byte anywhere:
 //
-//   relaymail-env 1                       magic and version: always the first line
+//   relaymail-env 2                       magic and version: always the first line
 //   id: 0006010A1B2C3DA1B2C3              core/ids.h form, must match the file name
 //   uid: 1000                             submitter uid
 //   created: 1700000000                   wall seconds
@@ -24,15 +24,27 @@
 //   dsn-ret: HDRS
 //   dsn-envid: abc123
 //   body-type: 8BITMIME                   "" | 7BIT | 8BITMIME
+//   boot-id: 0f2c...(36 characters)       the boot the next two count in; "" = unknown
+//   created-boot: -3600                   CLOCK_BOOTTIME seconds of that boot; may be negative
+//   next-try-boot: 5400                   CLOCK_BOOTTIME seconds of that boot; 0 = now
 //   rcpt: pending <bob@example.org>       one line per recipient, in order:
 //   rcpt: deferred <carol@example.net> 451 4.7.1 try later    state, <address>, last reply
 //   end: 8c3a5e0f1b2d4c6e                 FNV-1a 64 of every byte before this line, 16 hex
 //
+// The boot times are what retry timing trusts while the machine has not rebooted, whatever
+// the wall clock does (relay/retry_policy.h). created-boot is negative for an entry accepted in
+// an earlier boot: the runner rebases both times to its own boot when it rewrites the entry.
+// boot-id is empty or a kernel boot id (core/clock.h is_valid_boot_id). Version 1 is version 2
+// without the three boot keys; it is still read (boot-id "": the wall times alone count) and
+// never written, and in it the boot keys are unknown keys.
+//
 // A line is "key: value", or "key:" when the value is empty; the value runs to the end of the
-// line, spaces included. Every key but rcpt appears exactly once, in any order (serialise_env
-// writes the order above); rcpt appears zero or more times. Unknown keys are corrupt, so are
-// other versions: a newer format must be read by a newer relaymail, not guessed at.
-// Numbers are plain decimal (no sign, no leading zeros) within their field's range.
+// line, spaces included. Every key of the file's version but rcpt appears exactly once, in any
+// order (serialise_env writes the order above); rcpt appears zero or more times. Unknown keys
+// are corrupt, so are versions other than 1 and 2: a newer format must be read by a newer
+// relaymail, not guessed at.
+// Numbers are plain decimal (no sign, no leading zeros) within their field's range; only
+// created-boot may also be '-' and a non-zero number (down to INT64_MIN).
 // Addresses are 1 to kMaxEnvAddrLen bytes, each printable ASCII other than space, '<' and '>',
 // or a byte >= 0x80 (SMTPUTF8); the sender may be empty. All other values are printable ASCII
 // (0x20..0x7e). Why a reply can never forge a field: serialise_env() maps CR, LF and TAB in
@@ -54,7 +66,8 @@
 namespace rm {
 
 inline constexpr std::string_view kEnvMagic = "relaymail-env";
-inline constexpr int kEnvVersion = 1;
+inline constexpr int kEnvVersion = 2;        // what serialise_env() writes
+inline constexpr int kEnvOldestVersion = 1;  // the oldest parse_env() reads
 inline constexpr size_t kMaxEnvBytes = size_t{16} * 1024 * 1024;
 inline constexpr size_t kMaxReplyText = 512;
 inline constexpr size_t kMaxEnvAddrLen = 512;

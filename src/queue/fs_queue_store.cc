@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,20 @@ std::optional<std::string> id_of(const std::string& name, std::string_view suffi
 bool hostile_file(const Error& e) {
   return e.sys_errno == ELOOP || e.sys_errno == EINVAL || e.sys_errno == EMLINK ||
          e.sys_errno == EFBIG;
+}
+
+// A file in tmp/ that a live TempFile holds (its flock, sys/temp_file.h) or that may be one: when
+// the lock cannot be tested it counts as held until it is an hour old.
+bool held_by_writer(int tmp_fd, const char* name, int64_t age) {
+  constexpr int64_t kUntestableAge = 3600;
+  UniqueFd fd(::openat(tmp_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return age <= kUntestableAge;
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+    return false;  // unlocked: its writer is gone
+  }
+  return errno == EWOULDBLOCK || age <= kUntestableAge;
 }
 
 Error with_context(Error e, const std::string& context) {
@@ -444,6 +459,9 @@ Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
     struct stat st {};
     if (::fstatat(dir_fd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode) ||
         now - static_cast<int64_t>(st.st_mtime) <= older_than_seconds) {
+      continue;
+    }
+    if (held_by_writer(dir_fd.get(), de->d_name, now - static_cast<int64_t>(st.st_mtime))) {
       continue;
     }
     if (::unlinkat(dir_fd.get(), de->d_name, 0) == 0) {

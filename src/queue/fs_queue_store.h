@@ -35,15 +35,18 @@
 //   renames) is requeued with that .msg.
 // - clean_tmp() works on a tmp/ fd opened O_NOFOLLOW: fstatat(AT_SYMLINK_NOFOLLOW) and
 //   unlinkat() on plain names, so it never follows a symlink and never touches anything outside
-//   tmp/. Directories are skipped. The age bound keeps it off drafts being written right now; a
-//   draft stalled longer than the bound loses its file and its commit fails (the submitter never
-//   got exit 0), so nothing accepted is lost.
+//   tmp/. Directories are skipped. A file some live TempFile is writing carries its flock
+//   (sys/temp_file.h) and is never removed, however old: a slow `longjob | sendmail` keeps its
+//   draft. An unlocked file older than the bound is a crashed writer's leftover and goes. Where
+//   the lock cannot be tested (not a regular file, no flock support) only files older than an
+//   hour go.
 // - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
 //   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "queue/queue_store.h"

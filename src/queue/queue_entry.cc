@@ -44,9 +44,18 @@ bool QueueEntry::has_pending() const {
   });
 }
 
+void stamp_created(QueueEntry& e, int64_t wall, const BootTime& boot) {
+  e.created = wall;
+  e.next_try = 0;
+  e.boot_id = boot.id;
+  e.created_boot = boot.id.empty() ? 0 : boot.seconds;
+  e.next_try_boot = 0;
+}
+
 QueueEntry requeued(QueueEntry e, int64_t now) {
   e.attempts = 0;
   e.next_try = now;
+  e.next_try_boot = 0;  // due at once in any boot, like next_try `now`
   for (RcptEntry& r : e.rcpts) {
     if (r.state == RcptState::failed || r.state == RcptState::deferred) {
       r.state = RcptState::pending;

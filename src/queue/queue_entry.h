@@ -1,6 +1,8 @@
 // queue/queue_entry.h — one spool entry's envelope and delivery state, as data. The on-disk
 // form is queue/env_format.h; this header has no I/O. Addresses here are bare addr-specs
-// (no angle brackets); the null sender is the empty string.
+// (no angle brackets); the null sender is the empty string. Each time is kept twice: in wall
+// seconds (what people read, and the fallback) and in boot seconds (core/clock.h BootTime),
+// which retry timing trusts within one boot (relay/retry_policy.h decides).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/clock.h"
 
 namespace rm {
 
@@ -40,12 +44,21 @@ struct QueueEntry {
   std::string dsn_ret;
   std::string dsn_envid;
   std::string body_type;  // "" | "7BIT" | "8BITMIME" (-B)
+  // The boot the two times below count in (CLOCK_BOOTTIME seconds); "" = unknown (an entry
+  // from before they were kept, or no readable boot id): only the wall times count.
+  std::string boot_id{};
+  int64_t created_boot = 0;   // negative when created in an earlier boot (rebased when rewritten)
+  int64_t next_try_boot = 0;  // 0 = now
   bool operator==(const QueueEntry&) const = default;
 
   bool has_pending() const;  // any recipient pending or deferred
 };
 
-// The entry as `relaymail requeue` puts it back: attempts 0, next_try `now`, every failed or
+// Marks a new entry as accepted at `wall` / `boot`, due at once.
+void stamp_created(QueueEntry& e, int64_t wall, const BootTime& boot);
+
+// The entry as `relaymail requeue` puts it back: attempts 0, next_try `now` (next_try_boot 0),
+// every failed or
 // deferred recipient pending again (sent ones stay sent); last replies and last_error are kept
 // for the operator.
 QueueEntry requeued(QueueEntry e, int64_t now);

@@ -63,8 +63,9 @@ class QueueStore {
   virtual Result<UniqueFd> open_content(std::string_view id) = 0;
   // nullopt when another process holds the entry.
   virtual Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) = 0;
-  // Removes files in tmp/ whose mtime is more than `older_than_seconds` before now (garbage of
-  // a crashed writer); returns how many went. Never follows a symlink, never leaves tmp/.
+  // Removes files in tmp/ whose mtime is more than `older_than_seconds` before now and that no
+  // live writer holds (garbage of a crashed writer); returns how many went. Never follows a
+  // symlink, never leaves tmp/.
   virtual Result<size_t> clean_tmp(int64_t older_than_seconds) = 0;
 
   // failed/ (`relaymail requeue` and `relaymail delete`). A failed entry is failed/<id>.env

@@ -51,9 +51,10 @@ const Account* QueueRunner::account_for(const QueueEntry& entry) const {
 
 RunSummary QueueRunner::run(const RunOptions& options) {
   RunSummary summary;
-  // DESIGN.md §6: what a crashed writer left in tmp/ is garbage; an hour old, it is never a
-  // submission still in progress.
-  constexpr int64_t kTmpGarbageAge = 3600;
+  // DESIGN.md §6: what a crashed writer left in tmp/ is garbage. A writer still at work holds its
+  // file's lock (queue_store.h), so the bound only has to cover the instant between a file's
+  // creation and its lock.
+  constexpr int64_t kTmpGarbageAge = 60;
   if (auto cleaned = store_.clean_tmp(kTmpGarbageAge); !cleaned) {
     summary.errors.push_back(std::move(cleaned).error());
   }
@@ -73,14 +74,14 @@ RunSummary QueueRunner::run(const RunOptions& options) {
     }
   };
   new_bounces_.clear();
-  int64_t now = clock_.wall();
+  const ClockReading now = read_clock(clock_);
   for (const QueueEntry& e : listed->entries) {
     if (!options.only.empty() &&
         std::find(options.only.begin(), options.only.end(), e.id) == options.only.end()) {
       continue;
     }
-    bool due = options.force || e.next_try <= now ||
-               lifetime_expired(config_.retry, e.created, now);  // bounce it without waiting
+    bool due = options.force || retry_due(config_.retry, e, now) ||
+               entry_expired(config_.retry, e, now);  // bounce it without waiting
     if (!e.has_pending() || !due) {
       continue;
     }
@@ -224,7 +225,7 @@ void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& ou
 }
 
 bool QueueRunner::expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out) {
-  if (!entry.has_pending() || !lifetime_expired(config_.retry, entry.created, clock_.wall())) {
+  if (!entry.has_pending() || !entry_expired(config_.retry, entry, read_clock(clock_))) {
     return false;
   }
   for (RcptEntry& r : entry.rcpts) {
@@ -244,7 +245,15 @@ void QueueRunner::conclude(QueueEntry& entry, const std::vector<bool>& failed_be
   if (attempted) {
     expire(entry, entry.attempts + 1, out);  // counting the attempt that just ended
   }
-  bounce(entry, failed_before, out, summary);
+  if (!bounce(entry, failed_before, out, summary)) {
+    // No failure is recorded without its bounce: those recipients stay deferred, are tried again
+    // on the backoff schedule and fail (and bounce) again once the spool takes the DSN.
+    for (size_t k = 0; k < entry.rcpts.size(); ++k) {
+      if (entry.rcpts[k].state == RcptState::failed && !failed_before[k]) {
+        entry.rcpts[k].state = RcptState::deferred;
+      }
+    }
+  }
   finish(entry, out, summary, attempted);
 }
 
@@ -268,7 +277,7 @@ std::string status_of(const std::string& reply, const std::string& fallback) {
 
 }  // namespace
 
-void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& failed_before,
+bool QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& failed_before,
                          EntryOutcome& out, RunSummary& summary) {
   DsnInput in;
   for (size_t k = 0; k < entry.rcpts.size(); ++k) {
@@ -280,22 +289,22 @@ void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& faile
     }
   }
   if (in.failed.empty()) {
-    return;
+    return true;
   }
   if (must_not_bounce(entry.sender, entry.dsn_notify)) {
     out.no_bounce = entry.sender.empty() ? "null sender" : "NOTIFY";
-    return;
+    return true;
   }
   std::string to = has_real_domain(entry.sender) ? entry.sender : config_.admin;
   if (to.empty()) {
     out.no_bounce = "sender has no real domain and no admin is set";
-    return;
+    return true;
   }
   auto draft = store_.begin();
   auto original = store_.open_content(entry.id);
   if (!draft || !original) {
     summary.errors.push_back(!draft ? std::move(draft).error() : std::move(original).error());
-    return;
+    return false;
   }
   FdSource source(original->get());
   in.reporting_mta = hostname_;
@@ -312,7 +321,7 @@ void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& faile
   b.id = (*draft)->id();
   b.uid = entry.uid;
   b.rcpts.push_back(RcptEntry{to, RcptState::pending, ""});
-  b.created = in.now;
+  stamp_created(b, in.now, clock_.boot());
   b.eightbit = entry.eightbit;
   Status st = write_dsn(in, source, (*draft)->sink());
   if (st) {
@@ -320,15 +329,16 @@ void QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& faile
   }
   if (!st) {
     summary.errors.push_back(std::move(st).error());
-    return;
+    return false;
   }
   out.bounce = b.id;
   new_bounces_.push_back(b.id);
+  return true;
 }
 
 void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary,
                          bool attempted) {
-  int64_t now = clock_.wall();
+  const ClockReading now = read_clock(clock_);
   if (attempted) {
     entry.attempts += 1;
   }
@@ -342,13 +352,14 @@ void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summa
   }
   Status st;
   if (pending) {
-    entry.next_try = next_attempt_time(config_.retry, entry.attempts, now, random_);
+    schedule_retry(entry, config_.retry, now, random_.uniform());
     entry.last_error = out.reason;
     st = store_.update(entry);
     out.result = (sent || failed) ? EntryResult::partial : EntryResult::deferred;
     ++summary.deferred;
   } else if (failed) {
     entry.last_error = out.reason;
+    rebase_boot(entry, config_.retry, now);
     st = store_.update(entry);
     if (st) {
       st = store_.move_to_failed(entry.id);
@@ -366,7 +377,7 @@ void QueueRunner::finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summa
   out.rcpts = entry.rcpts;
   out.attempts = entry.attempts;
   out.next_try = entry.next_try;
-  out.delay = static_cast<double>(now - entry.created);
+  out.delay = static_cast<double>(entry_age(entry, now));
 }
 
 }  // namespace rm

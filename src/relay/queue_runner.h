@@ -15,8 +15,8 @@
 // connection, and those recipients fail with 4.4.7 (relay/classify.h expired_error()), one
 // bounce as above. The same holds when an attempt ends in a deferral (e.g. the connection
 // failed) after the lifetime ran out, so an outage that outlasts the lifetime bounces once.
-// Not here: classification (relay/classify.h), backoff and lifetime maths
-// (relay/retry_policy.h).
+// Not here: classification (relay/classify.h), backoff and lifetime maths, and which clock
+// (boot or wall) decides an entry's age and due time (relay/retry_policy.h).
 #pragma once
 
 #include <functional>
@@ -92,8 +92,9 @@ class QueueRunner {
   void conclude(QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
                 RunSummary& summary, bool attempted = true);
   void finish(QueueEntry& entry, EntryOutcome& out, RunSummary& summary, bool attempted);
-  // Queues the bounce for the recipients of `entry` that failed in this attempt.
-  void bounce(const QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
+  // Queues the bounce for the recipients of `entry` that failed in this attempt. False when one
+  // was due but could not be queued (the spool is full or failing).
+  bool bounce(const QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
               RunSummary& summary);
 
   const Config& config_;

@@ -2,8 +2,36 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace rm {
+
+namespace {
+
+// a - b and a + b, saturated: boot and wall times come from files anyone may have edited.
+int64_t sat_sub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return r;
+}
+
+int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return r;
+}
+
+// The longest delay next_attempt_time() can give, plus the 10 % jitter as a margin.
+int64_t longest_backoff(const RetryConfig& retry) {
+  const int64_t cap = backoff_window(retry, std::numeric_limits<uint32_t>::max()).hi;
+  return cap + cap / 10;
+}
+
+}  // namespace
 
 BackoffWindow backoff_window(const RetryConfig& retry, uint32_t attempts) {
   const int64_t first = std::max<int64_t>(1, retry.first.count());
@@ -29,6 +57,53 @@ int64_t next_attempt_time(const RetryConfig& retry, uint32_t attempts, int64_t n
 
 bool lifetime_expired(const RetryConfig& retry, int64_t created, int64_t now) {
   return now - created > retry.lifetime.count();
+}
+
+bool same_boot(const QueueEntry& e, const ClockReading& now) {
+  return !e.boot_id.empty() && e.boot_id == now.boot.id;
+}
+
+int64_t entry_age(const QueueEntry& e, const ClockReading& now) {
+  const int64_t age =
+      same_boot(e, now) ? sat_sub(now.boot.seconds, e.created_boot) : sat_sub(now.wall, e.created);
+  return std::max<int64_t>(0, age);
+}
+
+bool entry_expired(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now) {
+  return entry_age(e, now) > retry.lifetime.count();
+}
+
+bool retry_due(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now) {
+  if (same_boot(e, now)) {
+    return now.boot.seconds >= e.next_try_boot;
+  }
+  const int64_t wait = sat_sub(e.next_try, now.wall);
+  return wait <= 0 || wait > longest_backoff(retry);
+}
+
+void rebase_boot(QueueEntry& e, const RetryConfig& retry, const ClockReading& now) {
+  if (same_boot(e, now)) {
+    return;
+  }
+  if (now.boot.id.empty()) {
+    e.boot_id.clear();
+    e.created_boot = 0;
+    e.next_try_boot = 0;
+    return;
+  }
+  const int64_t age = entry_age(e, now);
+  const bool due = retry_due(retry, e, now);
+  e.created_boot = sat_sub(now.boot.seconds, age);
+  e.next_try_boot = due ? 0 : sat_add(now.boot.seconds, sat_sub(e.next_try, now.wall));
+  e.boot_id = now.boot.id;
+}
+
+void schedule_retry(QueueEntry& e, const RetryConfig& retry, const ClockReading& now, double u) {
+  rebase_boot(e, retry, now);
+  e.next_try = next_attempt_time(retry, e.attempts, now.wall, u);
+  if (!e.boot_id.empty()) {
+    e.next_try_boot = sat_add(now.boot.seconds, e.next_try - now.wall);
+  }
 }
 
 }  // namespace rm

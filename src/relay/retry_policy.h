@@ -9,6 +9,13 @@
 // draw from the full window) keeps the spread uniform at both bounds instead of piling half of
 // the draws onto exactly retry.first or retry.max.
 // Expiry: an entry older than retry.lifetime is not tried again (the runner bounces it, 4.4.7).
+// Clock steps (RELIABILITY.md §6 case 10): an entry's age and due time are read on the boot
+// clock (core/clock.h) when the entry was last written in the current boot, so setting the wall
+// clock a day forward neither expires it early nor makes every deferred entry due at once (no
+// burst), and setting it back makes nothing wait a day. After a reboot (or for an entry without
+// boot times) only wall time is left: the age is wall now - created, never negative, and an
+// entry whose next_try lies farther ahead than any backoff could have put it (retry.max plus
+// its 10 % jitter) is due now — the wall clock went back, and waiting it out could take days.
 // The randomness is injected (RandomSource) so tests are deterministic. The functions are
 // pure and thread-safe; a RandomSource is not thread-safe.
 #pragma once
@@ -17,6 +24,8 @@
 #include <random>
 
 #include "config/config.h"
+#include "core/clock.h"
+#include "queue/queue_entry.h"
 
 namespace rm {
 
@@ -55,5 +64,30 @@ inline int64_t next_attempt_time(const RetryConfig& retry, uint32_t attempts, in
 
 // True when an entry created at `created` (wall seconds) has outlived retry.lifetime at `now`.
 bool lifetime_expired(const RetryConfig& retry, int64_t created, int64_t now);
+
+// True when the entry's boot times count in the boot `now` was read in.
+bool same_boot(const QueueEntry& e, const ClockReading& now);
+
+// Seconds since the entry was accepted, by the boot clock when same_boot(), else by the wall
+// clock; never negative (a wall clock set back does not make an entry younger than new).
+int64_t entry_age(const QueueEntry& e, const ClockReading& now);
+
+// True when entry_age() is past retry.lifetime.
+bool entry_expired(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now);
+
+// True when the entry's backoff is over: by the boot clock when same_boot(); else when wall
+// `now` has reached next_try, or next_try is more than the longest backoff (retry.max + 10 %)
+// ahead.
+bool retry_due(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now);
+
+// Moves the boot times into the boot `now` was read in, as the rules above read them there:
+// created_boot from entry_age() (negative when accepted in an earlier boot), next_try_boot 0
+// when retry_due(), else now + the wall wait. Clears them when `now` has no boot id. Does
+// nothing when same_boot(). Wall times are kept.
+void rebase_boot(QueueEntry& e, const RetryConfig& retry, const ClockReading& now);
+
+// rebase_boot(), then next_try and next_try_boot set to one delay drawn as next_attempt_time()
+// draws it, for an entry that has failed e.attempts times.
+void schedule_retry(QueueEntry& e, const RetryConfig& retry, const ClockReading& now, double u);
 
 }  // namespace rm

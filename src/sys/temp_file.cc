@@ -1,6 +1,7 @@
 #include "sys/temp_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +41,9 @@ Result<TempFile> TempFile::create(const std::string& dir, std::string_view prefi
     std::string path = join_path(dir, std::string(prefix) + hex16(*rnd));
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.valid()) {
+      // Marks the file as being written (see the header); where flock is not supported the
+      // cleaner falls back to age alone, so a failure here is no reason to give up.
+      ::flock(fd.get(), LOCK_EX | LOCK_NB);
       return TempFile(std::move(fd), std::move(path), ops);
     }
     if (errno != EEXIST) {
@@ -126,11 +130,13 @@ Status TempFile::commit_as(const std::string& final_path, Replace replace) {
   owns_name_ = false;
   committed_ = true;
   path_ = final_path;
+  ::flock(fd_.get(), LOCK_UN);  // a committed file is no draft: its lock is its owner's to take
   return fsync_dir(dir_name(final_path), *ops_);
 }
 
 UniqueFd TempFile::release() {
   owns_name_ = false;
+  ::flock(fd_.get(), LOCK_UN);
   return std::move(fd_);
 }
 

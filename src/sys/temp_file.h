@@ -2,7 +2,10 @@
 // (RELIABILITY.md §1). create() makes a new file with a random name in `dir`
 // (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600). commit_as() fsyncs it, renames it to its
 // final name and fsyncs the final directory; until that succeeds the destructor unlinks the
-// file, so an abandoned or failed write leaves nothing behind.
+// file, so an abandoned or failed write leaves nothing behind. While it is being written the file
+// carries a flock (LOCK_EX, taken right after creation, dropped by commit_as() and release()):
+// the lock dies with the writer, so a cleaner can tell a crashed writer's leftover from a slow
+// writer's file of any age (queue/fs_queue_store.h, clean_tmp()).
 // Errors: Errc::io with errno. After a failed fsync the file is poisoned: every later fsync() or
 // commit_as() fails too, because a second fsync may "succeed" without the data being on disk.
 // release() gives up ownership of the name (the file stays) and hands back the fd.

@@ -24,6 +24,8 @@ class FixedClock final : public Clock {
   explicit FixedClock(int64_t t) : t_(t) {}
   MonoTime mono() const override { return MonoTime(); }
   int64_t wall() const override { return t_; }
+  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_seconds}; }
+  int64_t boot_seconds = 1000;
 
  private:
   int64_t t_;

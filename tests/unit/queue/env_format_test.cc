@@ -13,6 +13,7 @@ namespace rm {
 namespace {
 
 constexpr char kId[] = "0006010A1B2C3DA1B2C3";
+constexpr char kBootId[] = "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 
 QueueEntry base_entry() {
   QueueEntry e;
@@ -82,6 +83,18 @@ std::vector<RoundTrip> round_trips() {
   spaces.account = "my account";
   spaces.rcpts[0].last_reply = "250  two  spaces ";
   v.push_back({.name = "spaces kept exactly", .in = spaces, .want = spaces});
+  QueueEntry boot = full_entry();
+  boot.boot_id = kBootId;
+  boot.created_boot = -3600;  // accepted an hour before this boot began
+  boot.next_try_boot = 5400;
+  v.push_back({.name = "boot times", .in = boot, .want = boot});
+  QueueEntry boot_extremes = boot;
+  boot_extremes.created_boot = std::numeric_limits<int64_t>::min();
+  boot_extremes.next_try_boot = std::numeric_limits<int64_t>::max();
+  v.push_back({.name = "boot time extremes", .in = boot_extremes, .want = boot_extremes});
+  boot_extremes.created_boot = std::numeric_limits<int64_t>::max();
+  boot_extremes.next_try_boot = 0;
+  v.push_back({.name = "boot time extremes 2", .in = boot_extremes, .want = boot_extremes});
   return v;
 }
 
@@ -151,6 +164,10 @@ TEST(EnvFormat, SerialiseRefusesWhatItCannotStoreExactly) {
       {.name = "account with LF", .mutate = [](QueueEntry& e) { e.account = "a\nuid: 0"; }},
       {.name = "envid with 8-bit", .mutate = [](QueueEntry& e) { e.dsn_envid = "\xc3\xa9"; }},
       {.name = "negative created", .mutate = [](QueueEntry& e) { e.created = -1; }},
+      {.name = "negative next_try_boot", .mutate = [](QueueEntry& e) { e.next_try_boot = -1; }},
+      {.name = "boot id not a boot id", .mutate = [](QueueEntry& e) { e.boot_id = "boot 1"; }},
+      {.name = "upper-case boot id",
+       .mutate = [](QueueEntry& e) { e.boot_id = "3F1C2D4E-5A6B-4C7D-8E9F-0A1B2C3D4E5F"; }},
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
@@ -191,6 +208,20 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   return s.replace(pos, from.size(), to);
 }
 
+// A version 2 body as version 1 wrote it: the old magic line, no boot keys.
+std::string version_1(std::string body) {
+  body = replace(body, "relaymail-env 2", "relaymail-env 1");
+  for (std::string key : {"boot-id:", "created-boot:", "next-try-boot:"}) {
+    size_t line = body.find("\n" + key) + 1;
+    if (line == 0) {
+      ADD_FAILURE() << "no " << key << " line";
+      continue;
+    }
+    body.erase(line, body.find('\n', line) + 1 - line);
+  }
+  return body;
+}
+
 struct CorruptCase {
   const char* name;
   std::string text;
@@ -203,14 +234,17 @@ std::vector<CorruptCase> corrupt_cases() {
   return {
       {.name = "empty", .text = "", .why = "empty file"},
       {.name = "wrong magic",
-       .text = seal(replace(body, "relaymail-env 1", "relaymail-enx 1")),
+       .text = seal(replace(body, "relaymail-env 2", "relaymail-enx 2")),
        .why = "bad magic"},
       {.name = "future version",
-       .text = seal(replace(body, "relaymail-env 1", "relaymail-env 2")),
-       .why = "unsupported version \"2\""},
+       .text = seal(replace(body, "relaymail-env 2", "relaymail-env 3")),
+       .why = "unsupported version \"3\""},
+      {.name = "version 0",
+       .text = seal(replace(body, "relaymail-env 2", "relaymail-env 0")),
+       .why = "unsupported version \"0\""},
       {.name = "padded version",
-       .text = seal(replace(body, "relaymail-env 1", "relaymail-env 01")),
-       .why = "unsupported version \"01\""},
+       .text = seal(replace(body, "relaymail-env 2", "relaymail-env 02")),
+       .why = "unsupported version \"02\""},
       {.name = "no end line", .text = body, .why = "no end line"},
       {.name = "checksum mismatch",
        .text = seal(body).replace(body.size() + 5, 1, "x"),
@@ -307,9 +341,88 @@ std::vector<CorruptCase> corrupt_cases() {
       {.name = "rcpt with NUL",
        .text = seal(body + std::string("rcpt: pending <x@y.test> a\0b\n", 29)),
        .why = "control character"},
-      {.name = "only the magic line", .text = "relaymail-env 1\n", .why = "no end line"},
-      {.name = "magic without newline", .text = "relaymail-env 1", .why = "no final newline"},
+      {.name = "missing boot-id",
+       .text = seal(replace(body, "boot-id:\n", "")),
+       .why = "missing key \"boot-id\""},
+      {.name = "missing created-boot",
+       .text = seal(replace(body, "created-boot: 0\n", "")),
+       .why = "missing key \"created-boot\""},
+      {.name = "missing next-try-boot",
+       .text = seal(replace(body, "next-try-boot: 0\n", "")),
+       .why = "missing key \"next-try-boot\""},
+      {.name = "duplicate created-boot",
+       .text = seal(body + "created-boot: 5\n"),
+       .why = "duplicate key \"created-boot\""},
+      {.name = "boot id too short",
+       .text = seal(replace(body, "boot-id:", "boot-id: 3f1c2d4e-5a6b-4c7d-8e9f")),
+       .why = "bad value for \"boot-id\""},
+      {.name = "upper-case boot id",
+       .text = seal(replace(body, "boot-id:", "boot-id: 3F1C2D4E-5A6B-4C7D-8E9F-0A1B2C3D4E5F")),
+       .why = "bad value for \"boot-id\""},
+      {.name = "created-boot minus zero",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: -0")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "created-boot lone minus",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: -")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "created-boot leading zero",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: -07")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "created-boot plus sign",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: +7")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "created-boot underflow",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: -9223372036854775809")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "created-boot overflow",
+       .text = seal(replace(body, "created-boot: 0", "created-boot: 9223372036854775808")),
+       .why = "bad value for \"created-boot\""},
+      {.name = "negative next-try-boot",
+       .text = seal(replace(body, "next-try-boot: 0", "next-try-boot: -1")),
+       .why = "bad value for \"next-try-boot\""},
+      {.name = "boot keys in version 1",
+       .text = seal(replace(body, "relaymail-env 2", "relaymail-env 1")),
+       .why = "unknown key \"boot-id\""},
+      {.name = "version 1 missing a key",
+       .text = seal(replace(version_1(body), "size: 0\n", "")),
+       .why = "missing key \"size\""},
+      {.name = "only the magic line", .text = "relaymail-env 2\n", .why = "no end line"},
+      {.name = "only the version 1 magic line", .text = "relaymail-env 1\n", .why = "no end line"},
+      {.name = "magic without newline", .text = "relaymail-env 2", .why = "no final newline"},
   };
+}
+
+// Files written before the boot times (version 1) still load, with the boot id unknown so the
+// wall times alone count; they are written back as version 2.
+TEST(EnvFormat, Version1StillParses) {
+  struct Case {
+    const char* name;
+    QueueEntry entry;
+  };
+  QueueEntry extremes = full_entry();
+  extremes.created = std::numeric_limits<int64_t>::max();
+  const Case kCases[] = {
+      {.name = "minimal", .entry = base_entry()},
+      {.name = "every field", .entry = full_entry()},
+      {.name = "numeric extremes", .entry = extremes},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    QueueEntry with_boot = c.entry;
+    with_boot.boot_id = kBootId;
+    with_boot.created_boot = 77;
+    with_boot.next_try_boot = 99;
+    const std::string v2 = *serialise_env(with_boot);
+    const std::string v1 = seal(version_1(v2.substr(0, v2.rfind("end: "))));
+    auto back = parse_env(v1);
+    ASSERT_TRUE(back) << back.error().what << "\n" << v1;
+    EXPECT_EQ(*back, c.entry) << "boot id unknown, boot times 0";
+    EXPECT_TRUE(back->boot_id.empty());
+    auto again = serialise_env(*back);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->substr(0, again->find('\n')), "relaymail-env 2");
+    EXPECT_NE(again->find("\nboot-id:\n"), std::string::npos);
+  }
 }
 
 TEST(EnvFormat, CorruptFilesAreRefused) {

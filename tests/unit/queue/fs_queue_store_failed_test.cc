@@ -31,7 +31,9 @@ class FixedClock final : public Clock {
  public:
   MonoTime mono() const override { return MonoTime(); }
   int64_t wall() const override { return now; }
+  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_seconds}; }
   int64_t now = kNow;
+  int64_t boot_seconds = 1000;
 };
 
 class FailedEntriesTest : public ::testing::Test {

@@ -18,6 +18,7 @@
 #include "sys/dir_list.h"
 #include "sys/fd_io.h"
 #include "sys/fs.h"
+#include "sys/temp_file.h"
 #include "unit/sys/fault_ops.h"
 
 namespace rm {
@@ -33,7 +34,9 @@ class FixedClock final : public Clock {
  public:
   MonoTime mono() const override { return MonoTime(); }
   int64_t wall() const override { return now; }
+  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_seconds}; }
   int64_t now = kNow;
+  int64_t boot_seconds = 1000;
 };
 
 class FsQueueStoreTest : public ::testing::Test {
@@ -267,9 +270,9 @@ TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
 // RELIABILITY.md §6 cases 3, 5 and 6 at the seam: every write, fsync and rename a commit makes
 // is failed in turn, with EIO and with ENOSPC, and each time the rollback's unlinks fail too
 // (the worst case). Every one of those calls is needed for durability, so each fault must fail
-// the commit; nothing half-written may ever be listed; and with the rollback intact no file is
-// left. A second commit of the same draft is refused, so a failed fsync never turns into a
-// success by trying again.
+// the commit; nothing half-written may ever be listed; and with the rollback intact nothing at
+// all is listed and no file is left. A second commit of the same draft is refused, so a failed
+// fsync never turns into a success by trying again.
 TEST_F(FsQueueStoreTest, EveryDurabilityCallOfACommitCanFail) {
   FaultOps count;
   {
@@ -283,10 +286,10 @@ TEST_F(FsQueueStoreTest, EveryDurabilityCallOfACommitCanFail) {
     int FaultOps::*at;
     int FaultOps::*err;
   };
-  const Kind kKinds[] = {{"write", count.writes, &FaultOps::fail_write_at, &FaultOps::write_errno},
-                         {"fsync", count.fsyncs, &FaultOps::fail_fsync_at, &FaultOps::fsync_errno},
-                         {"rename", count.renames, &FaultOps::fail_rename_at,
-                          &FaultOps::rename_errno}};
+  const Kind kKinds[] = {
+      {"write", count.writes, &FaultOps::fail_write_at, &FaultOps::write_errno},
+      {"fsync", count.fsyncs, &FaultOps::fail_fsync_at, &FaultOps::fsync_errno},
+      {"rename", count.renames, &FaultOps::fail_rename_at, &FaultOps::rename_errno}};
   int run = 0;
   for (const Kind& k : kKinds) {
     ASSERT_GT(k.calls, 0) << k.name;
@@ -313,11 +316,19 @@ TEST_F(FsQueueStoreTest, EveryDurabilityCallOfACommitCanFail) {
           FsQueueStore reader(spool, clock_);
           auto listed = reader.list();
           ASSERT_TRUE(listed);
-          EXPECT_TRUE(listed->entries.empty());
           EXPECT_TRUE(listed->quarantined.empty());
           if (!unlinks_fail) {
+            EXPECT_TRUE(listed->entries.empty());
             EXPECT_TRUE(list_dir(spool + "/queue")->empty());
             EXPECT_TRUE(list_dir(spool + "/tmp")->empty());
+          }
+          // A double fault (the last fsync, then the rollback's unlink) can leave the entry
+          // whole in queue/: it may be sent although the caller heard "not accepted" (at
+          // worst a duplicate after a retry), but it is never sent in part.
+          for (const QueueEntry& e : listed->entries) {
+            auto fd = reader.open_content(e.id);
+            ASSERT_TRUE(fd);
+            EXPECT_EQ(*read_fd(fd->get(), 1000, "msg"), kBody);
           }
         }
       }
@@ -680,6 +691,31 @@ TEST_F(FsQueueStoreTest, CleanTmpSparesALiveDraft) {
   EXPECT_EQ(*removed, 0u);
   ASSERT_TRUE((*draft)->sink().write(kBody));
   EXPECT_TRUE(store.commit(**draft, entry_for((*draft)->id())));
+}
+
+// RELIABILITY.md §6 case 2: a draft of any age is spared while its writer lives (a slow
+// `longjob | sendmail`), and goes at the next clean once the writer is gone.
+TEST_F(FsQueueStoreTest, CleanTmpTellsALiveWriterFromADeadOne) {
+  FsQueueStore store(spool_, clock_);
+  auto live = store.begin();
+  ASSERT_TRUE(live);
+  ASSERT_TRUE((*live)->sink().write(kBody));
+  auto dead = TempFile::create(spool_ + "/tmp", "crashed.");
+  ASSERT_TRUE(dead);
+  std::string dead_path = dead->path();
+  UniqueFd dead_fd = dead->release();  // the name stays, as after a kill
+  for (const std::string& name : names("tmp")) {
+    set_mtime(spool_ + "/tmp/" + name, kNow - 2 * 86400);
+  }
+  ASSERT_EQ(names("tmp").size(), 2u);
+  auto removed = store.clean_tmp(60);
+  ASSERT_TRUE(removed) << removed.error().what;
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_FALSE(file_exists(dead_path));
+  EXPECT_EQ(names("tmp").size(), 1u) << "the live draft is kept, two days old or not";
+  std::string id = (*live)->id();
+  ASSERT_TRUE(store.commit(**live, entry_for(id)));
+  EXPECT_TRUE(store.try_lock(id)->has_value()) << "a committed file keeps no draft lock";
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "support/fake_smtp_server.h"
 #include "support/temp_dir.h"
 #include "support/test_pki.h"
+#include "unit/sys/fault_ops.h"
 
 namespace rm {
 namespace {
@@ -535,16 +536,21 @@ TEST_F(QueueRunnerTest, ServerFaultsAreDeferredOrBouncedExactlyOnce) {
   }
 }
 
-// Wall time that only moves when the test says so.
+// Wall and boot time that only move when the test says so.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t wall) : wall_(wall) {}
   MonoTime mono() const override { return std::chrono::steady_clock::now(); }
   int64_t wall() const override { return wall_; }
-  void advance(int64_t seconds) { wall_ += seconds; }
+  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_}; }
+  void advance(int64_t seconds) {  // time passes: both clocks move
+    wall_ += seconds;
+    boot_ += seconds;
+  }
 
  private:
   int64_t wall_;
+  int64_t boot_ = 1000;
 };
 
 // A NetConnector that counts its connects and lets `advance` seconds of wall time pass in
@@ -752,6 +758,70 @@ TEST_F(QueueRunnerTest, RunRemovesOldLeftoversFromTmp) {
   EXPECT_EQ(s.delivered, 1u);
   EXPECT_NE(::access(old_file.c_str(), F_OK), 0) << "an hour-old leftover is removed";
   EXPECT_EQ(::access(fresh_file.c_str(), F_OK), 0) << "a fresh file may be a submission";
+}
+
+// RELIABILITY.md §6 case 6: with the disk full (every write fails with ENOSPC) the queue still
+// drains, because finishing a delivered entry only unlinks. What needs new bytes on disk (the
+// bounce for a refused recipient, the record of a partial delivery) fails loudly and keeps the
+// entry queued, never drops it; once there is room again the next run finishes the job.
+TEST_F(QueueRunnerTest, DiskFullStillDrainsAndLosesNothing) {
+  start_server("good", {Fault{.verb = "RCPT", .reply = "550 5.1.1 gone", .arg_contains = "bad@"}});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(enqueue({"bob@example.org"}, "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n"));
+  }
+  std::string mixed = enqueue({"carol@example.org", "bad@example.org"}, "Subject: m\r\n\r\ny\r\n");
+  test::FaultOps full;
+  full.fail_write_from = 1;
+  full.write_errno = ENOSPC;
+  store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_, full);
+  RunSummary s = run();
+  EXPECT_EQ(s.delivered, 3u);
+  EXPECT_FALSE(s.errors.empty()) << "the bounce could not be written: said so";
+  auto left = store_->list();
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->entries.size(), 1u) << "only the entry that needed a write is still queued";
+  EXPECT_EQ(left->entries[0].id, mixed);
+  EXPECT_EQ(server_->messages().size(), 4u);
+  EXPECT_GT(full.writes, 0);
+
+  store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_);  // room again
+  RunSummary again = run();
+  EXPECT_TRUE(again.errors.empty());
+  EXPECT_TRUE(store_->list()->entries.empty());
+  EXPECT_TRUE(in_failed(mixed));
+  size_t dsns = 0;
+  for (const auto& m : server_->messages()) {
+    dsns += m.mail_from.empty() ? 1 : 0;
+  }
+  EXPECT_EQ(dsns, 1u) << "exactly one bounce for bad@, once there was room for it";
+}
+
+// A bounce that cannot be queued (the disk fills just then) must not let the failure be recorded
+// without it: the entry stays queued, the refused recipient is tried again, and the sender gets
+// exactly one DSN once the spool takes it.
+TEST_F(QueueRunnerTest, BounceThatCannotBeWrittenIsNotForgotten) {
+  start_server("good", {Fault{.verb = "RCPT", .reply = "550 5.1.1 gone", .arg_contains = "bad@"}});
+  std::string id = enqueue({"bad@example.org"}, "Subject: b\r\n\r\nz\r\n");
+  test::FaultOps flaky;
+  flaky.fail_write_at = 1;  // the bounce's first bytes; everything after succeeds
+  flaky.write_errno = ENOSPC;
+  store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_, flaky);
+  RunSummary s = run();
+  EXPECT_FALSE(s.errors.empty());
+  EXPECT_FALSE(in_failed(id)) << "failed/ without a bounce: the sender would never know";
+  ASSERT_EQ(store_->list()->entries.size(), 1u);
+
+  store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_);
+  RunSummary again = run();
+  EXPECT_TRUE(again.errors.empty());
+  EXPECT_TRUE(in_failed(id));
+  size_t dsns = 0;
+  for (const auto& m : server_->messages()) {
+    dsns += m.mail_from.empty() ? 1 : 0;
+  }
+  EXPECT_EQ(dsns, 1u);
+  EXPECT_TRUE(store_->list()->entries.empty());
 }
 
 }  // namespace
