@@ -15,6 +15,7 @@ namespace rm {
 struct QueueRunner::Session {
   std::unique_ptr<SmtpClient> client;
   std::optional<Error> failed;  // the connect failure of this run: later entries defer with it
+  bool reached = false;         // a connection to the smarthost opened in this run
   uint32_t transactions = 0;    // on the current connection
 };
 
@@ -75,17 +76,32 @@ RunSummary QueueRunner::run(const RunOptions& options) {
   };
   new_bounces_.clear();
   const ClockReading now = read_clock(clock_);
+  auto selected = [&](const QueueEntry& e) {
+    return e.has_pending() &&
+           (options.only.empty() ||
+            std::find(options.only.begin(), options.only.end(), e.id) != options.only.end());
+  };
+  std::vector<const QueueEntry*> waiting;  // not due now
   for (const QueueEntry& e : listed->entries) {
-    if (!options.only.empty() &&
-        std::find(options.only.begin(), options.only.end(), e.id) == options.only.end()) {
+    if (!selected(e)) {
       continue;
     }
     bool due = options.force || retry_due(config_.retry, e, now) ||
                entry_expired(config_.retry, e, now);  // bounce it without waiting
-    if (!e.has_pending() || !due) {
-      continue;
+    if (due) {
+      attempt(e);
+    } else {
+      waiting.push_back(&e);
     }
-    attempt(e);
+  }
+  // The network is back: entries deferred only because their smarthost could not be reached go
+  // now, on the connection this run opened, rather than at the end of their backoff.
+  for (const QueueEntry* e : waiting) {
+    const Account* acc = account_for(*e);
+    auto s = sessions.find(acc == nullptr ? std::string() : acc->name);
+    if (s != sessions.end() && s->second.reached && awaits_network(*e)) {
+      attempt(*e);
+    }
   }
   // A permanent failure produces its DSN in the same run (DESIGN.md §9). Bounces never bounce,
   // so one pass over those queued above is enough.
@@ -140,6 +156,7 @@ EntryOutcome QueueRunner::deliver(const QueueEntry& listed, Session& s, RunSumma
     auto c = connector_.connect(*acc);
     if (c) {
       s.client = std::move(*c);
+      s.reached = true;
     } else {
       s.failed = std::move(c).error();
       summary.account_failures.emplace_back(acc->name, *s.failed);

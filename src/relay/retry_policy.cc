@@ -81,6 +81,29 @@ bool retry_due(const RetryConfig& retry, const QueueEntry& e, const ClockReading
   return wait <= 0 || wait > longest_backoff(retry);
 }
 
+namespace {
+
+// "451 4.3.0 ...", "421-busy", "550": a reply from a server, as the runner stores it.
+bool is_server_reply(const std::string& text) {
+  auto digit = [&](size_t k) { return k < text.size() && text[k] >= '0' && text[k] <= '9'; };
+  return digit(0) && digit(1) && digit(2) && (text.size() == 3 || text[3] == ' ' || text[3] == '-');
+}
+
+}  // namespace
+
+bool awaits_network(const QueueEntry& e) {
+  if (e.attempts == 0 || !e.has_pending()) {
+    return false;
+  }
+  for (const RcptEntry& r : e.rcpts) {
+    bool waiting = r.state == RcptState::pending || r.state == RcptState::deferred;
+    if (waiting && is_server_reply(r.last_reply)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void rebase_boot(QueueEntry& e, const RetryConfig& retry, const ClockReading& now) {
   if (same_boot(e, now)) {
     return;

@@ -80,6 +80,13 @@ bool entry_expired(const RetryConfig& retry, const QueueEntry& e, const ClockRea
 // ahead.
 bool retry_due(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now);
 
+// True when the entry is waiting only for its smarthost to be reachable again: it has pending
+// recipients, has been tried, and no recipient still pending holds a reply from a server (a
+// last reply that does not start with an SMTP code: connection refused, timeout, no route, TLS
+// handshake). A run that reaches the account's smarthost tries such entries at once, whatever
+// their backoff says (the network is back); a server's own 4xx keeps its backoff.
+bool awaits_network(const QueueEntry& e);
+
 // Moves the boot times into the boot `now` was read in, as the rules above read them there:
 // created_boot from entry_age() (negative when accepted in an earlier boot), next_try_boot 0
 // when retry_due(), else now + the wall wait. Clears them when `now` has no boot id. Does

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <random>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -186,6 +187,48 @@ TEST(RetryPolicy, LifetimeExpiry) {
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.age);
     EXPECT_EQ(lifetime_expired(r, 1'000'000, 1'000'000 + c.age), c.expired);
+  }
+}
+
+// Which deferred entries a run that reaches the smarthost tries at once (the network is back):
+// only those whose waiting recipients never got a server's reply on the last attempt.
+TEST(RetryPolicy, AwaitsNetwork) {
+  struct Case {
+    const char* name;
+    uint32_t attempts;
+    std::vector<RcptEntry> rcpts;
+    bool awaits;
+  };
+  auto r = [](RcptState st, const char* reply) { return RcptEntry{"a@example.org", st, reply}; };
+  const Case kCases[] = {
+      {"never tried", 0, {r(RcptState::pending, "")}, false},
+      {"connection refused",
+       2,
+       {r(RcptState::deferred, "connect localhost:25: Connection refused")},
+       true},
+      {"timeout", 1, {r(RcptState::deferred, "read timed out after 300 s")}, true},
+      {"a 421 greeting", 1, {r(RcptState::deferred, "421 4.7.0 rate limited")}, false},
+      {"a 451 to MAIL", 3, {r(RcptState::deferred, "451 4.3.0 try later")}, false},
+      {"a bare code", 1, {r(RcptState::deferred, "450")}, false},
+      {"a multi-line code", 1, {r(RcptState::deferred, "452-too many")}, false},
+      {"digits that are no reply", 1, {r(RcptState::deferred, "4510 bytes short")}, true},
+      {"sent and failed ones do not count",
+       1,
+       {r(RcptState::sent, "250 ok"), r(RcptState::failed, "550 no"),
+        r(RcptState::deferred, "connect: No route to host")},
+       true},
+      {"one recipient with a server reply keeps the backoff",
+       1,
+       {r(RcptState::deferred, "connect: Connection refused"), r(RcptState::deferred, "450 busy")},
+       false},
+      {"nothing left to send", 1, {r(RcptState::sent, "250 ok")}, false},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    QueueEntry e;
+    e.attempts = c.attempts;
+    e.rcpts = c.rcpts;
+    EXPECT_EQ(awaits_network(e), c.awaits);
   }
 }
 

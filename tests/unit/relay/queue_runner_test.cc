@@ -3,11 +3,14 @@
 #include "relay/queue_runner.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <functional>
+#include <iostream>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -822,6 +825,90 @@ TEST_F(QueueRunnerTest, BounceThatCannotBeWrittenIsNotForgotten) {
   }
   EXPECT_EQ(dsns, 1u);
   EXPECT_TRUE(store_->list()->entries.empty());
+}
+
+// RELIABILITY.md §6 case 48: a smarthost that keeps answering "rate limited" (421 at the
+// greeting, or 451 to MAIL) gets exponential backoff, not a tight loop. Runs every minute for six
+// hours of manual time; the attempts thin out as retry.first doubles to retry.max (±10 %).
+TEST_F(QueueRunnerTest, RateLimitedSmarthostGetsExponentialBackoff) {
+  const std::vector<Fault> kLimits[] = {
+      {Fault{.verb = "GREETING", .reply = "421 4.7.0 rate limited, slow down"}},
+      {Fault{.verb = "MAIL", .reply = "451 4.7.1 rate limited, slow down"}}};
+  for (const auto& faults : kLimits) {
+    SCOPED_TRACE(faults[0].reply);
+    start_server("good", faults);
+    std::string id = enqueue({"bob@example.org"}, "Subject: limited\r\n\r\nx\r\n");
+    ManualClock clock(clock_.wall());
+    SlowConnector connector(nullptr, 0);
+    std::vector<int64_t> attempts;
+    for (int minute = 0; minute < 6 * 60; ++minute) {
+      int before = connector.connects;
+      run_with(clock, connector, /*force=*/false);
+      if (connector.connects != before) {
+        attempts.push_back(clock.wall());
+      }
+      clock.advance(60);
+    }
+    // first = 60 s, max = 3600 s: nominal gaps 60, 120, 240, 480, 960, 1920, 3600, 3600, ...
+    ASSERT_GE(attempts.size(), 8u);
+    EXPECT_LE(attempts.size(), 12u) << "six hours of a tight loop would be 360";
+    int64_t nominal = config_.retry.first.count();
+    for (size_t k = 1; k < attempts.size(); ++k) {
+      int64_t gap = attempts[k] - attempts[k - 1];
+      EXPECT_GE(gap, nominal * 9 / 10) << "attempt " << k;
+      EXPECT_LE(gap, nominal * 11 / 10 + 60) << "attempt " << k;  // + the one-minute run step
+      nominal = std::min<int64_t>(nominal * 2, config_.retry.max.count());
+    }
+    EXPECT_EQ(store_->load(id)->attempts, attempts.size());
+    ASSERT_TRUE(store_->remove(id));
+  }
+}
+
+// RELIABILITY.md §6 case 46 and issue 5's "immediate retry when a run finds the network back":
+// 10,000 messages queued while the smarthost is unreachable cost one connection attempt per run,
+// not one per message. When a run reaches the smarthost again (here: for a new message) the
+// whole backlog goes at once, whatever its backoff says, within messages_per_connection, each
+// message exactly once. fsync is skipped: this is about scale, the fault tests cover durability.
+TEST_F(QueueRunnerTest, OfflineBacklogDrainsWhenTheNetworkIsBack) {
+  constexpr int kBacklog = 10000;
+  FakeSmtpServer& probe = start_server();
+  const uint16_t port = probe.port();
+  server_.reset();  // the smarthost goes away; its port stays ours to reuse
+  test::FaultOps nosync;
+  nosync.skip_fsync = true;
+  store_ = std::make_unique<FsQueueStore>(dir_->file("spool"), clock_, nosync);
+  for (int i = 0; i < kBacklog; ++i) {
+    enqueue({"bob@example.org"}, "Subject: backlog " + std::to_string(i) + "\r\n\r\nx\r\n");
+  }
+  SlowConnector offline(nullptr, 0);
+  RunSummary down = run_with(clock_, offline, /*force=*/false);
+  EXPECT_EQ(down.deferred, static_cast<size_t>(kBacklog));
+  EXPECT_EQ(offline.connects, 1) << "one refused connect, and every entry deferred with it";
+  EXPECT_EQ(run_with(clock_, offline, false).deferred, 0u) << "backoff: nothing due yet";
+
+  FakeSmtpServer& srv = start_server("good", {}, [&](FakeSmtpOptions& o) { o.port = port; });
+  enqueue({"carol@example.org"}, "Subject: written when back online\r\n\r\ny\r\n");
+  SlowConnector online(nullptr, 0);
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  auto t0 = std::chrono::steady_clock::now();
+  RunSummary up = run_with(clock_, online, /*force=*/false);
+  auto ms = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0).count();
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  EXPECT_EQ(up.delivered, static_cast<size_t>(kBacklog + 1));
+  EXPECT_TRUE(up.errors.empty());
+  EXPECT_EQ(online.connects, (kBacklog + 1 + 99) / 100) << "messages_per_connection = 100";
+  EXPECT_TRUE(store_->list()->entries.empty());
+  ASSERT_TRUE(srv.wait_for_messages(kBacklog + 1, Millis(30000)));
+  std::set<std::string> subjects;
+  for (const auto& m : srv.messages()) {
+    subjects.insert(m.data.substr(0, m.data.find("\r\n")));
+  }
+  EXPECT_EQ(subjects.size(), static_cast<size_t>(kBacklog + 1)) << "each exactly once";
+  std::cout << "[ backlog  ] " << kBacklog + 1 << " messages in " << ms << " ms, "
+            << online.connects << " connections, peak RSS " << before.ru_maxrss / 1024 << " -> "
+            << after.ru_maxrss / 1024 << " MB\n";
 }
 
 }  // namespace

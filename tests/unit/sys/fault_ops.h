@@ -1,6 +1,6 @@
 // unit/sys/fault_ops.h — a SysOps for tests (STYLE.md §4 seams): fails the n-th write, fsync,
-// rename or unlink with a chosen errno, makes writes short, or interrupts them with EINTR. Everything it
-// does not fail goes to the real syscall. Shared by the sys and queue unit tests. Not
+// rename or unlink with a chosen errno, makes writes short, or interrupts them with EINTR.
+// Everything it does not fail goes to the real syscall. Shared by the sys and queue unit tests. Not
 // thread-safe (the counters are plain mutable ints).
 #pragma once
 
@@ -25,8 +25,9 @@ class FaultOps : public SysOps {
   int fail_unlink_at = 0;
   int fail_unlink_from = 0;
   int unlink_errno = EIO;
-  size_t max_write = 0;  // > 0: no write passes more than this many bytes on
-  int eintr_every = 0;   // > 0: every k-th write call returns EINTR without writing
+  size_t max_write = 0;     // > 0: no write passes more than this many bytes on
+  int eintr_every = 0;      // > 0: every k-th write call returns EINTR without writing
+  bool skip_fsync = false;  // fsync succeeds without syncing: scale tests, not durability tests
 
   mutable int writes = 0;
   mutable int fsyncs = 0;
@@ -51,7 +52,7 @@ class FaultOps : public SysOps {
       errno = fsync_errno;
       return -1;
     }
-    return SysOps::fsync(fd);
+    return skip_fsync ? 0 : SysOps::fsync(fd);
   }
   int rename(const char* from, const char* to, unsigned flags) const override {
     ++renames;
