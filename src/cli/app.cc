@@ -81,10 +81,15 @@ int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
   for (const auto& id : listed->quarantined) {
     log.error("%s: corrupt queue entry moved to failed/", id.c_str());
   }
-  std::string text = json ? format_queue_json(listed->entries, clock.wall())
-                          : format_mailq(listed->entries, clock.wall());
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-    log.error("write the queue listing: %m");
+  // Streamed through FdSink's 64 KiB buffer: nothing else has written to stdout yet.
+  FdSink out(STDOUT_FILENO);
+  Status written = json ? write_queue_json(listed->entries, clock.wall(), out)
+                        : write_mailq(listed->entries, clock.wall(), out);
+  if (written) {
+    written = out.flush();
+  }
+  if (!written) {
+    log.error("write the queue listing: %s", written.error().what.c_str());
     return kExIoErr;
   }
   return kExOk;

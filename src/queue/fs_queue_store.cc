@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
 
@@ -75,13 +77,37 @@ Status check_id(const char* verb, std::string_view id) {
                    sanitise_text(id, kQueueIdLen + 8).c_str());
 }
 
+// A queue id held in place. list() collects, sorts and searches one per file in queue/; as
+// std::string each (24-byte names are past the small-string buffer) costs an allocation.
+using IdKey = std::array<char, kQueueIdLen>;
+// "<id>.env" or "<id>.msg" with its NUL, for the *at() calls.
+using IdFileName = std::array<char, kQueueIdLen + 5>;
+
+std::string_view view(const IdKey& id) {
+  return {id.data(), id.size()};
+}
+
+// The order of the ids as strings (arrival order), in one memcmp.
+bool id_less(const IdKey& a, const IdKey& b) {
+  return std::memcmp(a.data(), b.data(), a.size()) < 0;
+}
+
 // The id when name is "<valid id><suffix>".
-std::optional<std::string> id_of(const std::string& name, std::string_view suffix) {
-  if (name.size() != kQueueIdLen + suffix.size() || !name.ends_with(suffix)) {
+std::optional<IdKey> id_of(std::string_view name, std::string_view suffix) {
+  if (name.size() != kQueueIdLen + suffix.size() || !name.ends_with(suffix) ||
+      !is_valid_queue_id(name.substr(0, kQueueIdLen))) {
     return std::nullopt;
   }
-  std::string id = name.substr(0, kQueueIdLen);
-  return is_valid_queue_id(id) ? std::optional<std::string>(id) : std::nullopt;
+  IdKey id{};
+  std::copy_n(name.begin(), kQueueIdLen, id.begin());
+  return id;
+}
+
+IdFileName file_name(std::string_view id, std::string_view suffix) {
+  IdFileName name{};  // zero-filled: the NUL is there
+  std::copy(id.begin(), id.end(), name.begin());
+  std::copy(suffix.begin(), suffix.end(), name.begin() + static_cast<ptrdiff_t>(id.size()));
+  return name;
 }
 
 // Errors read_file() uses for a file that is there but must not be trusted (sys/fs.h).
@@ -288,59 +314,69 @@ void FsQueueStore::quarantine(const std::string& id, ListResult& out) {
   }
 }
 
-void FsQueueStore::list_one(int queue_fd, const std::string& id, bool msg_seen, ListResult& out) {
-  const std::string env_name = id + std::string(kEnvSuffix);
-  auto text = read_file_at(queue_fd, env_name, kMaxEnvBytes, LinkCheck::single);
-  if (!text) {
-    if (hostile_file(text.error())) {
-      quarantine(id, out);
-    } else if (text.error().sys_errno != ENOENT) {
-      out.errors.push_back(with_context(std::move(text).error(), "list " + queue_dir()));
+void FsQueueStore::list_one(int queue_fd, std::string_view id, bool msg_seen, std::string& buf,
+                            ListResult& out) {
+  const IdFileName env_name = file_name(id, kEnvSuffix);
+  if (auto r = read_file_at_into(queue_fd, env_name.data(), kMaxEnvBytes, LinkCheck::single, buf);
+      !r) {
+    if (hostile_file(r.error())) {
+      quarantine(std::string(id), out);
+    } else if (r.error().sys_errno != ENOENT) {
+      out.errors.push_back(with_context(std::move(r).error(), "list " + queue_dir()));
     }
     return;
   }
-  auto entry = parse_env(*text);
+  auto entry = parse_env(buf);
   if (!entry || entry->id != id) {
-    quarantine(id, out);
+    quarantine(std::string(id), out);
     return;
   }
   // readdir may miss a name added while it runs: look again before calling the .msg missing.
-  if (!msg_seen && !file_exists_at(queue_fd, id + std::string(kMsgSuffix))) {
-    if (file_exists_at(queue_fd, env_name)) {
-      quarantine(id, out);
+  if (!msg_seen && !file_exists_at(queue_fd, file_name(id, kMsgSuffix).data())) {
+    if (file_exists_at(queue_fd, env_name.data())) {
+      quarantine(std::string(id), out);
     }
     return;
   }
   out.entries.push_back(std::move(*entry));
 }
 
+// Profile (perf, strace -c; tests/bench/bench_spool, 100,000 entries, warm, 2 busy vCPUs): the
+// floor is the kernel, four syscalls per entry (openat, fstat, read, close), about 0.9 s on their
+// own here, so list() adds as little as it can: no std::string per directory name (fixed-size
+// keys from one readdir pass), one reused read buffer, file names on the stack. Median before
+// -> after: list() 1.33 -> 1.16 s; `relaymail queue` 1.72 -> 1.33 s (RSS 134 -> 76 MB, with the
+// streamed output of cli/queue_list.h). Still 4 syscalls per entry: fstat stays for the
+// regular-file and single-link checks.
 Result<ListResult> FsQueueStore::list() {
   if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
-  auto queue_fd = open_dir(queue_dir());
+  const std::string dir = queue_dir();
+  auto queue_fd = open_dir(dir);
   if (!queue_fd) {
     return std::move(queue_fd).error();
   }
-  auto names = list_dir(queue_dir());
-  if (!names) {
-    return std::move(names).error();
-  }
-  std::vector<std::string> envs;
-  std::vector<std::string> msgs;
-  for (const std::string& name : *names) {
+  std::vector<IdKey> envs;
+  std::vector<IdKey> msgs;
+  auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
     if (auto id = id_of(name, kEnvSuffix)) {
-      envs.push_back(std::move(*id));
+      envs.push_back(*id);
     } else if (auto mid = id_of(name, kMsgSuffix)) {
-      msgs.push_back(std::move(*mid));
+      msgs.push_back(*mid);
     }
+  });
+  if (!scanned) {
+    return std::move(scanned).error();
   }
-  std::sort(envs.begin(), envs.end());
-  std::sort(msgs.begin(), msgs.end());
+  std::sort(envs.begin(), envs.end(), id_less);
+  std::sort(msgs.begin(), msgs.end(), id_less);
   ListResult out;
   out.entries.reserve(envs.size());
-  for (const std::string& id : envs) {
-    list_one(queue_fd->get(), id, std::binary_search(msgs.begin(), msgs.end(), id), out);
+  std::string buf;
+  for (const IdKey& id : envs) {
+    bool msg_seen = std::binary_search(msgs.begin(), msgs.end(), id, id_less);
+    list_one(queue_fd->get(), view(id), msg_seen, buf, out);
   }
   return out;
 }

@@ -93,7 +93,9 @@ class FsQueueStore final : public QueueStore {
   Status place_env(const std::string& id, const std::string& text, TempFile::Replace replace,
                    bool& placed);
   // One .env found by list(): appends to entries, or quarantines, or records an error.
-  void list_one(int queue_fd, const std::string& id, bool msg_seen, ListResult& out);
+  // `buf` is list()'s read buffer, reused for every entry.
+  void list_one(int queue_fd, std::string_view id, bool msg_seen, std::string& buf,
+                ListResult& out);
   void quarantine(const std::string& id, ListResult& out);
 
   std::string dir_;

@@ -32,45 +32,43 @@ Status make_one_dir(const std::string& path, mode_t mode) {
 }
 
 // openat with the guards of safe_open_read; leaves O_NONBLOCK set and fills *st.
-Result<UniqueFd> open_checked(int dir_fd, const std::string& name, LinkCheck links,
-                              struct stat* st) {
-  UniqueFd fd(
-      ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+Result<UniqueFd> open_checked(int dir_fd, const char* name, LinkCheck links, struct stat* st) {
+  UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) {
-    return sys_error(Errc::io, errno, "open %s", name.c_str());
+    return sys_error(Errc::io, errno, "open %s", name);
   }
   if (::fstat(fd.get(), st) != 0) {
-    return sys_error(Errc::io, errno, "stat %s", name.c_str());
+    return sys_error(Errc::io, errno, "stat %s", name);
   }
   if (!S_ISREG(st->st_mode)) {
-    Error e = make_error(Errc::io, "open %s: not a regular file", name.c_str());
+    Error e = make_error(Errc::io, "open %s: not a regular file", name);
     e.sys_errno = EINVAL;
     return e;
   }
   if (links == LinkCheck::single && st->st_nlink != 1) {
-    Error e = make_error(Errc::io, "open %s: %ju hard links", name.c_str(),
-                         static_cast<uintmax_t>(st->st_nlink));
+    Error e =
+        make_error(Errc::io, "open %s: %ju hard links", name, static_cast<uintmax_t>(st->st_nlink));
     e.sys_errno = EMLINK;
     return e;
   }
   return fd;
 }
 
-Error too_big(const std::string& name, size_t max_bytes) {
-  Error e = make_error(Errc::io, "read %s: larger than %zu bytes", name.c_str(), max_bytes);
+Error too_big(const char* name, size_t max_bytes) {
+  Error e = make_error(Errc::io, "read %s: larger than %zu bytes", name, max_bytes);
   e.sys_errno = EFBIG;
   return e;
 }
 
 // Reads to EOF. With the size fstat reported (> 0), it asks for one byte more than that and
 // stops without the extra read(2) that would return 0 once a short read has delivered exactly
-// that size: a file that grew would have filled the request.
-Result<std::string> read_sized(int fd, off_t size_hint, size_t max_bytes, const std::string& name) {
+// that size: a file that grew would have filled the request. `out` is replaced, its capacity kept.
+Status read_sized(int fd, off_t size_hint, size_t max_bytes, const char* name, std::string& out) {
+  out.clear();
   if (size_hint > 0 && static_cast<uint64_t>(size_hint) > max_bytes) {
     return too_big(name, max_bytes);
   }
   const size_t expect = size_hint > 0 ? static_cast<size_t>(size_hint) : 0;
-  std::string out;
   size_t want = expect > 0 ? expect + 1 : kReadChunk;
   for (;;) {
     size_t old = out.size();
@@ -81,14 +79,14 @@ Result<std::string> read_sized(int fd, off_t size_hint, size_t max_bytes, const 
         out.resize(old);
         continue;
       }
-      return sys_error(Errc::io, errno, "read %s", name.c_str());
+      return sys_error(Errc::io, errno, "read %s", name);
     }
     out.resize(old + static_cast<size_t>(n));
     if (out.size() > max_bytes) {
       return too_big(name, max_bytes);
     }
     if (n == 0 || (expect > 0 && out.size() == expect && static_cast<size_t>(n) < want)) {
-      return out;
+      return {};
     }
     want = kReadChunk;
   }
@@ -153,7 +151,7 @@ Status fsync_dir(const std::string& path, const SysOps& ops) {
 
 Result<UniqueFd> safe_open_read(const std::string& path, LinkCheck links) {
   struct stat st {};
-  auto fd = open_checked(AT_FDCWD, path, links, &st);
+  auto fd = open_checked(AT_FDCWD, path.c_str(), links, &st);
   if (!fd) {
     return fd;
   }
@@ -169,7 +167,11 @@ Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& name) {
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     st.st_size = 0;  // no size hint: read to EOF
   }
-  return read_sized(fd, st.st_size, max_bytes, name);
+  std::string out;
+  if (auto r = read_sized(fd, st.st_size, max_bytes, name.c_str(), out); !r) {
+    return std::move(r).error();
+  }
+  return out;
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes, LinkCheck links) {
@@ -186,12 +188,22 @@ Result<UniqueFd> open_dir(const std::string& path) {
 
 Result<std::string> read_file_at(int dir_fd, const std::string& name, size_t max_bytes,
                                  LinkCheck links) {
+  std::string out;
+  if (auto r = read_file_at_into(dir_fd, name.c_str(), max_bytes, links, out); !r) {
+    return std::move(r).error();
+  }
+  return out;
+}
+
+Status read_file_at_into(int dir_fd, const char* name, size_t max_bytes, LinkCheck links,
+                         std::string& out) {
   struct stat st {};
   auto fd = open_checked(dir_fd, name, links, &st);
   if (!fd) {
+    out.clear();
     return std::move(fd).error();
   }
-  return read_sized(fd->get(), st.st_size, max_bytes, name);
+  return read_sized(fd->get(), st.st_size, max_bytes, name, out);
 }
 
 Status write_file_atomic(const std::string& dir, const std::string& name, std::string_view content,

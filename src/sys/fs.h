@@ -56,6 +56,10 @@ Result<UniqueFd> open_dir(const std::string& path);
 // read_file() of `name` relative to dir_fd: no path walk per file. Messages name only `name`.
 Result<std::string> read_file_at(int dir_fd, const std::string& name, size_t max_bytes,
                                  LinkCheck links = LinkCheck::any);
+// read_file_at() into `out`, whose capacity is reused: no allocation per file for a caller that
+// reads many (queue listing). Same checks and errors; on error `out` is left empty.
+Status read_file_at_into(int dir_fd, const char* name, size_t max_bytes, LinkCheck links,
+                         std::string& out);
 
 // Writes dir/name atomically: a 0600 temp file in `dir` (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC),
 // all bytes, fsync, rename over dir/name, fsync dir. On failure dir/name is untouched and the temp
