@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "core/ids.h"
 #include "queue/env_format.h"
@@ -716,6 +717,38 @@ TEST_F(FsQueueStoreTest, CleanTmpTellsALiveWriterFromADeadOne) {
   std::string id = (*live)->id();
   ASSERT_TRUE(store.commit(**live, entry_for(id)));
   EXPECT_TRUE(store.try_lock(id)->has_value()) << "a committed file keeps no draft lock";
+}
+
+// A big spool is listed by several threads, each over a slice of the sorted ids: the result must
+// be the single-threaded one — every entry once, in id order, corrupt ones quarantined in order,
+// wherever they fall among the slices.
+TEST_F(FsQueueStoreTest, BigSpoolListsExactlyAsASmallOne) {
+  constexpr int kEntries = 5000;
+  FaultOps nosync;
+  nosync.skip_fsync = true;  // scale, not durability
+  FsQueueStore store(spool_, clock_, nosync);
+  std::vector<std::string> ids;
+  for (int i = 0; i < kEntries; ++i) {
+    ids.push_back(submit(store));
+  }
+  std::sort(ids.begin(), ids.end());
+  const std::vector<std::string> corrupt = {ids[0], ids[kEntries / 2 - 1], ids[kEntries / 2],
+                                            ids[kEntries - 1]};
+  for (const std::string& id : corrupt) {
+    ASSERT_TRUE(write_file_atomic(spool_ + "/queue", id + ".env", "relaymail-env 2\ngarbage\n"));
+  }
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->errors.empty());
+  EXPECT_EQ(listed->quarantined, corrupt);
+  std::vector<std::string> want;
+  std::set_difference(ids.begin(), ids.end(), corrupt.begin(), corrupt.end(),
+                      std::back_inserter(want));
+  std::vector<std::string> got;
+  for (const QueueEntry& e : listed->entries) {
+    got.push_back(e.id);
+  }
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace
