@@ -1,8 +1,8 @@
 // sys/sys_ops.h — the narrow fault-injection seam (STYLE.md §4) for the four syscalls whose
-// failure decides durability: write, fsync, rename and unlink. sys/ and queue/ make these calls through a
-// SysOps so tests can inject ENOSPC, EIO on fsync or a failing rename; everything else calls the
-// kernel directly. Each method keeps the POSIX contract exactly (returns -1 and sets errno).
-// Not a general syscall wrapper and not for other modules. real_sys_ops() is stateless and
+// failure decides durability: write, fsync, rename and unlink. sys/ and queue/ make these calls
+// through a SysOps so tests can inject ENOSPC, EIO on fsync or a failing rename; everything else
+// calls the kernel directly. Each method keeps the POSIX contract exactly (returns -1 and sets
+// errno). Not a general syscall wrapper and not for other modules. real_sys_ops() is stateless and
 // thread-safe; test doubles override single methods and may keep `mutable` counters.
 #pragma once
 

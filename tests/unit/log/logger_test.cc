@@ -12,24 +12,13 @@
 #include <vector>
 
 #include "support/temp_dir.h"
+#include "support/test_clock.h"
 #include "sys/fs.h"
 
 namespace rm {
 namespace {
 
 using test::TempDir;
-
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(int64_t t) : t_(t) {}
-  MonoTime mono() const override { return MonoTime(); }
-  int64_t wall() const override { return t_; }
-  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_seconds}; }
-  int64_t boot_seconds = 1000;
-
- private:
-  int64_t t_;
-};
 
 struct Captured {
   LogLevel level;
@@ -125,7 +114,7 @@ TEST(Logger, FileSinkAppendsTimestampedLines) {
   auto dir = TempDir::create("rm-log");
   ASSERT_TRUE(dir);
   std::string path = dir->file("relaymail.log");
-  FixedClock clock(1700000000);  // 2023-11-14T22:13:20Z
+  test::TestClock clock(1700000000);  // 2023-11-14T22:13:20Z
   {
     Logger log("relaymail", LogLevel::info);
     log.set_clock(&clock);

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "queue/env_format.h"
 #include "support/temp_dir.h"
+#include "support/test_clock.h"
 #include "sys/dir_list.h"
 #include "sys/fd_io.h"
 #include "sys/fs.h"
@@ -30,15 +31,6 @@ using test::TempDir;
 
 constexpr int64_t kNow = 1700000000;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
-
-class FixedClock final : public Clock {
- public:
-  MonoTime mono() const override { return MonoTime(); }
-  int64_t wall() const override { return now; }
-  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_seconds}; }
-  int64_t now = kNow;
-  int64_t boot_seconds = 1000;
-};
 
 class FsQueueStoreTest : public ::testing::Test {
  protected:
@@ -92,7 +84,7 @@ class FsQueueStoreTest : public ::testing::Test {
     return st.st_mode & 07777;
   }
 
-  FixedClock clock_;
+  test::TestClock clock_{kNow};
   std::unique_ptr<TempDir> tmp_;
   std::string spool_;
 };

@@ -18,6 +18,7 @@
 #include "queue/fs_queue_store.h"
 #include "support/fake_smtp_server.h"
 #include "support/temp_dir.h"
+#include "support/test_clock.h"
 #include "support/test_pki.h"
 #include "unit/sys/fault_ops.h"
 
@@ -539,22 +540,7 @@ TEST_F(QueueRunnerTest, ServerFaultsAreDeferredOrBouncedExactlyOnce) {
   }
 }
 
-// Wall and boot time that only move when the test says so.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(int64_t wall) : wall_(wall) {}
-  MonoTime mono() const override { return std::chrono::steady_clock::now(); }
-  int64_t wall() const override { return wall_; }
-  BootTime boot() const override { return {"00000000-0000-4000-8000-000000000001", boot_}; }
-  void advance(int64_t seconds) {  // time passes: both clocks move
-    wall_ += seconds;
-    boot_ += seconds;
-  }
-
- private:
-  int64_t wall_;
-  int64_t boot_ = 1000;
-};
+using ManualClock = test::TestClock;
 
 // A NetConnector that counts its connects and lets `advance` seconds of wall time pass in
 // each (a connect timeout during an outage).
