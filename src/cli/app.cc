@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/check_connect.h"
 #include "cli/context.h"
 #include "cli/deliver_now.h"
 #include "cli/queue_admin.h"
 #include "cli/queue_list.h"
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
+#include "cli/setup.h"
 #include "cli/smtp_submit.h"
 #include "cli/submit.h"
 #include "config/config.h"
@@ -53,23 +53,6 @@ std::string base_name(const char* argv0) {
   return b;
 }
 
-void configure_logger(Logger& log, const Config& cfg) {
-  log.set_level(cfg.log.level);
-  if (cfg.log.syslog) {
-    log.enable_syslog();
-  }
-  if (!cfg.log.file.empty()) {
-    if (auto r = log.open_file(cfg.log.file); !r) {
-      log.warn("%s", r.error().what.c_str());
-    }
-  }
-}
-
-Result<Config> load(const std::string& explicit_path, const Context& ctx) {
-  std::string path = find_config_path(explicit_path, std::getenv("RELAYMAIL_CONFIG"), ctx.home);
-  return load_config(path);
-}
-
 int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
   SystemClock clock;
   FsQueueStore store(effective_spool(cfg, ctx), clock);
@@ -95,16 +78,16 @@ int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
   return kExOk;
 }
 
-int flush(const Config& cfg, const Context& ctx, Logger& log, std::vector<std::string> ids,
-          bool print) {
-  RunOptions opts;
-  opts.force = true;
-  opts.only = std::move(ids);
-  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, print});
-  if (print && s.delivered + s.deferred + s.failed == 0) {
-    std::printf("nothing to deliver\n");
-  }
-  return s.errors.empty() ? kExOk : kExIoErr;
+// `relaymail flush` and `sendmail -q`: the delivery program runs the queue (cli/deliver_now.h).
+DeliveryRun flush_run(const Config& cfg, const Logger& log, std::vector<std::string> ids,
+                      bool print) {
+  DeliveryRun run;
+  run.config_path = cfg.path;
+  run.name = log.program();
+  run.print = print;
+  run.log_to_stderr = log.stderr_enabled();
+  run.ids = std::move(ids);
+  return run;
 }
 
 // The aliases file: none configured or missing → an empty table (the setting is optional);
@@ -202,7 +185,7 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
     return code;
   }
   Context ctx = gather_context();
-  auto cfg = load(a.config_path, ctx);
+  auto cfg = load_config_for(a.config_path, ctx);
   if (!cfg && a.mode == Mode::init_aliases) {
     // Package scripts run newaliases before anything is configured: 78 is for a bad aliases
     // file only (behaviour 21).
@@ -230,7 +213,7 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
       if (a.queue_arg.size() > 1 && a.queue_arg[0] == 'I') {
         ids.push_back(a.queue_arg.substr(1));
       }
-      flush(*cfg, ctx, log, ids, false);
+      (void)run_delivery(flush_run(*cfg, log, ids, false), log);
       return kExOk;
     }
     case Mode::init_aliases:
@@ -290,7 +273,7 @@ int relaymail_main(std::vector<std::string> args) {
     return kExUsage;
   }
   Context ctx = gather_context();
-  auto cfg = load(config_path, ctx);
+  auto cfg = load_config_for(config_path, ctx);
   if (!cfg) {
     log.error("%s", cfg.error().what.c_str());
     return kExConfig;
@@ -301,7 +284,7 @@ int relaymail_main(std::vector<std::string> args) {
     return list_queue(*cfg, ctx, log, json);
   }
   if (cmd == "flush") {
-    return flush(*cfg, ctx, log, sub, true);
+    return exec_delivery(flush_run(*cfg, log, sub, true), log);
   }
   if (cmd == "requeue" || cmd == "delete") {
     SystemClock clock;
@@ -314,7 +297,9 @@ int relaymail_main(std::vector<std::string> args) {
     return kExOk;
   }
   if (!sub.empty() && sub[0] == "--connect") {
-    return check_connect(*cfg, ctx, log, stdout);
+    DeliveryRun run = flush_run(*cfg, log, {}, false);
+    run.command = "check-connect";
+    return exec_delivery(run, log);
   }
   if (!sub.empty()) {
     log.error("check: unknown argument '%s' (only --connect)", sub[0].c_str());

@@ -1,15 +1,13 @@
 #include "cli/deliver_now.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <cstring>
 
-#include "log/logger.h"
-#include "queue/fs_queue_store.h"
-#include "relay/connector.h"
-#include "sys/hardening.h"
 #include "sys/signals.h"
 #include "sys/sysexits.h"
 
@@ -30,6 +28,29 @@ DeliveryMode effective_mode(const Config& cfg, DeliveryOverride o) {
   return cfg.delivery;
 }
 
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string self_executable() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// Never returns: the child's side of a fork that runs the delivery program.
+[[noreturn]] void exec_child(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  ::execv(program.c_str(), argv.data());
+  ::_exit(kExUnavailable);
+}
+
 // Detaches the grandchild from the caller: new session, stdio on /dev/null, so a caller that
 // reads our stdout/stderr to EOF (popen) is released at once.
 void detach_stdio() {
@@ -44,9 +65,39 @@ void detach_stdio() {
   }
 }
 
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return kExOsErr;
+    }
+  }
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  return kExSoftware;
+}
+
+std::string find_program(Logger& log, const char* level) {
+  std::string self = self_executable();
+  std::string program = delivery_program(self);
+  if (program.empty()) {
+    log.log(std::strcmp(level, "warn") == 0 ? LogLevel::warn : LogLevel::error,
+            "cannot find the delivery program relaymaild beside %s or in its ../sbin",
+            self.empty() ? "relaymail" : self.c_str());
+  }
+  return program;
+}
+
 // Double fork: the caller waits only for the short-lived middle child, and the delivering
 // grandchild is re-parented to init, never a zombie of the caller.
-void spawn_background(const DeliverNowRequest& req) {
+void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
+  std::string program = find_program(req.log, "warn");
+  if (program.empty()) {
+    req.log.warn("%s: queued; it is delivered by the next flush", req.id.c_str());
+    return;
+  }
+  std::vector<std::string> args = delivery_argv(run);
   pid_t pid = ::fork();
   if (pid < 0) {
     req.log.warn("%s: queued; cannot fork a delivery process: %m", req.id.c_str());
@@ -54,115 +105,109 @@ void spawn_background(const DeliverNowRequest& req) {
   }
   if (pid == 0) {
     ::setsid();
-    pid_t grandchild = ::fork();
-    if (grandchild != 0) {
+    if (::fork() != 0) {
       ::_exit(0);
     }
     detach_stdio();
     (void)restore_default_signals();  // the caller's blocked or ignored signals are not ours
-    ignore_sigpipe();
-    req.log.enable_stderr(false);
-    run_queue(FlushRequest{req.config, req.ctx, req.log, RunOptions{}, false});
-    ::_exit(0);
+    exec_child(program, args);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-}
-
-// log.level = "debug": the SMTP conversation, AUTH payloads already redacted by the client.
-std::function<void(bool, std::string_view)> smtp_trace(Logger& log) {
-  if (log.level() != LogLevel::debug) {
-    return {};
-  }
-  return [&log](bool sent, std::string_view line) {
-    log.debug("smtp %s %.*s", sent ? ">" : "<", static_cast<int>(line.size()), line.data());
-  };
+  (void)wait_for(pid);
 }
 
 }  // namespace
 
-std::string outcome_line(const EntryOutcome& o) {
-  std::string line = o.id + ":";
-  for (const RcptEntry& r : o.rcpts) {
-    line += " to=<" + r.addr + ">";
+std::vector<std::string> delivery_argv(const DeliveryRun& run) {
+  std::vector<std::string> argv{"relaymaild", run.command};
+  if (!run.config_path.empty()) {
+    argv.insert(argv.end(), {"-C", run.config_path});
   }
-  line += " relay=" + (o.relay.empty() ? std::string("none") : o.relay);
-  if (!o.tls.empty()) {
-    line += " tls=" + o.tls;
+  if (!run.name.empty()) {
+    argv.insert(argv.end(), {"--name", run.name});
   }
-  line +=
-      format(" delay=%.0f attempts=%u status=%s", o.delay, o.attempts, entry_result_name(o.result));
-  if (o.result != EntryResult::delivered) {
-    line += " dsn=" + o.dsn + " reason=" + kv_quote(o.reason);
+  if (run.print) {
+    argv.emplace_back("--print");
   }
-  if (!o.bounce.empty()) {
-    line += " bounce=" + o.bounce;
-  } else if (!o.no_bounce.empty()) {
-    line += " bounce=none no_bounce=" + kv_quote(o.no_bounce);
+  if (run.due_only) {
+    argv.emplace_back("--due");
   }
-  return line;
+  if (run.quiet_success) {
+    argv.emplace_back("--quiet-success");
+  }
+  if (!run.log_to_stderr) {
+    argv.emplace_back("--no-stderr");
+  }
+  if (!run.ids.empty()) {
+    argv.emplace_back("--");  // an id never starts with '-', but a typo might
+    argv.insert(argv.end(), run.ids.begin(), run.ids.end());
+  }
+  return argv;
 }
 
-RunSummary run_queue(const FlushRequest& req) {
-  if (auto h = keep_secrets_out_of_dumps(); !h) {  // before any password is fetched
-    req.log.warn("%s", h.error().what.c_str());
+std::string delivery_program(const std::string& self) {
+  size_t slash = self.rfind('/');
+  if (slash == std::string::npos) {
+    return "";
   }
-  SystemClock clock;
-  FsQueueStore store(effective_spool(req.config, req.ctx), clock);
-  NetConnector connector(effective_hostname(req.config, req.ctx), smtp_trace(req.log));
-  auto report = [&](const EntryOutcome& o) {
-    std::string line = outcome_line(o);
-    if (o.result == EntryResult::delivered) {
-      req.log.log(req.quiet_success ? LogLevel::debug : LogLevel::info, "%s", line.c_str());
-    } else {
-      req.log.warn("%s", line.c_str());
-    }
-    if (req.print) {
-      (void)std::printf("%s\n", line.c_str());
-      (void)std::fflush(stdout);
-    }
-  };
-  QueueRunner runner(req.config, effective_hostname(req.config, req.ctx), store, connector, clock,
-                     report);
-  // flush reports each entry on stdout; the same line on stderr would only repeat it.
-  bool was_on_stderr = req.log.stderr_enabled();
-  if (req.print) {
-    req.log.enable_stderr(false);
-  }
-  RunSummary s = runner.run(req.options);
-  req.log.enable_stderr(was_on_stderr);
-  for (const auto& id : s.quarantined) {
-    req.log.error("%s: corrupt queue entry moved to failed/", id.c_str());
-  }
-  for (const auto& e : s.errors) {
-    req.log.error("%s", e.what.c_str());
-  }
-  for (const auto& [account, e] : s.account_failures) {
-    if (e.code == Errc::auth) {  // RELIABILITY.md §6 case 19: deferred, and said out loud
-      req.log.error(
-          "account %s: the smarthost refused the login (%s); messages stay queued "
-          "and are retried: check the user and password",
-          account.c_str(), e.what.c_str());
+  std::string dir = self.substr(0, slash);
+  for (const std::string& candidate : {dir + "/relaymaild", dir + "/../sbin/relaymaild"}) {
+    if (is_executable_file(candidate)) {
+      return candidate;
     }
   }
-  return s;
+  return "";
+}
+
+int exec_delivery(const DeliveryRun& run, Logger& log) {
+  std::string program = find_program(log, "error");
+  if (program.empty()) {
+    return kExUnavailable;
+  }
+  std::vector<std::string> args = delivery_argv(run);
+  std::vector<char*> argv;
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  ::execv(program.c_str(), argv.data());
+  log.error("cannot run %s: %s", program.c_str(), std::strerror(errno));
+  return kExUnavailable;
+}
+
+int run_delivery(const DeliveryRun& run, Logger& log) {
+  std::string program = find_program(log, "error");
+  if (program.empty()) {
+    return kExUnavailable;
+  }
+  std::vector<std::string> args = delivery_argv(run);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log.error("cannot fork the delivery program: %s", std::strerror(errno));
+    return kExOsErr;
+  }
+  if (pid == 0) {
+    exec_child(program, args);
+  }
+  return wait_for(pid);
 }
 
 int after_commit(const DeliverNowRequest& req) {
+  DeliveryRun run;
+  run.config_path = req.config.path;
+  run.name = req.log.program();
+  run.log_to_stderr = req.log.stderr_enabled();
   switch (effective_mode(req.config, req.override_mode)) {
     case DeliveryMode::queue:
     case DeliveryMode::daemon:
       return kExOk;
-    case DeliveryMode::foreground: {
-      RunOptions opts;
-      opts.force = true;
-      opts.only.push_back(req.id);
-      run_queue(FlushRequest{req.config, req.ctx, req.log, opts, false, !req.verbose});
+    case DeliveryMode::foreground:
+      run.quiet_success = !req.verbose;
+      run.ids.push_back(req.id);
+      (void)run_delivery(run, req.log);
       return kExOk;
-    }
     case DeliveryMode::background:
-      spawn_background(req);
+      run.due_only = true;
+      spawn_background(req, run);
       return kExOk;
   }
   return kExOk;

@@ -8,11 +8,14 @@
 //   queue/<id>.env   the entry; it exists once this file does
 //   tmp/<id>.msg.<rand>, tmp/<id>.env.<rand>   files being written (drafts, .env rewrites)
 //   failed/<id>.{msg,env}   quarantined or permanently failed entries
-// - commit() makes <id>.msg durable (fsync, rename, fsync queue/) before <id>.env is renamed in,
-//   so after a crash an .env always has its .msg. A crash in between leaves a stray .msg without
-//   .env: no entry, never listed, never delivered (the submitter got no exit 0 for it). Strays
-//   are left for the operator; nothing removes them automatically, because an age test cannot
-//   tell a stray from a commit in progress.
+// - commit() fsyncs <id>.msg and renames it into queue/, then fsyncs and renames <id>.env, then
+//   fsyncs queue/ once for both renames; only then does it return success (the submitter's exit
+//   0). Filesystems that journal metadata in order (ext4, XFS) never keep the later rename
+//   without the earlier, so after a crash an .env has its .msg; elsewhere an .env without .msg
+//   can only be a commit that never returned, and list() quarantines it. A crash in between
+//   leaves a stray .msg without .env: no entry, never listed, never delivered (the submitter got
+//   no exit 0 for it). Strays are left for the operator; nothing removes them automatically,
+//   because an age test cannot tell a stray from a commit in progress.
 // - remove() and move_to_failed() take the .env away first, so a concurrent list() may see an
 //   .env without .msg only when the entry has just gone (it re-checks before quarantining).
 // - list() reads only .env files, one readdir and one read per entry: no body, no per-entry

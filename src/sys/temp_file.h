@@ -24,6 +24,9 @@ namespace rm {
 class TempFile {
  public:
   enum class Replace { yes, no };
+  // Whether commit_as() fsyncs the final directory itself, or the caller does it once after
+  // renaming several files into the same directory.
+  enum class DirSync { now, by_caller };
 
   // Name: dir/<prefix><16 hex digits>.
   static Result<TempFile> create(const std::string& dir, std::string_view prefix,
@@ -44,8 +47,10 @@ class TempFile {
   // fsync, rename to final_path, fsync the directory of final_path. With Replace::no an existing
   // final_path is EEXIST and left alone (renameat2 RENAME_NOREPLACE, or link+unlink where the
   // filesystem lacks it). When the rename succeeded but the directory fsync failed, committed()
-  // is true and the error is returned: the file is at final_path, not durably.
-  Status commit_as(const std::string& final_path, Replace replace = Replace::yes);
+  // is true and the error is returned: the file is at final_path, not durably. With
+  // DirSync::by_caller the rename is not durable until the caller fsyncs that directory.
+  Status commit_as(const std::string& final_path, Replace replace = Replace::yes,
+                   DirSync dir_sync = DirSync::now);
   // The file is kept (not unlinked) wherever it is; the caller owns the returned fd.
   UniqueFd release();
 

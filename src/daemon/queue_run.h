@@ -1,0 +1,35 @@
+// daemon/queue_run.h — one run of the queue as `relaymaild flush` performs it for relaymail:
+// the spool, the network connector and the QueueRunner wired together, each entry's outcome
+// reported as one line (Logger, and stdout for `relaymail flush`), spool problems and refused
+// logins logged once. Core dumps are switched off before any password can be fetched.
+// Errors: none returned; the summary says what happened. Not thread-safe.
+// Not here: which entries are due and what a reply means (relay/), the command line (oneshot.h).
+#pragma once
+
+#include <string>
+
+#include "cli/context.h"
+#include "config/config.h"
+#include "log/logger.h"
+#include "relay/queue_runner.h"
+
+namespace rm::daemon {
+
+struct FlushRequest {
+  const Config& config;
+  const cli::Context& ctx;
+  Logger& log;
+  RunOptions options;
+  bool print = false;  // one line per entry on stdout (relaymail flush)
+  // Successful deliveries are logged at debug level (a successful submission prints nothing,
+  // DESIGN.md §9); failures always at warn.
+  bool quiet_success = false;
+};
+
+// Runs the queue once. Returns the summary; spool problems are logged here.
+RunSummary run_queue(const FlushRequest& req);
+
+// "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ..."
+std::string outcome_line(const EntryOutcome& o);
+
+}  // namespace rm::daemon
