@@ -8,6 +8,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build/asan
 CMAKE_ARGS ?=
+BENCH_ARGS ?=
 # Warnings are errors in CI.
 ifneq ($(CI),)
 CMAKE_ARGS += -DRM_WERROR=ON
@@ -53,8 +54,10 @@ test: test-fast test-asan
 demo: build
 	tests/demo/demo.sh $(BUILD)
 
+# One Markdown table, relaymail against msmtp, also written to $(BUILD)/bench.md (~5 minutes).
+# BENCH_ARGS passes flags to tests/bench/bench_relay, e.g. BENCH_ARGS="--only 1,3 --runs 5".
 bench: build
-	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD); else echo "bench: not yet written"; fi
+	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD) $(BENCH_ARGS); else echo "bench: not yet written"; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

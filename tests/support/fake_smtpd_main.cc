@@ -6,6 +6,7 @@
 //              [--size N] [--hostname NAME] [--client-ca FILE]
 //              [--fail VERB[#N]=REPLY]... [--fail-connections N]
 //              [--chunking] [--smtputf8] [--dsn]
+//              [--no-fsync] [--max-message-bytes N] [--max-connections N]
 //
 // TLS modes need --pki DIR: the test PKI (support/test_pki.h) is generated there when
 // DIR/ca.pem is missing; clients trust DIR/ca.pem. The password comes from a file (first line,
@@ -17,6 +18,10 @@
 // asks TLS clients for a certificate and verifies it against FILE (e.g. DIR/ca.pem, which
 // issued DIR/client.crt); clients without one are still served. --chunking, --smtputf8 and
 // --dsn advertise and honour CHUNKING (BDAT), SMTPUTF8 and DSN (fake_smtp_server.h).
+// --no-fsync stores messages without fsync (for benchmarks, where the server's own disk flushes
+// would be the bottleneck; a crash may lose or truncate what it stored). --max-message-bytes
+// and --max-connections raise the server's bounds (defaults 32 MiB per message, 32 concurrent
+// connections; fake_smtp_server.h).
 //
 // When listening it writes the port to --port-file (atomically) and prints "PORT <n>" on
 // stdout. Each accepted message is written to the maildir as NNNN.env ("from: <sender>\n",
@@ -60,7 +65,7 @@ using rm::test::Fault;
 
 constexpr int kExUsage = 64;
 
-bool write_atomic(const std::string& path, const std::string& data) {
+bool write_atomic(const std::string& path, const std::string& data, bool sync = true) {
   const std::string tmp = path + ".tmp";
   rm::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) {
@@ -77,7 +82,7 @@ bool write_atomic(const std::string& path, const std::string& data) {
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+  if ((sync && ::fsync(fd.get()) != 0) || ::close(fd.release()) != 0) {
     return false;
   }
   return ::rename(tmp.c_str(), path.c_str()) == 0;
@@ -92,6 +97,7 @@ struct Args {
   std::string port_file;
   std::vector<Fault> faults;
   int fail_connections = 0;
+  bool fsync = true;
 };
 
 int usage(const char* msg) {
@@ -102,7 +108,8 @@ int usage(const char* msg) {
                "[--maildir DIR] "
                "[--port-file F] [--host ADDR] [--port N] [--size N] [--hostname NAME] "
                "[--fail VERB[#N]=REPLY]... [--fail-connections N] [--client-ca FILE] "
-               "[--chunking] [--smtputf8] [--dsn]\n");
+               "[--chunking] [--smtputf8] [--dsn] [--no-fsync] [--max-message-bytes N] "
+               "[--max-connections N]\n");
   return kExUsage;
 }
 
@@ -139,7 +146,8 @@ int parse_args(int argc, char** argv, Args* a) {
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     bool no_value = flag == "--auth-before-tls" || flag == "--require-auth" ||
-                    flag == "--chunking" || flag == "--smtputf8" || flag == "--dsn";
+                    flag == "--chunking" || flag == "--smtputf8" || flag == "--dsn" ||
+                    flag == "--no-fsync";
     if (!no_value && i + 1 >= argc) {
       return usage(("missing value for " + flag).c_str());
     }
@@ -207,6 +215,18 @@ int parse_args(int argc, char** argv, Args* a) {
       a->opts.smtputf8 = true;
     } else if (flag == "--dsn") {
       a->opts.dsn = true;
+    } else if (flag == "--no-fsync") {
+      a->fsync = false;
+    } else if (flag == "--max-message-bytes") {
+      a->opts.max_message_bytes = static_cast<size_t>(std::strtoull(v.c_str(), nullptr, 10));
+      if (a->opts.max_message_bytes == 0) {
+        return usage("--max-message-bytes takes a positive number");
+      }
+    } else if (flag == "--max-connections") {
+      a->opts.max_connections = std::atoi(v.c_str());
+      if (a->opts.max_connections <= 0) {
+        return usage("--max-connections takes a positive number");
+      }
     } else {
       return usage(("unknown option " + flag).c_str());
     }
@@ -298,7 +318,8 @@ int main(int argc, char** argv) {
   if (!a.maildir.empty()) {
     auto counter = std::make_shared<std::atomic<int>>(last_message_number(a.maildir));
     std::string dir = a.maildir;
-    server.on_message([dir, counter](const rm::test::ReceivedMessage& m) {
+    const bool sync = a.fsync;
+    server.on_message([dir, counter, sync](const rm::test::ReceivedMessage& m) {
       const std::string base = dir + "/" + pad4(++*counter);
       std::string env = "from: " + m.mail_from + "\n";
       for (const std::string& r : m.rcpt_tos) {
@@ -318,7 +339,7 @@ int main(int argc, char** argv) {
       if (!m.auth_mechanism.empty()) {
         env += "auth-mechanism: " + m.auth_mechanism + "\n";
       }
-      if (!write_atomic(base + ".env", env) || !write_atomic(base + ".eml", m.data)) {
+      if (!write_atomic(base + ".env", env, sync) || !write_atomic(base + ".eml", m.data, sync)) {
         std::fprintf(stderr, "fake_smtpd: write %s: %s\n", base.c_str(), std::strerror(errno));
       }
     });
