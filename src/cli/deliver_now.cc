@@ -1,15 +1,18 @@
 #include "cli/deliver_now.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
-#include "sys/signals.h"
 #include "sys/sysexits.h"
+
+extern char** environ;
 
 namespace rm::cli {
 namespace {
@@ -51,20 +54,6 @@ std::string self_executable() {
   ::_exit(kExUnavailable);
 }
 
-// Detaches the grandchild from the caller: new session, stdio on /dev/null, so a caller that
-// reads our stdout/stderr to EOF (popen) is released at once.
-void detach_stdio() {
-  int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (fd >= 0) {
-    ::dup2(fd, 0);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    if (fd > 2) {
-      ::close(fd);
-    }
-  }
-}
-
 int wait_for(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -89,30 +78,48 @@ std::string find_program(Logger& log, const char* level) {
   return program;
 }
 
-// Double fork: the caller waits only for the short-lived middle child, and the delivering
-// grandchild is re-parented to init, never a zombie of the caller.
+// One posix_spawn (a vfork: no page tables copied, the cost of a fork halved again by not
+// forking twice): the child starts in a new session with default signals, an empty mask and
+// stdio on /dev/null, so a caller that reads our stdout/stderr to EOF (popen) is released at
+// once and the caller's terminal signals never reach it. It is re-parented to init when we
+// exit, which is at once after a `sendmail`; a long `sendmail -bs` reaps the ones that ended.
 void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {  // earlier messages' delivery processes
+  }
   std::string program = find_program(req.log, "warn");
   if (program.empty()) {
     req.log.warn("%s: queued; it is delivered by the next flush", req.id.c_str());
     return;
   }
   std::vector<std::string> args = delivery_argv(run);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    req.log.warn("%s: queued; cannot fork a delivery process: %m", req.id.c_str());
-    return;
+  std::vector<char*> argv;
+  for (const std::string& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
   }
-  if (pid == 0) {
-    ::setsid();
-    if (::fork() != 0) {
-      ::_exit(0);
-    }
-    detach_stdio();
-    (void)restore_default_signals();  // the caller's blocked or ignored signals are not ours
-    exec_child(program, args);
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  for (int fd = 0; fd <= 2; ++fd) {
+    ::posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
   }
-  (void)wait_for(pid);
+  sigset_t all;
+  sigset_t none;
+  ::sigfillset(&all);
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigdefault(&attr, &all);  // the caller's ignored signals are not ours
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  int err = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) {
+    req.log.warn("%s: queued; cannot start a delivery process: %s", req.id.c_str(),
+                 std::strerror(err));
+  }
 }
 
 }  // namespace

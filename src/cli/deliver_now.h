@@ -4,10 +4,10 @@
 // relaymail's own executable, else in ../sbin (the installed layout), and run with the
 // configuration relaymail loaded.
 // After a message is safe in the spool: `queue` mode does nothing, `foreground` runs the
-// delivery program for this entry and waits, `background` starts it detached (double fork, new
-// session, stdio on /dev/null) for every due entry while the caller goes on. Delivery failures
-// never change the exit status of a submission: the message is accepted, and failures are
-// deferred or kept.
+// delivery program for this entry and waits, `background` starts it detached (posix_spawn, new
+// session, stdio on /dev/null, default signals) for every due entry while the caller goes on.
+// Delivery failures never change the exit status of a submission: the message is accepted,
+// and failures are deferred or kept.
 // Errors: a delivery program that cannot be started is logged (warn after a submission, error
 // for flush and check --connect, which then exit 69). Not thread-safe (forks).
 #pragma once
