@@ -42,16 +42,15 @@ std::string self_executable() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-// Never returns: the child's side of a fork that runs the delivery program.
-[[noreturn]] void exec_child(const std::string& program, const std::vector<std::string>& args) {
+// execv/posix_spawn's argv: pointers into `args`, which must outlive the result.
+std::vector<char*> c_argv(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (const std::string& a : args) {
     argv.push_back(const_cast<char*>(a.c_str()));
   }
   argv.push_back(nullptr);
-  ::execv(program.c_str(), argv.data());
-  ::_exit(kExUnavailable);
+  return argv;
 }
 
 int wait_for(pid_t pid) {
@@ -67,12 +66,11 @@ int wait_for(pid_t pid) {
   return kExSoftware;
 }
 
-std::string find_program(Logger& log, const char* level) {
+std::string find_program(Logger& log, LogLevel level) {
   std::string self = self_executable();
   std::string program = delivery_program(self);
   if (program.empty()) {
-    log.log(std::strcmp(level, "warn") == 0 ? LogLevel::warn : LogLevel::error,
-            "cannot find the delivery program relaymaild beside %s or in its ../sbin",
+    log.log(level, "cannot find the delivery program relaymaild beside %s or in its ../sbin",
             self.empty() ? "relaymail" : self.c_str());
   }
   return program;
@@ -86,17 +84,13 @@ std::string find_program(Logger& log, const char* level) {
 void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {  // earlier messages' delivery processes
   }
-  std::string program = find_program(req.log, "warn");
+  std::string program = find_program(req.log, LogLevel::warn);
   if (program.empty()) {
     req.log.warn("%s: queued; it is delivered by the next flush", req.id.c_str());
     return;
   }
   std::vector<std::string> args = delivery_argv(run);
-  std::vector<char*> argv;
-  for (const std::string& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_argv(args);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&actions);
@@ -166,56 +160,49 @@ std::string delivery_program(const std::string& self) {
 }
 
 int exec_delivery(const DeliveryRun& run, Logger& log) {
-  std::string program = find_program(log, "error");
+  std::string program = find_program(log, LogLevel::error);
   if (program.empty()) {
     return kExUnavailable;
   }
   std::vector<std::string> args = delivery_argv(run);
-  std::vector<char*> argv;
-  for (const std::string& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_argv(args);
   ::execv(program.c_str(), argv.data());
   log.error("cannot run %s: %s", program.c_str(), std::strerror(errno));
   return kExUnavailable;
 }
 
 int run_delivery(const DeliveryRun& run, Logger& log) {
-  std::string program = find_program(log, "error");
+  std::string program = find_program(log, LogLevel::error);
   if (program.empty()) {
     return kExUnavailable;
   }
   std::vector<std::string> args = delivery_argv(run);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    log.error("cannot fork the delivery program: %s", std::strerror(errno));
+  std::vector<char*> argv = c_argv(args);
+  pid_t pid = -1;
+  if (int err = ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ);
+      err != 0) {
+    log.error("cannot run %s: %s", program.c_str(), std::strerror(err));
     return kExOsErr;
-  }
-  if (pid == 0) {
-    exec_child(program, args);
   }
   return wait_for(pid);
 }
 
 int after_commit(const DeliverNowRequest& req) {
+  const DeliveryMode mode = effective_mode(req.config, req.override_mode);
+  if (mode == DeliveryMode::queue || mode == DeliveryMode::daemon) {
+    return kExOk;  // the common case costs nothing more
+  }
   DeliveryRun run;
   run.config_path = req.config.path;
   run.name = req.log.program();
   run.log_to_stderr = req.log.stderr_enabled();
-  switch (effective_mode(req.config, req.override_mode)) {
-    case DeliveryMode::queue:
-    case DeliveryMode::daemon:
-      return kExOk;
-    case DeliveryMode::foreground:
-      run.quiet_success = !req.verbose;
-      run.ids.push_back(req.id);
-      (void)run_delivery(run, req.log);
-      return kExOk;
-    case DeliveryMode::background:
-      run.due_only = true;
-      spawn_background(req, run);
-      return kExOk;
+  if (mode == DeliveryMode::foreground) {
+    run.quiet_success = !req.verbose;
+    run.ids.push_back(req.id);
+    (void)run_delivery(run, req.log);
+  } else {
+    run.due_only = true;
+    spawn_background(req, run);
   }
   return kExOk;
 }

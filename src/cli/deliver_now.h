@@ -9,7 +9,7 @@
 // Delivery failures never change the exit status of a submission: the message is accepted,
 // and failures are deferred or kept.
 // Errors: a delivery program that cannot be started is logged (warn after a submission, error
-// for flush and check --connect, which then exit 69). Not thread-safe (forks).
+// for flush and check --connect, which then exit 69). Not thread-safe (spawns processes).
 #pragma once
 
 #include <string>
