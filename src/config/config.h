@@ -41,6 +41,8 @@ struct PasswordSource {
   bool operator==(const PasswordSource&) const = default;
 };
 
+inline constexpr uint32_t kMaxConnections = 16;  // Account::connections
+
 struct Account {
   std::string name;  // defaults to the (first) host
   // `host = "a.example, b.example";` lists fallback smarthosts, tried in order when one fails
@@ -59,9 +61,13 @@ struct Account {
   std::string from;
   std::vector<std::string> senders;
   std::chrono::seconds timeout{60};
-  // Messages delivered over one connection before it is closed and a new one opened (RSET in
-  // between); 0 = no limit. Smarthosts cap this (Gmail and Exim near 100 or more).
+  // Messages delivered over one connection before it is closed and a new one opened; 0 = no
+  // limit. Smarthosts cap this (Gmail and Exim near 100 or more). Applies to each connection.
   uint32_t messages_per_connection = 100;
+  // Connections to the smarthost one queue run uses at once, each delivering the next due entry
+  // (relay/queue_runner.h); 1..kMaxConnections. 3: Microsoft 365 refuses a fourth per mailbox
+  // (432 4.3.2); Gmail and most relays take more.
+  uint32_t connections = 3;
   bool operator==(const Account&) const = default;
 
   // host, then fallback_hosts.

@@ -427,6 +427,14 @@ Account Loader::load_account(const Setting& s) {
       a.messages_per_connection = static_cast<uint32_t>(as_integer(*m));
     }
   }
+  if (const Setting* c = child(&s, "connections"); c != nullptr) {
+    if (!is_integer(*c) || as_integer(*c) < 1 || as_integer(*c) > kMaxConnections) {
+      problem(*c, "%s: expected an integer from 1 to %u", setting_path(*c).c_str(),
+              kMaxConnections);
+    } else {
+      a.connections = static_cast<uint32_t>(as_integer(*c));
+    }
+  }
   return a;
 }
 

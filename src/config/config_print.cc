@@ -95,6 +95,7 @@ void print_account(std::string& out, const Account& a, bool last) {
   line(out, in, "senders", senders);
   line(out, in, "timeout", quote(format_duration(a.timeout)));
   line(out, in, "messages_per_connection", std::to_string(a.messages_per_connection));
+  line(out, in, "connections", std::to_string(a.connections));
   out += last ? "  }\n" : "  },\n";
 }
 

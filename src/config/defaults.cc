@@ -55,6 +55,8 @@ constexpr KeySpec kKeys[] = {
     {Scope::account, "timeout", Kind::duration, "60s", "per-stage network timeout"},
     {Scope::account, "messages_per_connection", Kind::integer, "100",
      "messages per connection before a new one; 0: no limit"},
+    {Scope::account, "connections", Kind::integer, "3",
+     "connections a queue run opens at once, 1 to 16 (Microsoft 365 allows 3 per mailbox)"},
     {Scope::password, "keyring", Kind::boolean, "false", "the desktop keyring (libsecret)"},
     {Scope::password, "file", Kind::string, "", "first line of this file (mode 0600)"},
     {Scope::password, "command", Kind::string, "", "first line of this command's output"},

@@ -444,6 +444,35 @@ Status FsQueueStore::remove(std::string_view id) {
   return fsync_dir(queue_dir(), *ops_);
 }
 
+std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& ids) {
+  std::vector<Status> out(ids.size());
+  bool unlinked = false;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto r = check_id("remove", ids[i]); !r) {
+      out[i] = r;
+      continue;
+    }
+    int missing = 0;
+    out[i] = unlink_each(*ops_, {env_path(ids[i]), msg_path(ids[i])}, missing);
+    if (out[i] && missing == 2) {
+      out[i] = sys_error(Errc::io, ENOENT, "remove %s", ids[i].c_str());
+    }
+    unlinked = unlinked || missing < 2;
+  }
+  if (!unlinked) {
+    return out;
+  }
+  // One fsync of queue/ makes every unlink above durable: the removals share its cost.
+  if (auto r = fsync_dir(queue_dir(), *ops_); !r) {
+    for (Status& st : out) {
+      if (st) {
+        st = r;
+      }
+    }
+  }
+  return out;
+}
+
 Status FsQueueStore::move_to_failed(std::string_view id) {
   if (auto r = check_id("move", id); !r) {
     return r;

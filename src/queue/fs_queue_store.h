@@ -1,6 +1,8 @@
 // queue/fs_queue_store.h — the on-disk QueueStore: <spool>/queue, <spool>/tmp, <spool>/failed,
 // all 0700, files 0600. Crash-safe writes (tmp, fsync, rename, fsync dir) via sys/. The .env
-// format is in queue/env_format.h. Returns Result; never logs. Not thread-safe.
+// format is in queue/env_format.h. Returns Result; never logs. Threads: nothing in the object
+// changes after construction, so calls for different entries may run at once (QueueRunner's
+// workers do so); calls for one entry are kept apart by its lock (try_lock()).
 // Not here: retry timing (relay/), message parsing (mail/).
 //
 // Layout and invariants (DESIGN.md §6):
@@ -50,6 +52,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "queue/queue_store.h"
@@ -71,6 +74,8 @@ class FsQueueStore final : public QueueStore {
   Result<QueueEntry> load(std::string_view id) override;
   Status update(const QueueEntry& entry) override;
   Status remove(std::string_view id) override;
+  // Unlinks every entry's .env then .msg, then fsyncs queue/ once for all of them.
+  std::vector<Status> remove_each(const std::vector<std::string>& ids) override;
   Status move_to_failed(std::string_view id) override;
   Result<UniqueFd> open_content(std::string_view id) override;
   Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) override;

@@ -4,7 +4,8 @@
 // queue/<id>.msg, writes <id>.env the same way, fsyncs the directory; the entry exists once its
 // .env is in queue/. A MessageDraft destroyed without commit unlinks its temp file.
 // Errors are Result (Errc::io with errno; Errc::spool_corrupt for a bad .env). Never logs.
-// Not thread-safe; separate processes are kept apart by try_lock().
+// Implementations say which calls may run at once (FsQueueStore: those for different entries);
+// separate processes are kept apart by try_lock().
 #pragma once
 
 #include <memory>
@@ -57,6 +58,16 @@ class QueueStore {
   virtual Status update(const QueueEntry& entry) = 0;
   // Removes .env then .msg (an entry without .env no longer exists).
   virtual Status remove(std::string_view id) = 0;
+  // remove() for each id, one Status per id, in order; each is durable when its Status is ok.
+  // The default calls remove(); FsQueueStore makes all the removals durable with one fsync.
+  virtual std::vector<Status> remove_each(const std::vector<std::string>& ids) {
+    std::vector<Status> out;
+    out.reserve(ids.size());
+    for (const std::string& id : ids) {
+      out.push_back(remove(id));
+    }
+    return out;
+  }
   // Moves both files to failed/, keeping the id.
   virtual Status move_to_failed(std::string_view id) = 0;
   // Opens the .msg read-only (O_NOFOLLOW, regular file checked).

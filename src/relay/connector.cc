@@ -65,23 +65,32 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
   opts.auth = account.auth;
   opts.user = account.user;
   opts.timeout = account.timeout;
-  opts.trace = trace_;
-  if (!account.user.empty() && account.auth != AuthMethod::none) {
-    auto secret = fetch_secret(secret_ref(account));
-    if (!secret) {
-      return std::move(secret).error();
-    }
-    opts.password = std::move(*secret);
-  } else {
-    opts.user.clear();
+  if (trace_) {
+    opts.trace = [this](bool sent, std::string_view line) {
+      std::lock_guard lock(trace_mu_);
+      trace_(sent, line);
+    };
   }
   TlsClient* tls = nullptr;
-  if (account.tls != TlsMode::none) {
-    auto t = tls_for(account);
-    if (!t) {
-      return std::move(t).error();
+  {
+    // A password command or the keyring is asked once at a time; the TlsClient is built once.
+    std::lock_guard lock(mu_);
+    if (!account.user.empty() && account.auth != AuthMethod::none) {
+      auto secret = fetch_secret(secret_ref(account));
+      if (!secret) {
+        return std::move(secret).error();
+      }
+      opts.password = std::move(*secret);
+    } else {
+      opts.user.clear();
     }
-    tls = *t;
+    if (account.tls != TlsMode::none) {
+      auto t = tls_for(account);
+      if (!t) {
+        return std::move(t).error();
+      }
+      tls = *t;
+    }
   }
   std::vector<std::string> hosts = account.hosts();
   std::string failures;  // "a: why; b: why" when there are fallbacks

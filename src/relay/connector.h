@@ -6,12 +6,19 @@
 // attempt at once. The password is fetched here, at delivery time only, once per connect().
 // One TlsClient (SSL_CTX, with its TLS session cache) per account, built on first use.
 // Errors are returned unclassified (relay/classify.h decides); with fallbacks the error is the
-// last host's, its text naming every host tried. Never logs. Not thread-safe.
+// last host's, its text naming every host tried. Never logs.
+// Threads: connect() may be called from several threads at once (QueueRunner's workers, one
+// SmtpClient each): the TlsClient map and the password fetch are serialised by a mutex, the
+// TCP connect, handshake and login run in parallel (the SSL_CTX is shared read-only, its session
+// cache has its own lock: tls/tls_client.h). The trace callback is called one line at a time,
+// under a mutex of its own, from whichever thread drives the session: lines of concurrent
+// sessions interleave. Each SmtpClient returned belongs to its caller and is not thread-safe.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -44,6 +51,8 @@ class NetConnector final : public Connector {
 
   std::string helo_name_;
   std::function<void(bool sent, std::string_view line)> trace_;
+  std::mutex trace_mu_;                                    // one trace_ call at a time
+  std::mutex mu_;                                          // tls_ and the password sources
   std::map<std::string, std::unique_ptr<TlsClient>> tls_;  // by account name
 };
 

@@ -8,6 +8,9 @@ namespace rm {
 namespace {
 
 constexpr int kMaxAuthRounds = 10;
+// Markers in the queue of outstanding envelope replies; other entries are recipient indexes.
+constexpr long kMailReply = -1;
+constexpr long kDataReply = -2;
 constexpr size_t kMaxCommandLine = 512;  // RFC 5321 §4.5.3.1.4, CRLF included
 
 int reply_class(const SmtpReply& r) {
@@ -129,6 +132,8 @@ const char* ClientSession::state_name(State s) {
       return "BODY";
     case State::dot:
       return "DOT";
+    case State::abort_dot:
+      return "ABORT-DOT";
     case State::bdat:
       return "BDAT";
     case State::rset:
@@ -222,6 +227,8 @@ Action ClientSession::on_reply(const SmtpReply& r) {
       return on_data(r);
     case State::dot:
       return on_final_reply(r, "end of DATA");
+    case State::abort_dot:
+      return on_abort_dot(r);
     case State::bdat:
       return on_bdat(r);
     case State::rset:
@@ -499,7 +506,8 @@ Action ClientSession::send_envelope_group(bool with_mail) {
   std::string text;
   if (with_mail) {
     text = mail_command() + "\r\n";
-    expected_.push_back(-1);
+    expected_.push_back(kMailReply);
+    server_txn_ = true;
   }
   if (!with_mail || caps_.pipelining) {
     size_t limit = caps_.pipelining ? params_.max_pipelined_rcpts : 1;
@@ -516,9 +524,20 @@ Action ClientSession::send_envelope_group(bool with_mail) {
       expected_.push_back(static_cast<long>(next_rcpt_));
       ++next_rcpt_;
     }
+    skip_unusable_rcpts();
+    // RFC 2920 §3.1: DATA may end the group that carries the last RCPT, saving a round trip; its
+    // reply says whether the server wants the body (on_pipelined_data). BDAT stays lock-step.
+    if (caps_.pipelining && next_rcpt_ >= rcpts_.size() && !use_bdat()) {
+      text += "DATA\r\n";
+      expected_.push_back(kDataReply);
+    }
   }
   return send_text(with_mail ? State::mail : State::rcpt, std::move(text),
                    with_mail ? params_.timeouts.mail : params_.timeouts.rcpt);
+}
+
+bool ClientSession::use_bdat() const {
+  return params_.chunking && caps_.chunking;
 }
 
 Action ClientSession::on_envelope_reply(const SmtpReply& r) {
@@ -527,13 +546,17 @@ Action ClientSession::on_envelope_reply(const SmtpReply& r) {
   }
   long who = expected_.front();
   expected_.pop_front();
+  if (who == kDataReply) {
+    return on_pipelined_data(r);
+  }
   int klass = reply_class(r);
   if (klass != 2 && klass != 4 && klass != 5) {
-    return fail(unexpected(who < 0 ? "MAIL" : "RCPT", r), false);
+    return fail(unexpected(who == kMailReply ? "MAIL" : "RCPT", r), false);
   }
-  if (who < 0) {
+  if (who == kMailReply) {
     if (klass != 2) {
       mail_refused_ = true;
+      server_txn_ = false;  // RFC 5321 §3.3: a refused MAIL opens no transaction
       result_.error = reply_error("MAIL FROM:<" + sender_ + ">", r);
     }
     state_ = State::rcpt;
@@ -546,9 +569,40 @@ Action ClientSession::on_envelope_reply(const SmtpReply& r) {
     }
   }
   if (!expected_.empty()) {
-    return Action{.kind = Action::Kind::read, .timeout = params_.timeouts.rcpt};
+    Millis t = expected_.front() == kDataReply ? params_.timeouts.data_init : params_.timeouts.rcpt;
+    return Action{.kind = Action::Kind::read, .timeout = t};
   }
   return next_envelope_step();
+}
+
+// The reply to a DATA sent in the last envelope group. RFC 2920 §3.1: when no recipient was
+// accepted (or MAIL was refused) the transaction is over whatever DATA got; a server that
+// answered 354 anyway gets an empty message — a lone dot — and then RSET, so nothing is sent.
+Action ClientSession::on_pipelined_data(const SmtpReply& r) {
+  state_ = State::data;
+  if (!mail_refused_ && accepted_ > 0) {
+    return on_data(r);
+  }
+  in_txn_ = false;  // the outcome is final: refusals in result_
+  if (r.code == 354) {
+    return send(State::abort_dot, ".", params_.timeouts.data_done);
+  }
+  if (reply_class(r) != 2 && reply_class(r) != 4 && reply_class(r) != 5) {
+    return fail(unexpected("DATA", r), false);
+  }
+  if (server_txn_) {
+    return send(State::rset, "RSET", params_.timeouts.rset);  // the server still holds MAIL
+  }
+  return become_ready();
+}
+
+// Whatever the server made of the empty message, it is not ours: RSET clears it.
+Action ClientSession::on_abort_dot(const SmtpReply& r) {
+  if (reply_class(r) != 2 && reply_class(r) != 4 && reply_class(r) != 5) {
+    return fail(unexpected("end of DATA", r), false);
+  }
+  server_txn_ = true;  // even a refused empty message may have left state: RSET regardless
+  return send(State::rset, "RSET", params_.timeouts.rset);
 }
 
 Action ClientSession::next_envelope_step() {
@@ -563,7 +617,7 @@ Action ClientSession::next_envelope_step() {
     in_txn_ = false;  // the outcome is final; RSET only clears the server's MAIL
     return send(State::rset, "RSET", params_.timeouts.rset);
   }
-  if (params_.chunking && caps_.chunking) {
+  if (use_bdat()) {
     state_ = State::bdat;
     return Action{.kind = Action::Kind::read_chunk, .timeout = params_.timeouts.data_block};
   }
@@ -594,6 +648,9 @@ Action ClientSession::on_body_sent() {
 
 Action ClientSession::on_final_reply(const SmtpReply& r, std::string_view what) {
   result_.final_reply = r;
+  if (reply_class(r) == 2 || reply_class(r) == 4 || reply_class(r) == 5) {
+    server_txn_ = false;  // RFC 5321 §4.1.1.4: the end of mail data ends the transaction
+  }
   if (reply_class(r) == 2) {
     return become_ready();
   }
@@ -644,6 +701,7 @@ Action ClientSession::on_bdat(const SmtpReply& r) {
 
 Action ClientSession::on_rset(const SmtpReply& r) {
   if (reply_class(r) == 2) {
+    server_txn_ = false;
     return become_ready();
   }
   if (reply_class(r) == 4 || reply_class(r) == 5) {

@@ -11,9 +11,15 @@
 //    tls=tls); with tls=none and a user, Errc::tls before anything is read or sent;
 //  - MAIL (BODY=8BITMIME, SIZE=n, SMTPUTF8 when offered and useful), SIZE limit checked first
 //    (Errc::smtp_perm "5.3.4 ..."), RCPTs pipelined with MAIL when PIPELINING is offered (at
-//    most max_pipelined_rcpts per write), DATA only after some RCPT was accepted, RSET after a
-//    transaction that left server state behind (no recipient accepted, DATA or a BDAT chunk
-//    refused);
+//    most max_pipelined_rcpts per write);
+//  - DATA: with PIPELINING it ends the group that carries the last RCPT (RFC 2920 §3.1), and the
+//    body goes only when DATA got 354 and some RCPT was accepted; a 354 with no RCPT accepted
+//    (or MAIL refused) gets a lone "." and then RSET, so not a byte of the message is sent.
+//    Without PIPELINING, DATA goes only after some RCPT was accepted;
+//  - RSET only after a transaction that stopped half way with server state behind (MAIL accepted
+//    but no recipient, DATA or a BDAT chunk refused), never after a completed one: the reply to
+//    the final dot or BDAT LAST ends it, whatever its code (RFC 5321 §4.1.1.4). needs_reset()
+//    says whether the server may still hold a transaction;
 //  - DSN (RFC 3461), only when offered: RET=/ENVID= on MAIL, NOTIFY= and ORCPT=rfc822; on each
 //    RCPT (smtp/dsn_params.h). Malformed values fail the transaction with Errc::parse before
 //    anything is sent, offered or not;
@@ -123,6 +129,7 @@ class ClientSession {
     data,
     body,
     dot,
+    abort_dot,  // a lone "." after a pipelined DATA got 354 with no recipient accepted
     bdat,
     rset,
     quit,
@@ -155,6 +162,12 @@ class ClientSession {
 
   State state() const { return state_; }
   bool usable() const { return state_ == State::ready; }
+  // The server may still hold state of the last transaction (its MAIL was accepted and neither
+  // a final reply nor an RSET has ended it since), so RSET must go before the next MAIL. False
+  // after every completed transaction: the reply to the final dot or BDAT LAST ends it, whatever
+  // its code (RFC 5321 §4.1.1.4), and the session sends RSET on its own where a transaction
+  // stops half way (no recipient accepted, DATA or a BDAT chunk refused).
+  bool needs_reset() const { return server_txn_; }
   bool secure() const { return secure_; }
   const Capabilities& capabilities() const { return caps_; }
   // The SASL mechanism that logged in ("PLAIN", "SCRAM-SHA-256"); "" without AUTH.
@@ -182,7 +195,10 @@ class ClientSession {
   Action next_envelope_step();
   void skip_unusable_rcpts();
   Action send_envelope_group(bool with_mail);
+  bool use_bdat() const;
   Action on_data(const SmtpReply& r);
+  Action on_pipelined_data(const SmtpReply& r);
+  Action on_abort_dot(const SmtpReply& r);
   Action on_final_reply(const SmtpReply& r, std::string_view what);
   Action on_bdat(const SmtpReply& r);
   Action on_rset(const SmtpReply& r);
@@ -212,8 +228,9 @@ class ClientSession {
   bool chunk_out_ = false;     // a BDAT chunk awaits its reply
   bool chunk_last_ = false;    // ... and it is the LAST one
   size_t next_rcpt_ = 0;       // next index of rcpts_ to send
-  std::deque<long> expected_;  // outstanding envelope replies: -1 = MAIL, else rcpt index
+  std::deque<long> expected_;  // outstanding envelope replies: MAIL, a rcpt index, or DATA
   bool mail_refused_ = false;
+  bool server_txn_ = false;  // see needs_reset()
   size_t accepted_ = 0;
   TransactionResult result_;
 };

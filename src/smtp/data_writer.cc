@@ -6,7 +6,18 @@
 namespace rm {
 
 void DotStuffer::feed(std::string_view in, std::string& out) {
-  for (char c : in) {
+  size_t i = 0;
+  while (i < in.size()) {
+    if (!pending_cr_ && !at_line_start_) {
+      // Inside a line nothing changes up to the next CR or LF: copy that run in one go.
+      size_t end = std::min(in.find_first_of("\r\n", i), in.size());
+      out.append(in.substr(i, end - i));
+      i = end;
+      if (i == in.size()) {
+        break;
+      }
+    }
+    char c = in[i++];
     if (pending_cr_) {
       pending_cr_ = false;
       if (c == '\n') {
@@ -50,7 +61,16 @@ void DotStuffer::finish(std::string& out) {
 }
 
 DataWriter::DataWriter(Stream& out, Millis block_timeout, size_t buffer_size)
-    : out_(out), block_timeout_(block_timeout), buffer_size_(std::max<size_t>(buffer_size, 16)) {}
+    : out_(out),
+      block_timeout_(block_timeout),
+      buffer_size_(std::max<size_t>(buffer_size, 16)),
+      buffers_(&own_) {}
+
+DataWriter::DataWriter(Stream& out, Millis block_timeout, Buffers& reuse, size_t buffer_size)
+    : out_(out),
+      block_timeout_(block_timeout),
+      buffer_size_(std::max<size_t>(buffer_size, 16)),
+      buffers_(&reuse) {}
 
 Status DataWriter::flush(std::string& buf) {
   if (buf.empty()) {
@@ -68,8 +88,10 @@ Result<uint64_t> DataWriter::write(ByteSource& body) {
   DotStuffer stuffer;
   // Input chunks of half the buffer: stuffing at most doubles them, so `out` stays within
   // buffer_size_ plus one chunk and is written whenever it reaches buffer_size_.
-  std::vector<char> in(buffer_size_ / 2);
-  std::string out;
+  std::vector<char>& in = buffers_->in;
+  in.resize(buffer_size_ / 2);  // a no-op when reused at the same size
+  std::string& out = buffers_->out;
+  out.clear();
   out.reserve(buffer_size_ + in.size() * 2 + 8);
   for (;;) {
     auto n = body.read(in);

@@ -6,7 +6,9 @@
 // content policy belongs to submission. Without dot-stuffing (and with end_line() instead of
 // finish()) it is the BDAT transform of smtp/chunk_reader.h.
 // DataWriter streams a ByteSource through a DotStuffer to a Stream in large writes (64 KiB by
-// default, never line by line; DESIGN.md §8) and never holds the whole message.
+// default, never line by line; DESIGN.md §8) and never holds the whole message. Its buffers may
+// be the caller's (DataWriter::Buffers, kept per connection), so a run of small messages does not
+// allocate and fault in fresh ones for each.
 // Errors: the ByteSource's or the Stream's error, unchanged; the connection is then in the middle
 // of DATA and must be closed (nothing else may be sent on it). Not thread-safe.
 #pragma once
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/byte_io.h"
 #include "core/clock.h"
@@ -45,9 +48,18 @@ class DataWriter {
  public:
   static constexpr size_t kDefaultBuffer = size_t{64} * 1024;
 
+  // Working memory, reusable from one message to the next.
+  struct Buffers {
+    std::vector<char> in;
+    std::string out;
+  };
+
   // Each write gets its own deadline, `block_timeout` from when it starts (RFC 5321 §4.5.3.2.5,
   // "data block": 3 minutes).
   DataWriter(Stream& out, Millis block_timeout, size_t buffer_size = kDefaultBuffer);
+  // The same, working in `reuse`, which must outlive the DataWriter.
+  DataWriter(Stream& out, Millis block_timeout, Buffers& reuse,
+             size_t buffer_size = kDefaultBuffer);
   // Streams `body` to the end and writes the terminating ".\r\n". Returns the octets written.
   Result<uint64_t> write(ByteSource& body);
 
@@ -57,6 +69,8 @@ class DataWriter {
   Stream& out_;
   Millis block_timeout_;
   size_t buffer_size_;
+  Buffers own_;
+  Buffers* buffers_;
   uint64_t written_ = 0;
 };
 

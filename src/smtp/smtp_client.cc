@@ -68,6 +68,7 @@ struct SmtpClient::Impl {
   std::optional<ChunkReader> chunks;  // during send() with BDAT
   std::string_view chunk;             // the chunk read for the next send_chunk
   std::string frame;                  // "BDAT n" and its chunk, for one write
+  DataWriter::Buffers data_buffers;   // reused by every DATA body on this connection
   bool opened = false;
   std::array<char, kReadBuffer> buf{};
 };
@@ -178,10 +179,15 @@ Action SmtpClient::Impl::do_start_tls(Millis timeout) {
 }
 
 Action SmtpClient::Impl::do_body(Millis block_timeout) {
+  // With DATA pipelined the body is the first thing sent after the group's replies: a reply
+  // beyond the ones asked for is caught here, as it is before any command.
+  if (auto e = cannot_send()) {
+    return session.on_failure(std::move(*e));
+  }
   if (!stream || body == nullptr) {
     return session.on_failure(make_error(Errc::io, "DATA: no connection or no message content"));
   }
-  DataWriter writer(*stream, block_timeout);
+  DataWriter writer(*stream, block_timeout, data_buffers);
   auto n = writer.write(*body);
   if (!n) {
     return session.on_failure(std::move(n).error());
@@ -304,6 +310,10 @@ Status SmtpClient::reset() {
     return {};
   }
   return a.error ? std::move(*a.error) : make_error(Errc::protocol, "RSET: session stopped");
+}
+
+bool SmtpClient::needs_reset() const {
+  return impl_->session.needs_reset();
 }
 
 void SmtpClient::quit() {

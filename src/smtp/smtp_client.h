@@ -1,11 +1,15 @@
 // smtp/smtp_client.h — drives one SMTP client connection over a Stream: greeting, EHLO,
 // STARTTLS (through the TlsClient, with the response-injection check: any byte buffered after
 // the 220 to STARTTLS aborts), EHLO again with every pre-TLS capability forgotten, AUTH (any
-// mechanism of auth/sasl_mechanism.h, only when the stream is TLS-verified), then transactions
-// MAIL/RCPT and DATA with dot-stuffing, or BDAT when the server offers CHUNKING (64 KiB chunks from
-// smtp/chunk_reader.h, each "BDAT n" and its octets in one write, lock-step), streaming the message
-// from a ByteSource and never holding it whole, RSET between messages, QUIT. DSN and SMTPUTF8
-// parameters follow the rules of smtp/client_session.h.
+// mechanism of auth/sasl_mechanism.h, only when the stream is TLS-verified), then transactions:
+// MAIL, RCPT and (with PIPELINING) DATA in one write, the body dot-stuffed in large writes
+// through buffers kept for the connection, or BDAT when the server offers CHUNKING (64 KiB chunks
+// from smtp/chunk_reader.h, each "BDAT n" and its octets in one write, lock-step), streaming the
+// message from a ByteSource and never holding it whole, QUIT. A reply beyond those asked for is
+// a protocol error before the next command or the body goes out. No RSET after a completed
+// transaction (the final reply ends it, RFC 5321 §4.1.1.4); RSET where one stopped half way, by
+// the session itself, and by reset() when needs_reset() says so. DSN and SMTPUTF8 parameters
+// follow the rules of smtp/client_session.h.
 // The protocol decisions are made by the sans-I/O ClientSession (smtp/client_session.h); this
 // class only moves bytes, with its own read buffer and a ReplyParser.
 // Every read and write has a deadline: each stage's RFC 5321 §4.5.3.2 timeout, capped by
@@ -65,8 +69,10 @@ class SmtpClient {
   // Greeting, EHLO, STARTTLS + EHLO, AUTH. After success the session is ready for send().
   Status open();
   TransactionResult send(const OutgoingMessage& message);
-  // RSET between transactions on one connection.
+  // RSET, unconditionally. Between transactions only when needs_reset().
   Status reset();
+  // The server may still hold state of the last transaction: see ClientSession::needs_reset().
+  bool needs_reset() const;
   // QUIT and close; errors ignored (the mail is already accounted for).
   void quit();
 

@@ -16,8 +16,10 @@
 // `host` and offers it on the next handshake to that same host only (tls/session_cache.h); a
 // resumed connection must still pass the checks above as recorded in the session (verify
 // result X509_V_OK, or the pin against the session's certificate) and TlsInfo::resumed says so.
-// Never logs. A TlsClient may be shared by the sessions of one thread; a TlsStream may outlive
-// the TlsClient that made it (it shares the session cache, which lives as long as either).
+// Never logs. A TlsClient may be shared by sessions on several threads: handshake() only reads
+// the SSL_CTX (OpenSSL allows SSL_new on one SSL_CTX from many threads) and the session cache
+// has its own lock. Each TlsStream belongs to one thread at a time. A TlsStream may outlive the
+// TlsClient that made it (it shares the session cache, which lives as long as either).
 #pragma once
 
 #include <cstdint>

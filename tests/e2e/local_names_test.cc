@@ -56,9 +56,14 @@ TEST_F(LocalNames, B23_SmtpOnStdinQueuesEachMessageBeforeIts250) {
   ASSERT_TRUE(srv_.wait_for(2, 10s)) << f.out << f.err;
   auto msgs = srv_.messages();
   auto envs = srv_.envelopes();
-  EXPECT_THAT(msgs[0], HasSubstr("\r\n\r\n.dot-stuffed line\r\n")) << "SMTP un-stuffs once";
-  EXPECT_THAT(envs[0], HasSubstr("from: app@example.org"));
-  EXPECT_THAT(envs[1], HasSubstr("to: root@example.com"));
+  ASSERT_EQ(msgs.size(), 2u);
+  ASSERT_EQ(envs.size(), 2u);
+  // The two entries go over parallel connections: the smarthost may take them in either order.
+  size_t one = msgs[0].find("Subject: one") != std::string::npos ? 0 : 1;
+  EXPECT_THAT(msgs[one], HasSubstr("Subject: one"));
+  EXPECT_THAT(msgs[one], HasSubstr("\r\n\r\n.dot-stuffed line\r\n")) << "SMTP un-stuffs once";
+  EXPECT_THAT(envs[one], HasSubstr("from: app@example.org"));
+  EXPECT_THAT(envs[1 - one], HasSubstr("to: root@example.com"));
 }
 
 TEST_F(LocalNames, B23_EofInsideDataQueuesNothing) {

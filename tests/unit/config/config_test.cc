@@ -113,6 +113,11 @@ TEST(Config, SchemaDefaultsAreValid) {
   EXPECT_EQ(find_choice(tls_modes(), key(Scope::account, "tls").def), Account{}.tls);
   EXPECT_EQ(find_choice(auth_methods(), key(Scope::account, "auth").def), Account{}.auth);
   EXPECT_EQ(default_port(Account{}.tls), Account{}.port);
+  EXPECT_EQ(std::stoul(key(Scope::account, "messages_per_connection").def),
+            Account{}.messages_per_connection);
+  EXPECT_EQ(std::stoul(key(Scope::account, "connections").def), Account{}.connections);
+  EXPECT_GE(Account{}.connections, 1u);
+  EXPECT_LE(Account{}.connections, kMaxConnections);
   const Config def;
   EXPECT_EQ(find_choice(recipients_with_t_modes(), key(Scope::top, "recipients_with_t").def),
             def.recipients_with_t);
@@ -161,6 +166,7 @@ accounts = (
     senders = [ "me@gmail.com", "*@example.com" ];
     timeout = "2m";
     messages_per_connection = 0;
+    connections = 16;
   },
   { name = "local"; host = "127.0.0.1"; tls = "none"; auth = "none"; password = { env = "PW"; }; },
   { name = "keyring"; host = "smtp.example.org"; tls = "smtps"; password = { keyring = true; }; },
@@ -198,6 +204,8 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_EQ(a.tls_key_file, "/etc/relaymail/client.key");
   EXPECT_EQ(a.messages_per_connection, 0u);
   EXPECT_EQ(c.accounts[1].messages_per_connection, 100u);
+  EXPECT_EQ(a.connections, 16u);
+  EXPECT_EQ(c.accounts[1].connections, Account{}.connections);
   EXPECT_TRUE(c.accounts[1].fallback_hosts.empty());
   EXPECT_EQ(a.tls, TlsMode::tls);
   EXPECT_EQ(a.tls_ca_file, "/etc/ssl/ca.pem");
@@ -350,6 +358,18 @@ TEST(Config, BadValuesAndTypes) {
       {.name = "messages_per_connection string",
        .text = "accounts = ({ host = \"h\"; messages_per_connection = \"5\"; });",
        .want = {"messages_per_connection: expected an integer from 0"}},
+      {.name = "connections zero",
+       .text = "accounts = ({ host = \"h\"; connections = 0; });",
+       .want = {"accounts[0].connections: expected an integer from 1 to 16"}},
+      {.name = "connections above 16",
+       .text = "accounts = ({ host = \"h\"; connections = 17; });",
+       .want = {"accounts[0].connections: expected an integer from 1 to 16"}},
+      {.name = "connections negative",
+       .text = "accounts = ({ host = \"h\"; connections = -2; });",
+       .want = {"accounts[0].connections: expected an integer from 1 to 16"}},
+      {.name = "connections string",
+       .text = "accounts = ({ host = \"h\"; connections = \"4\"; });",
+       .want = {"t.conf:1: accounts[0].connections: expected an integer from 1 to 16"}},
       {.name = "accounts type",
        .text = "accounts = { host = \"h\"; };",
        .want = {"accounts: expected a list of groups"}},

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -127,9 +128,9 @@ TEST(ClientSession, PipelinedGroupsAreBounded) {
   EXPECT_EQ(a.wire(), "RCPT TO:<3@x>\r\nRCPT TO:<4@x>\r\n");
   EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
   a = s.on_reply(reply("250 ok\r\n"));
-  EXPECT_EQ(a.wire(), "RCPT TO:<5@x>\r\n");
+  EXPECT_EQ(a.wire(), "RCPT TO:<5@x>\r\nDATA\r\n");  // DATA ends the last group
   a = s.on_reply(reply("250 ok\r\n"));
-  EXPECT_EQ(a.wire(), "DATA\r\n");
+  EXPECT_EQ(a.kind, Kind::read);  // the DATA reply, with DATA's timeout
   EXPECT_EQ(a.timeout, minutes(2));
   a = s.on_reply(reply("354 go\r\n"));
   EXPECT_EQ(a.kind, Kind::send_body);
@@ -152,6 +153,130 @@ struct MailCase {
   bool eightbit = false;
   std::string want{};
 };
+
+// The replies to one pipelined group MAIL, RCPT..., DATA (RFC 2920 §3.1), and what follows:
+// the body only when a recipient was accepted and DATA got 354; otherwise a lone dot for a 354,
+// and RSET while the server may still hold the MAIL. Never a body without an accepted RCPT.
+struct PipelinedDataCase {
+  std::string name{};
+  std::vector<std::string> replies{};  // MAIL, each RCPT, DATA
+  std::vector<std::string> then{};     // each further command and the reply it gets
+  Kind end = Kind::ready;              // send_body: the message may go
+  bool error = false;                  // TransactionResult::error set
+  size_t refused = 0;                  // rcpt_errors set
+};
+
+TEST(ClientSession, PipelinedDataReplies) {
+  const PipelinedDataCase cases[] = {
+      {.name = "accepted: the body goes",
+       .replies = {"250 ok", "250 ok", "354 go"},
+       .end = Kind::send_body},
+      {.name = "one of two accepted: the body goes",
+       .replies = {"250 ok", "550 5.1.1 no", "250 ok", "354 go"},
+       .end = Kind::send_body,
+       .refused = 1},
+      {.name = "accepted, DATA refused: RSET",
+       .replies = {"250 ok", "250 ok", "451 4.3.0 later"},
+       .then = {"RSET", "250 ok"},
+       .error = true},
+      {.name = "none accepted, DATA refused: RSET for the MAIL",
+       .replies = {"250 ok", "550 5.1.1 no", "554 5.5.1 no valid recipients"},
+       .then = {"RSET", "250 ok"},
+       .refused = 1},
+      {.name = "none accepted, 354 anyway: a lone dot, then RSET",
+       .replies = {"250 ok", "550 5.1.1 no", "354 go"},
+       .then = {".", "554 5.5.1 no valid recipients", "RSET", "250 ok"},
+       .refused = 1},
+      {.name = "none accepted, 354, the dot taken: still only the dot, then RSET",
+       .replies = {"250 ok", "450 4.2.0 busy", "354 go"},
+       .then = {".", "250 2.0.0 ok", "RSET", "250 ok"},
+       .refused = 1},
+      {.name = "MAIL refused: nothing to RSET",
+       .replies = {"451 4.3.0 later", "503 5.5.1 need MAIL", "503 5.5.1 need MAIL"},
+       .error = true},
+      {.name = "MAIL refused, 354 anyway: a lone dot, then RSET",
+       .replies = {"451 4.3.0 later", "503 5.5.1 need MAIL", "354 go"},
+       .then = {".", "503 5.5.1 need MAIL", "RSET", "250 ok"},
+       .error = true},
+  };
+  for (const PipelinedDataCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ClientSession s(params(TlsMode::none));
+    open_plain(s, "250-mx\r\n250 PIPELINING\r\n");
+    std::vector<std::string> rcpts = {"b@x"};
+    if (c.replies.size() == 4) {
+      rcpts.push_back("c@x");
+    }
+    Action a = s.begin_transaction(envelope(rcpts));
+    EXPECT_TRUE(a.text.ends_with("DATA\r\n")) << a.text;
+    EXPECT_TRUE(s.needs_reset());
+    for (const std::string& r : c.replies) {
+      a = s.on_reply(reply(r + "\r\n"));
+    }
+    for (size_t i = 0; i < c.then.size(); i += 2) {
+      EXPECT_EQ(a.wire(), c.then[i] + "\r\n");
+      a = s.on_reply(reply(c.then[i + 1] + "\r\n"));
+    }
+    EXPECT_EQ(a.kind, c.end);
+    if (c.end == Kind::ready) {
+      EXPECT_FALSE(s.needs_reset());
+      TransactionResult r = s.take_result();
+      EXPECT_FALSE(r.delivered());
+      EXPECT_EQ(r.error.has_value(), c.error);
+      EXPECT_EQ(static_cast<size_t>(std::count_if(r.rcpt_errors.begin(), r.rcpt_errors.end(),
+                                                  [](const auto& e) { return e.has_value(); })),
+                c.refused);
+    }
+  }
+}
+
+// needs_reset(): only while the server may hold the MAIL of a transaction that did not end. The
+// reply to the final dot ends it, whatever its code (RFC 5321 §4.1.1.4).
+struct ResetCase {
+  std::string name{};
+  std::string ehlo{};
+  std::vector<std::string> replies{};  // after begin_transaction; "BODY" = on_body_sent()
+  bool needs_reset = false;
+};
+
+TEST(ClientSession, NeedsResetOnlyWhileTheServerHoldsATransaction) {
+  const std::string pipe = "250-mx\r\n250 PIPELINING\r\n";
+  const ResetCase cases[] = {
+      {.name = "delivered",
+       .ehlo = pipe,
+       .replies = {"250 ok", "250 ok", "354 go", "BODY", "250 ok"}},
+      {.name = "final dot 451",
+       .ehlo = pipe,
+       .replies = {"250 ok", "250 ok", "354 go", "BODY", "451 4.3.0 later"}},
+      {.name = "final dot 554",
+       .ehlo = pipe,
+       .replies = {"250 ok", "250 ok", "354 go", "BODY", "554 5.7.1 spam"}},
+      {.name = "MAIL accepted, RCPT not yet answered",
+       .ehlo = "250 mx\r\n",
+       .replies = {"250 ok"},
+       .needs_reset = true},
+      {.name = "in the body",
+       .ehlo = pipe,
+       .replies = {"250 ok", "250 ok", "354 go"},
+       .needs_reset = true},
+      {.name = "MAIL refused", .ehlo = "250 mx\r\n", .replies = {"451 4.3.0 later"}},
+  };
+  for (const ResetCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    ClientSession s(params(TlsMode::none));
+    open_plain(s, c.ehlo);
+    EXPECT_FALSE(s.needs_reset());
+    (void)s.begin_transaction(envelope({"b@x"}));
+    for (const std::string& r : c.replies) {
+      if (r == "BODY") {
+        (void)s.on_body_sent();
+      } else {
+        (void)s.on_reply(reply(r + "\r\n"));
+      }
+    }
+    EXPECT_EQ(s.needs_reset(), c.needs_reset);
+  }
+}
 
 TEST(ClientSession, MailParameters) {
   const MailCase cases[] = {
@@ -262,12 +387,12 @@ TEST(ClientSession, DsnParameters) {
        .ret = "hdrs",
        .envid = "Q1",
        .rcpts = {"b@x"},
-       .want = "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\n"},
+       .want = "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\nDATA\r\n"},
       {.name = "offered, nothing given: ORCPT only",
        .ehlo = "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n",
        .rcpts = {"b@x", "c+tag@x"},
        .want = "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x> ORCPT=rfc822;b@x\r\n"
-               "RCPT TO:<c+tag@x> ORCPT=rfc822;c+2Btag@x\r\n"},
+               "RCPT TO:<c+tag@x> ORCPT=rfc822;c+2Btag@x\r\nDATA\r\n"},
       {.name = "offered, all given (spool spelling is lower case)",
        .ehlo = "250-mx\r\n250-PIPELINING\r\n250 DSN\r\n",
        .notify = "success,failure,delay",
@@ -275,7 +400,7 @@ TEST(ClientSession, DsnParameters) {
        .envid = "id=1 x+\x01",
        .rcpts = {"b@x"},
        .want = "MAIL FROM:<a@x.test> RET=FULL ENVID=id+3D1+20x+2B+01\r\n"
-               "RCPT TO:<b@x> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;b@x\r\n"},
+               "RCPT TO:<b@x> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;b@x\r\nDATA\r\n"},
       {.name = "NEVER, no pipelining",
        .ehlo = "250-mx\r\n250 DSN\r\n",
        .notify = "NEVER",
@@ -331,10 +456,11 @@ TEST(ClientSession, Utf8RecipientsWithoutSmtpUtf8FailAlone) {
   ClientSession s(params(TlsMode::none));
   open_plain(s, "250-mx\r\n250 PIPELINING\r\n");
   Action a = s.begin_transaction(envelope({"b@x", "j\xc3\xb6rg@x", "c@x"}));
-  EXPECT_EQ(a.wire(), "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\n");
+  EXPECT_EQ(a.wire(), "MAIL FROM:<a@x.test>\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nDATA\r\n");
   EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
   EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
-  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).wire(), "DATA\r\n");
+  EXPECT_EQ(s.on_reply(reply("250 ok\r\n")).kind, Kind::read);
+  EXPECT_EQ(s.on_reply(reply("354 go\r\n")).kind, Kind::send_body);
   TransactionResult r = s.take_result();
   ASSERT_EQ(r.rcpt_errors.size(), 3u);
   EXPECT_FALSE(r.rcpt_errors[0]);
@@ -378,7 +504,8 @@ TEST(ClientSession, Utf8WithSmtpUtf8GoesOutWhole) {
   open_plain(s, "250-mx\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n");
   Action a = s.begin_transaction(envelope({"b@x", "j\xc3\xb6rg@x"}, "\xc3\xa4@x.test"));
   EXPECT_EQ(a.wire(),
-            "MAIL FROM:<\xc3\xa4@x.test> SMTPUTF8\r\nRCPT TO:<b@x>\r\nRCPT TO:<j\xc3\xb6rg@x>\r\n");
+            "MAIL FROM:<\xc3\xa4@x.test> SMTPUTF8\r\nRCPT TO:<b@x>\r\nRCPT TO:<j\xc3\xb6rg@x>\r\n"
+            "DATA\r\n");
 }
 
 // Opens a session whose server offers CHUNKING and runs MAIL/RCPT up to the first chunk.

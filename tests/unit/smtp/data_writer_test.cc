@@ -66,6 +66,24 @@ TEST(DataWriter, Table) {
   }
 }
 
+// Buffers kept from one message to the next (as SmtpClient keeps them per connection) change
+// nothing on the wire, after a large message as after a small one.
+TEST(DataWriter, ReusedBuffersWriteTheSame) {
+  const std::string big = std::string(100000, 'a') + "\r\n.b\r\n";
+  DataWriter::Buffers buffers;
+  for (const StuffCase& c : kCases) {
+    for (const std::string& in : {big, std::string(c.in)}) {
+      SCOPED_TRACE(c.name);
+      auto script = std::make_shared<Script>();
+      ScriptedStream out(script);
+      StringSource src{in, 7};
+      DataWriter w(out, Millis(1000), buffers, 64);
+      ASSERT_TRUE(w.write(src));
+      EXPECT_EQ(script->written, write_through(in, 7, 64));
+    }
+  }
+}
+
 TEST(DataWriter, StuffedOutputHasOnlyCrlfLineEnds) {
   std::string in;
   for (int i = 0; i < 256; ++i) {

@@ -116,7 +116,7 @@ TEST_F(SmtpClientTest, StartTlsAuthPlainPipeliningTranscript) {
   const std::string body = "Subject: t\r\n\r\nh\xc3\xa4llo\r\n";
   const std::string group =
       "MAIL FROM:<alice@client.test> BODY=8BITMIME SIZE=22\r\n"
-      "RCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\n";
+      "RCPT TO:<bob@example.test>\r\nRCPT TO:<carol@example.test>\r\nDATA\r\n";
   const std::vector<Step> steps = {
       {.reply = kGreeting},
       {.expect = kEhlo, .reply = "250-smtp.test\r\n250-STARTTLS\r\n250 PIPELINING\r\n"},
@@ -125,8 +125,8 @@ TEST_F(SmtpClientTest, StartTlsAuthPlainPipeliningTranscript) {
        .reply = "250-smtp.test\r\n250-PIPELINING\r\n250-SIZE 10000000\r\n250-8BITMIME\r\n"
                 "250 AUTH LOGIN PLAIN\r\n"},
       {.expect = "AUTH PLAIN " + kPlainIr + "\r\n", .reply = "235 2.7.0 accepted\r\n"},
-      {.expect = group, .reply = "250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n"},
-      {.expect = "DATA\r\n", .reply = "354 go ahead\r\n"},
+      {.expect = group,
+       .reply = "250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n"},
       {.expect = body + ".\r\n", .reply = "250 2.0.0 ok\r\n"},
       {.expect = "QUIT\r\n", .reply = "221 bye\r\n"},
   };
@@ -153,7 +153,7 @@ TEST_F(SmtpClientTest, StartTlsAuthPlainPipeliningTranscript) {
     EXPECT_EQ(tls.written_before, kEhlo.size() + std::string("STARTTLS\r\n").size());
     EXPECT_NE(std::find(script->write_sizes.begin(), script->write_sizes.end(), group.size()),
               script->write_sizes.end())
-        << "MAIL and RCPTs not written in one go";
+        << "MAIL, RCPTs and DATA not written in one go";
     ASSERT_TRUE(c->tls_info());
     EXPECT_EQ(c->tls_info()->version, "TLSv1.3");
     EXPECT_TRUE(traced(true, "AUTH PLAIN <redacted>"));
@@ -348,10 +348,9 @@ TEST_F(SmtpClientTest, RecipientMixSendsDataOnce) {
       {.reply = kGreeting},
       {.expect = kEhlo, .reply = "250-smtp.test\r\n250 PIPELINING\r\n"},
       {.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<a@x.test>\r\nRCPT TO:<b@x.test>\r\n"
-                 "RCPT TO:<c@x.test>\r\n",
+                 "RCPT TO:<c@x.test>\r\nDATA\r\n",
        .reply = "250 ok\r\n250 2.1.5 ok\r\n550 5.1.1 <b@x.test>: no such user\r\n"
-                "450 4.2.1 mailbox busy\r\n"},
-      {.expect = "DATA\r\n", .reply = "354 go\r\n"},
+                "450 4.2.1 mailbox busy\r\n354 go\r\n"},
       {.expect = "x\r\n.\r\n", .reply = "250 2.0.0 ok\r\n"},
   };
   auto c = make(options(TlsMode::none));
@@ -398,25 +397,61 @@ const TxnCase kTxn[] = {
     {.name = "MAIL 553 pipelined",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "553 5.1.7 bad sender\r\n503 5.5.1 need MAIL\r\n"}},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "553 5.1.7 bad sender\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n"}},
      .error = Errc::smtp_perm,
      .error_reply = 553,
      .rcpt = {std::nullopt}},
-    {.name = "all recipients refused: RSET, no DATA",
+    {.name = "all recipients refused, DATA pipelined and refused: RSET",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test", "c@x.test"},
      .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n"
-                          "RCPT TO:<c@x.test>\r\n",
-                .reply = "250 ok\r\n550 5.1.1 unknown\r\n451 4.7.1 greylisted\r\n"},
+                          "RCPT TO:<c@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n550 5.1.1 unknown\r\n451 4.7.1 greylisted\r\n"
+                         "554 5.5.1 no valid recipients\r\n"},
                {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
      .rcpt = {Errc::smtp_perm, Errc::smtp_temp}},
+    {.name = "all recipients refused without PIPELINING: RSET, no DATA",
+     .ehlo = kPlainEhlo,
+     .rcpts = {"b@x.test", "c@x.test"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test> SIZE=3\r\n", .reply = "250 ok\r\n"},
+               {.expect = "RCPT TO:<b@x.test>\r\n", .reply = "550 5.1.1 unknown\r\n"},
+               {.expect = "RCPT TO:<c@x.test>\r\n", .reply = "451 4.7.1 greylisted\r\n"},
+               {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
+     .rcpt = {Errc::smtp_perm, Errc::smtp_temp}},
+    // RFC 2920 §3.1: a server that answers 354 although it accepted no recipient gets an empty
+    // message (a lone dot), whatever it says to that, and then RSET; the body is never sent.
+    {.name = "354 after every recipient refused: a lone dot, then RSET",
+     .ehlo = kPipeEhlo,
+     .rcpts = {"b@x.test"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n550 5.1.1 unknown\r\n354 go\r\n"},
+               {.expect = ".\r\n", .reply = "554 5.5.1 no valid recipients\r\n"},
+               {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
+     .rcpt = {Errc::smtp_perm}},
+    {.name = "354 after every recipient refused, the dot accepted: still not delivered",
+     .ehlo = kPipeEhlo,
+     .rcpts = {"b@x.test"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n451 4.2.0 later\r\n354 go\r\n"},
+               {.expect = ".\r\n", .reply = "250 2.0.0 queued as nothing\r\n"},
+               {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
+     .rcpt = {Errc::smtp_temp}},
+    {.name = "354 after a refused MAIL: a lone dot, then RSET",
+     .ehlo = kPipeEhlo,
+     .rcpts = {"b@x.test"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "451 4.3.0 later\r\n503 5.5.1 need MAIL\r\n354 go\r\n"},
+               {.expect = ".\r\n", .reply = "503 5.5.1 need MAIL\r\n"},
+               {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
+     .error = Errc::smtp_temp,
+     .error_reply = 451,
+     .rcpt = {std::nullopt}},
     {.name = "DATA 554: RSET",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n"},
-               {.expect = "DATA\r\n", .reply = "554 5.5.1 no valid recipients\r\n"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n554 5.5.1 no valid recipients\r\n"},
                {.expect = "RSET\r\n", .reply = "250 ok\r\n"}},
      .error = Errc::smtp_perm,
      .error_reply = 554,
@@ -424,9 +459,8 @@ const TxnCase kTxn[] = {
     {.name = "final dot 554",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n"},
-               {.expect = "DATA\r\n", .reply = "354 go\r\n"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
                {.expect = "x\r\n.\r\n", .reply = "554 5.7.1 spam\r\n"}},
      .error = Errc::smtp_perm,
      .error_reply = 554,
@@ -435,9 +469,8 @@ const TxnCase kTxn[] = {
     {.name = "final dot 451",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n"},
-               {.expect = "DATA\r\n", .reply = "354 go\r\n"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
                {.expect = "x\r\n.\r\n", .reply = "451 4.3.0 local error\r\n"}},
      .error = Errc::smtp_temp,
      .error_reply = 451,
@@ -446,15 +479,15 @@ const TxnCase kTxn[] = {
     {.name = "garbage while pipelining",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
                 .reply = "250 ok\r\nHELLO\r\n"}},
      .error = Errc::protocol,
      .rcpt = {std::nullopt}},
     {.name = "unsolicited extra reply while pipelining",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n250 extra\r\n"}},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n354 go\r\n250 extra\r\n"}},
      .error = Errc::protocol,
      .rcpt = {std::nullopt}},
     {.name = "354 to RCPT",
@@ -476,18 +509,16 @@ const TxnCase kTxn[] = {
     {.name = "server closes instead of the final reply",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n"},
-               {.expect = "DATA\r\n", .reply = "354 go\r\n"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
                {.expect = "x\r\n.\r\n", .eof = true}},
      .error = Errc::io,
      .rcpt = {std::nullopt}},
     {.name = "CRLF in a recipient is never sent",
      .ehlo = kPipeEhlo,
      .rcpts = {"b@x.test>\r\nRSET\r\nRCPT TO:<evil@x.test", "c@x.test"},
-     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<c@x.test>\r\n",
-                .reply = "250 ok\r\n250 ok\r\n"},
-               {.expect = "DATA\r\n", .reply = "354 go\r\n"},
+     .steps = {{.expect = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<c@x.test>\r\nDATA\r\n",
+                .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
                {.expect = "x\r\n.\r\n", .reply = "250 ok\r\n"}},
      .rcpt = {Errc::parse, std::nullopt},
      .delivered = true,
@@ -844,6 +875,31 @@ TEST_F(SmtpClientTest, BdatWriteFailureLeavesTheClientUnusable) {
   size_t written = script->written.size();
   c->quit();
   EXPECT_EQ(script->written.size(), written);  // no QUIT in the middle of a chunk
+}
+
+// RFC 5321 §4.1.1.4: the reply to the final dot ends a transaction, whatever it says; the next
+// MAIL follows without RSET, and needs_reset() tells the caller so.
+TEST_F(SmtpClientTest, NoResetAfterACompletedTransaction) {
+  const std::string group = "MAIL FROM:<alice@client.test>\r\nRCPT TO:<b@x.test>\r\nDATA\r\n";
+  script->steps = {
+      {.reply = kGreeting},
+      {.expect = kEhlo, .reply = "250-smtp.test\r\n250 PIPELINING\r\n"},
+      {.expect = group, .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
+      {.expect = "x\r\n.\r\n", .reply = "451 4.3.0 try again\r\n"},
+      {.expect = group, .reply = "250 ok\r\n250 ok\r\n354 go\r\n"},
+      {.expect = "x\r\n.\r\n", .reply = "250 2.0.0 ok\r\n"},
+      {.expect = "QUIT\r\n", .reply = "221 bye\r\n"},
+  };
+  auto c = make(options(TlsMode::none));
+  ASSERT_TRUE(c->open());
+  for (bool want : {false, true}) {
+    StringSource body("x\r\n");
+    EXPECT_EQ(c->send(message(body, {"b@x.test"})).delivered(), want);
+    EXPECT_FALSE(c->needs_reset());
+  }
+  c->quit();
+  expect_script_done();
+  EXPECT_EQ(script->count("RSET"), 0u);
 }
 
 TEST_F(SmtpClientTest, ResetBetweenTransactions) {
