@@ -1,21 +1,21 @@
 #include "cli/context.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
+
+#include "sys/fs.h"
+#include "sys/user_db.h"
 
 namespace rm::cli {
 
 Context gather_context() {
   Context c;
   c.uid = static_cast<uint32_t>(::getuid());
-  if (const struct passwd* pw = ::getpwuid(::getuid())) {
-    c.login = pw->pw_name != nullptr ? pw->pw_name : "";
-    std::string g = pw->pw_gecos != nullptr ? pw->pw_gecos : "";
-    c.gecos = g.substr(0, g.find(','));
-    c.home = pw->pw_dir != nullptr ? pw->pw_dir : "";
+  if (auto pw = lookup_uid(c.uid)) {
+    c.login = pw->name;
+    c.gecos = pw->gecos.substr(0, pw->gecos.find(','));
+    c.home = pw->home;
   }
   if (c.login.empty()) {
     c.login = "uid" + std::to_string(c.uid);
@@ -35,9 +35,11 @@ Context gather_context() {
   if (c.hostname.empty()) {
     c.hostname = "localhost";
   }
-  std::ifstream mn("/etc/mailname");
-  std::string line;
-  if (mn && std::getline(mn, line)) {
+  // First line only, as Debian's MTAs read it. Not an ifstream: iostreams would make every
+  // start-up build the C++ locales (about ten page faults).
+  constexpr size_t kMaxMailname = 4096;
+  if (auto mn = read_file("/etc/mailname", kMaxMailname)) {
+    std::string line = mn->substr(0, mn->find('\n'));
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
       line.pop_back();
     }

@@ -1,8 +1,8 @@
 // cli/context.h — facts about the calling process that submission and the queue tools need,
-// gathered once from the kernel and the passwd database (never from USER/LOGNAME: SENDMAIL.md
-// behaviour 57): real uid, login name, GECOS full name, home, the per-user state directory,
-// the host name, /etc/mailname. Works with no HOME, cwd "/", closed stdio (behaviour 69).
-// Reading only; no logging. Not thread-safe.
+// gathered once from the kernel and the passwd database (sys/user_db.h; never from USER/LOGNAME:
+// SENDMAIL.md behaviour 57): real uid, login name, GECOS full name, home, the per-user state
+// directory, the host name, /etc/mailname. Works with no HOME, cwd "/", closed stdio (behaviour
+// 69). Reading only; no logging. Not thread-safe.
 #pragma once
 
 #include <cstdint>

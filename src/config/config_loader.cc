@@ -23,12 +23,18 @@ using libconfig::Setting;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
+// "accounts[0].host". Built here rather than by Setting::getPath(), which formats through a
+// std::stringstream: that alone made every relaymail start-up build the C++ locales (about ten
+// page faults, ~0.1 ms on the test VM).
 std::string setting_path(const Setting& s) {
-  std::string p = s.getPath();
-  for (size_t i; (i = p.find(".[")) != std::string::npos;) {
-    p.erase(i, 1);
+  if (s.isRoot()) {
+    return {};
   }
-  return p;
+  std::string parent = setting_path(s.getParent());
+  if (const char* name = s.getName(); name != nullptr) {
+    return parent.empty() ? std::string(name) : parent + "." + name;
+  }
+  return parent + "[" + std::to_string(s.getIndex()) + "]";
 }
 
 bool is_integer(const Setting& s) {

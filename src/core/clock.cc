@@ -1,22 +1,29 @@
 #include "core/clock.h"
 
 #include <climits>
+#include <cstdio>
 #include <ctime>
-#include <fstream>
+#include <memory>
 
 namespace rm {
 
 namespace {
 
-// The boot id, or "" when it cannot be read or does not look like one. An ifstream, not a raw
-// fd: core/ sits below sys/ and its UniqueFd.
+// The boot id, or "" when it cannot be read or does not look like one. C stdio, not a raw fd
+// (core/ sits below sys/ and its UniqueFd) and not an ifstream: iostreams would make every
+// relaymail start-up build the C++ locales, about ten page faults.
 std::string read_boot_id() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  if (!std::getline(in, id) || !is_valid_boot_id(id)) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(
+      std::fopen("/proc/sys/kernel/random/boot_id", "re"), &std::fclose);
+  char line[64] = {};
+  if (!in || std::fgets(line, sizeof line, in.get()) == nullptr) {
     return {};
   }
-  return id;
+  std::string id(line);
+  if (!id.empty() && id.back() == '\n') {
+    id.pop_back();
+  }
+  return is_valid_boot_id(id) ? id : std::string();
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 
 namespace rm {
 
-LineReader::LineReader(ByteSource& in, size_t buffer_size) : in_(in), buf_(buffer_size) {}
+LineReader::LineReader(ByteSource& in, size_t buffer_size)
+    : in_(in), buf_(std::make_unique_for_overwrite<char[]>(buffer_size)), size_(buffer_size) {}
 
 Status LineReader::refill() {
   pos_ = 0;
@@ -12,7 +13,7 @@ Status LineReader::refill() {
   if (eof_) {
     return {};
   }
-  auto n = in_.read(std::span<char>(buf_.data(), buf_.size()));
+  auto n = in_.read(std::span<char>(buf_.get(), size_));
   if (!n) {
     return std::move(n).error();
   }
@@ -36,13 +37,13 @@ Result<bool> LineReader::next(std::string& piece, End& end, size_t max) {
     size_t start = pos_;
     while (pos_ < len_ && buf_[pos_] != '\n' && buf_[pos_] != '\0') {
       if (piece.size() + (pos_ - start) >= max) {
-        piece.append(buf_.data() + start, pos_ - start);
+        piece.append(buf_.get() + start, pos_ - start);
         end = End::more;
         return true;
       }
       ++pos_;
     }
-    piece.append(buf_.data() + start, pos_ - start);
+    piece.append(buf_.get() + start, pos_ - start);
     if (pos_ == len_) {
       continue;
     }

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "core/byte_io.h"
 #include "core/result.h"
@@ -37,7 +37,10 @@ class LineReader {
   Status refill();
 
   ByteSource& in_;
-  std::vector<char> buf_;
+  // Left uninitialised: only the pages a read() fills are ever touched. Zeroing 64 KiB cost every
+  // submission 16 page faults, about 0.2 ms on the test VM (perf record -e page-faults).
+  std::unique_ptr<char[]> buf_;
+  size_t size_;
   size_t pos_ = 0;
   size_t len_ = 0;
   bool eof_ = false;

@@ -1,10 +1,11 @@
 // End-to-end disk faults in the real submission path (RELIABILITY.md §6 cases 3, 5 and 6):
-// `sendmail` runs with tests/support/preload/fault_inject.so, which fails the n-th write, fsync,
-// rename or unlink with EIO or ENOSPC, or SIGKILLs the process just before or just after it. Each
-// sweep raises n until the fault no longer fires, so every such call of a submission gets its
-// turn. Then a clean flush: every message that got exit 0 arrives exactly once and whole; a
-// failed submission exited 74 (never 75, never 0) and left nothing that is ever sent; a killed
-// one is either never sent or sent whole, exactly once.
+// `sendmail` (relaymail's dynamically linked twin: LD_PRELOAD cannot reach the static PIE) runs
+// with tests/support/preload/fault_inject.so, which fails the n-th write, fsync, rename or unlink
+// with EIO or ENOSPC, or SIGKILLs the process just before or just after it. Each sweep raises n
+// until the fault no longer fires, so every such call of a submission gets its turn. Then a clean
+// flush: every message that got exit 0 arrives exactly once and whole; a failed submission exited
+// 74 (never 75, never 0) and left nothing that is ever sent; a killed one is either never sent or
+// sent whole, exactly once.
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
@@ -63,7 +64,7 @@ class FaultSweep {
     env.push_back("RELAYMAIL_FAULT_MARK=" + mark);
     env.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
     sent_[tag] = body_for(tag);
-    RunResult r = run(w_.bin("sendmail"), {"-i", "rcpt@example.org"},
+    RunResult r = run(w_.preloadable_bin("sendmail"), {"-i", "rcpt@example.org"},
                       "Subject: " + tag + "\n\n" + sent_[tag], env);
     Outcome o{tag, r.exit_code, exists(mark)};
     errs_[tag] = r.err;

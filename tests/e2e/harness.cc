@@ -191,18 +191,25 @@ bool Smtpd::wait_for(size_t n, std::chrono::milliseconds timeout) const {
 }
 
 World::World() {
-  std::string bindir = dir() + "/bin";
-  ::mkdir(bindir.c_str(), 0700);
-  for (const char* name : {"sendmail", "mailq", "newaliases", "relaymail", "send-mail"}) {
-    std::string link = bindir + "/" + name;
-    if (::symlink(RM_RELAYMAIL_BIN, link.c_str()) != 0) {
-      std::abort();
+  for (const auto& [sub, target] : {std::pair{"/bin", RM_RELAYMAIL_BIN},
+                                    std::pair{"/preloadable", RM_RELAYMAIL_PRELOADABLE_BIN}}) {
+    std::string bindir = dir() + sub;
+    ::mkdir(bindir.c_str(), 0700);
+    for (const char* name : {"sendmail", "mailq", "newaliases", "relaymail", "send-mail"}) {
+      std::string link = bindir + "/" + name;
+      if (::symlink(target, link.c_str()) != 0) {
+        std::abort();
+      }
     }
   }
 }
 
 std::string World::bin(const std::string& name) const {
   return dir() + "/bin/" + name;
+}
+
+std::string World::preloadable_bin(const std::string& name) const {
+  return dir() + "/preloadable/" + name;
 }
 
 void World::write_config(const Smtpd& smtpd, const std::string& delivery, const std::string& tls) {

@@ -114,6 +114,9 @@ class World {
   World();
   const std::string& dir() const { return tmp_.path(); }
   std::string bin(const std::string& name) const;  // dir/bin/<name> → relaymail
+  // dir/preloadable/<name> → the dynamically linked twin of relaymail that LD_PRELOAD reaches
+  // (relaymail itself is a static PIE): for fault injection only.
+  std::string preloadable_bin(const std::string& name) const;
   std::string spool() const { return dir() + "/spool"; }
   std::string config_path() const { return dir() + "/relaymail.conf"; }
   // Writes the config pointing at `smtpd` (port, CA, user, password file).

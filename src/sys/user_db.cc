@@ -1,0 +1,161 @@
+#include "sys/user_db.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <vector>
+
+#include "sys/fs.h"
+#include "sys/unique_fd.h"
+
+namespace rm {
+
+namespace {
+
+constexpr size_t kMaxConfigFile = size_t{1} << 20;  // /etc/passwd, /etc/nsswitch.conf
+constexpr size_t kPasswdFields = 7;
+
+// `text` split at '\n', one call of fn per line (the last one may lack its '\n').
+template <class Fn>
+void for_each_line(std::string_view text, Fn fn) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    if (!fn(line)) {
+      return;
+    }
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// `getent passwd <uid>`'s output, or "" when it could not be run.
+std::string run_getent(uint32_t uid, const std::string& getent) {
+  std::array<int, 2> p{};
+  if (::pipe2(p.data(), O_CLOEXEC) != 0) {
+    return {};
+  }
+  UniqueFd rd(p[0]);
+  UniqueFd wr(p[1]);
+  std::string uid_text = std::to_string(uid);
+  std::string arg0 = "getent";
+  std::string arg1 = "passwd";
+  std::array<char*, 4> argv = {arg0.data(), arg1.data(), uid_text.data(), nullptr};
+  std::array<char*, 1> envp = {nullptr};
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, wr.get(), 1);
+  ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, getent.c_str(), &actions, nullptr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  wr.reset();  // EOF for us once the child is done with its copy
+  if (rc != 0) {
+    return {};
+  }
+  auto out = read_fd(rd.get(), kMaxGetentOutput, "getent");
+  rd.reset();
+  int status = 0;
+  // A caller that ignores SIGCHLD has its children reaped for it (ECHILD): the output decides.
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return out ? std::move(*out) : std::string();
+}
+
+}  // namespace
+
+std::optional<PasswdLine> parse_passwd_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty() || line.front() == '+' || line.front() == '-') {
+    return std::nullopt;
+  }
+  std::vector<std::string_view> f;
+  for (size_t start = 0;;) {
+    size_t colon = line.find(':', start);
+    f.push_back(line.substr(start, colon - start));
+    if (colon == std::string_view::npos) {
+      break;
+    }
+    start = colon + 1;
+  }
+  if (f.size() != kPasswdFields || f[0].empty() || f[2].empty()) {
+    return std::nullopt;
+  }
+  PasswdLine out;
+  const char* end = f[2].data() + f[2].size();
+  auto [ptr, ec] = std::from_chars(f[2].data(), end, out.uid);
+  if (ec != std::errc() || ptr != end) {
+    return std::nullopt;
+  }
+  out.user = UserEntry{std::string(f[0]), std::string(f[4]), std::string(f[5])};
+  return out;
+}
+
+std::optional<UserEntry> find_uid(std::string_view passwd_text, uint32_t uid) {
+  std::optional<UserEntry> found;
+  for_each_line(passwd_text, [&](std::string_view line) {
+    if (auto p = parse_passwd_line(line); p && p->uid == uid) {
+      found = std::move(p->user);
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+bool passwd_files_first(std::string_view nsswitch_text) {
+  bool files_first = true;  // glibc's default for passwd
+  for_each_line(nsswitch_text, [&](std::string_view line) {
+    line = trim(line.substr(0, line.find('#')));
+    constexpr std::string_view kKey = "passwd";
+    if (line.substr(0, kKey.size()) != kKey) {
+      return true;
+    }
+    std::string_view rest = trim(line.substr(kKey.size()));
+    if (rest.empty() || rest.front() != ':') {
+      return true;  // "passwdx:" or the like
+    }
+    rest = trim(rest.substr(1));
+    size_t end = 0;
+    while (end < rest.size() && !is_blank(rest[end]) && rest[end] != '[') {
+      ++end;
+    }
+    files_first = rest.substr(0, end) == "files";
+    return false;
+  });
+  return files_first;
+}
+
+std::optional<UserEntry> lookup_uid(uint32_t uid, const UserDbPaths& paths) {
+  auto nss = read_file(paths.nsswitch, kMaxConfigFile);
+  if (passwd_files_first(nss ? *nss : std::string_view())) {
+    if (auto text = read_file(paths.passwd, kMaxConfigFile)) {
+      if (auto u = find_uid(*text, uid)) {
+        return u;
+      }
+    }
+  }
+  return find_uid(run_getent(uid, paths.getent), uid);
+}
+
+}  // namespace rm
