@@ -16,6 +16,7 @@
 //
 //   bench_relay [--out FILE] [--smoke] [--no-msmtp] [--msmtp PATH --msmtp-libdir DIR]
 //               [--msmtp-missing REASON] [--revision TEXT] [--dir PARENT] [--keep]
+//               [--smarthost-dir PARENT]
 //               [--runs N] [--latency-runs N] [--bg-runs N] [--flush-msgs N] [--flush-runs N]
 //               [--msmtp-flush-msgs N] [--msmtp-flush-runs N] [--big-mb N] [--rss-runs N]
 //               [--concurrent N] [--conc-rounds N] [--msmtp-conc-rounds N]
@@ -78,6 +79,7 @@ int usage(const std::string& msg) {
   std::fprintf(stderr,
                "usage: bench_relay [--out FILE] [--smoke] [--no-msmtp] [--msmtp PATH "
                "--msmtp-libdir DIR] [--msmtp-missing REASON] [--revision TEXT] [--dir PARENT] "
+               "[--smarthost-dir PARENT] "
                "[--keep] [--runs N] [--latency-runs N] [--bg-runs N] [--flush-msgs N] "
                "[--flush-runs N] [--msmtp-flush-msgs N] [--msmtp-flush-runs N] [--big-mb N] "
                "[--rss-runs N] [--concurrent N] [--conc-rounds N] [--msmtp-conc-rounds N] "
@@ -118,6 +120,7 @@ int parse_args(int argc, char** argv, Options* o) {
       {"--msmtp-missing", &o->msmtp_missing},
       {"--revision", &o->revision},
       {"--dir", &o->parent},
+      {"--smarthost-dir", &o->smarthost_parent},
       {"--relaymail", &o->relaymail},
       {"--fake-smtpd", &o->fake_smtpd},
       {"--bench-spool", &o->bench_spool},
@@ -371,6 +374,13 @@ bool Bench::setup() {
   for (const char* sub : {"/bin", "/maildir", "/pki", "/logs", "/commit"}) {
     ::mkdir((dir_ + sub).c_str(), 0700);
   }
+  // The smarthost's maildir on tmpfs when there is one (and --smarthost-dir "" keeps it here).
+  std::string shm = o_.smarthost_parent + "/relaymail-bench-smarthost.XXXXXX";
+  if (!o_.smarthost_parent.empty() && ::mkdtemp(shm.data()) != nullptr) {
+    maildir_parent_ = shm;
+    maildir_ = shm + "/maildir";
+    ::mkdir(maildir_.c_str(), 0700);
+  }
   const std::string real = std::filesystem::absolute(o_.relaymail).string();
   const std::string daemon = real.substr(0, real.rfind('/') + 1) + "relaymaild";
   bool ok = ::symlink(real.c_str(), (bin_ + "/sendmail").c_str()) == 0 &&
@@ -503,8 +513,10 @@ std::string Bench::footer(double started_ms) const {
        " (" + o_.relaymail +
        "); msmtp: " + (have_msmtp_ ? msmtp_version_ + " (" + o_.msmtp_path + ")" : msmtp_na()) +
        ".\n";
-  f += "- Smarthost: fake_smtpd on 127.0.0.1 (STARTTLS, AUTH PLAIN, --no-fsync), restarted for "
-       "each figure; both clients verify its certificate against a throwaway CA and log in. "
+  f += "- Smarthost: fake_smtpd on 127.0.0.1 (STARTTLS, AUTH PLAIN, --no-fsync, maildir " +
+       maildir_ +
+       "), restarted for each figure; both clients verify its certificate against a throwaway CA "
+       "and log in. "
        "Latencies run from just before posix_spawn to the exit, with the message written into "
        "a pipe on stdin; relaymail and msmtp runs alternate within each figure.\n";
   std::vector<std::string> notes = notes_;  // "Figure N: ..." in figure order
@@ -588,10 +600,14 @@ int Bench::run() {
     return 1;
   }
   if (o_.keep || !failures_.empty()) {
-    std::fprintf(stderr, "bench_relay: kept %s\n", dir_.c_str());
+    std::fprintf(stderr, "bench_relay: kept %s%s%s\n", dir_.c_str(),
+                 maildir_parent_.empty() ? "" : " and ", maildir_parent_.c_str());
   } else {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+    if (!maildir_parent_.empty()) {
+      std::filesystem::remove_all(maildir_parent_, ec);
+    }
   }
   return failures_.empty() ? 0 : 1;
 }

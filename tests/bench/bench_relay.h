@@ -26,6 +26,9 @@ struct Options {
   std::string msmtp_missing;  // why run.sh has no msmtp
   std::string revision;
   std::string parent;
+  // Where fake_smtpd's maildir lives: tmpfs by default, so that what figure 3 measures is our
+  // flush, not the test server's file creations (2 per message) on the bench's disk.
+  std::string smarthost_parent = "/dev/shm";
   bool keep = false;
   std::string only;         // comma-separated figure keys (1..7, floors); empty: all
   long runs = 20;           // msmtp runs of figures 1, 2 and 6
@@ -116,7 +119,8 @@ class Bench {
   std::string dir_;
   std::string bin_;  // symlinks sendmail, relaymail, relaymaild -> the build's binaries
   std::string maildir_;
-  std::string msg_;  // the 4 KB message
+  std::string maildir_parent_;  // the temp dir holding maildir_ when it is not under dir_
+  std::string msg_;             // the 4 KB message
   std::map<std::string, Env> envs_;
   Env msmtp_env_;
   bool have_msmtp_ = false;
