@@ -1,8 +1,14 @@
 #include "tls/tls_client.h"
 
-#include <cctype>
-#include <optional>
+#include <fcntl.h>
 
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "sys/dir_list.h"
+#include "sys/unique_fd.h"
 #include "tls/ossl.h"
 #include "tls/session_cache.h"
 #include "tls/tls_stream.h"
@@ -62,6 +68,50 @@ Error tls_setup_error(Errc code, const std::string& what) {
   return e;
 }
 
+// "9d04f354.0": the <subject hash>.<n> names of c_rehash / update-ca-certificates.
+bool hash_link_name(std::string_view name) {
+  const size_t dot = name.find('.');
+  if (dot != 8 || name.size() == dot + 1) {
+    return false;
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (i != dot && !(i < dot ? std::isxdigit(c) : std::isdigit(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether `dir` holds certificates under their hashed names, as X509_LOOKUP_hash_dir needs.
+bool hashed_cert_dir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return false;
+  }
+  bool hashed = false;
+  auto scanned = for_each_name(
+      fd.get(), dir, [&](std::string_view name) { hashed = hashed || hash_link_name(name); });
+  return scanned && hashed;
+}
+
+// The system trust store. SSL_CTX_set_default_verify_paths parses the whole CA bundle file
+// (Debian: 145 certificates) into the store up front: +0.8 MB peak RSS for `relaymail flush`
+// (measured, 8.96 -> 8.14 MB). The default directory holds the same anchors under hashed
+// names (update-ca-certificates writes both from one source) and is read only for the
+// issuers a chain names, so where it is hashed and neither SSL_CERT_FILE nor SSL_CERT_DIR
+// says otherwise, it alone is the store: the anchors trusted are the same or fewer, never more.
+// Anywhere else OpenSSL's own default applies.
+bool load_system_trust(SSL_CTX* ctx) {
+  const char* dir = X509_get_default_cert_dir();
+  if (std::getenv(X509_get_default_cert_file_env()) == nullptr &&
+      std::getenv(X509_get_default_cert_dir_env()) == nullptr && dir != nullptr &&
+      hashed_cert_dir(dir)) {
+    return SSL_CTX_load_verify_dir(ctx, dir) == 1;
+  }
+  return SSL_CTX_set_default_verify_paths(ctx) == 1;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<TlsClient>> TlsClient::create(const TlsPolicy& policy) {
@@ -88,7 +138,7 @@ Result<std::unique_ptr<TlsClient>> TlsClient::create(const TlsPolicy& policy) {
   SSL_CTX_set_options(
       ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   if (policy.ca_file.empty()) {
-    if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1) {
+    if (!load_system_trust(ctx.get())) {
       return tls_setup_error(Errc::config, "load the system trust store");
     }
   } else if (SSL_CTX_load_verify_locations(ctx.get(), policy.ca_file.c_str(), nullptr) != 1) {

@@ -1,6 +1,7 @@
 // tls/tls_client.h — the only door to OpenSSL for the client side. TlsClient builds one
-// SSL_CTX from a TlsPolicy (TLS 1.2 minimum, SSL_VERIFY_PEER, the system trust store or
-// policy.ca_file, optional client certificate) and turns a connected Stream into a TlsStream:
+// SSL_CTX from a TlsPolicy (TLS 1.2 minimum, SSL_VERIFY_PEER, the system trust store — its
+// hashed directory alone where there is one, see tls_client.cc — or policy.ca_file, optional
+// client certificate) and turns a connected Stream into a TlsStream:
 // SNI (names only), SSL_set1_host (or X509_VERIFY_PARAM_set1_ip_asc for an IPv4/IPv6 literal,
 // brackets allowed) against the *configured* host name with no partial wildcards and no CN
 // fallback, handshake with a deadline, then SSL_get_verify_result must be X509_V_OK.

@@ -3,14 +3,19 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <optional>
 #include <string>
 
 #include "net/tcp_stream.h"
 #include "support/fake_smtp_server.h"
 #include "support/line_client.h"
+#include "support/temp_dir.h"
 #include "support/test_pki.h"
 #include "tls/ossl.h"
 #include "tls/tls_stream.h"
@@ -27,6 +32,81 @@ using test::Fault;
 using test::LeafFiles;
 using test::TestPki;
 using test::TlsClientTest;
+
+// Sets (or, with nullptr, unsets) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = ::getenv(name)) {
+      old_ = old;
+    }
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// The system store (no ca_file) is OpenSSL's default set of anchors: SSL_CERT_FILE and
+// SSL_CERT_DIR are honoured when set; without them it is the default hashed directory (or the
+// default file), where the throwaway test CA never is.
+TEST_F(TlsClientTest, SystemStoreHonoursSslCertFileAndDir) {
+  auto dir = test::TempDir::create();
+  ASSERT_TRUE(dir) << dir.error().what;
+  ossl::Ptr<BIO> in(BIO_new_file(pki_.ca_file.c_str(), "r"));
+  ossl::Ptr<X509> ca(in ? PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr) : nullptr);
+  ASSERT_TRUE(ca);
+  char hashed[32];
+  std::snprintf(hashed, sizeof hashed, "%08lx.0", X509_subject_name_hash(ca.get()));
+  std::filesystem::create_symlink(pki_.ca_file, dir->file(hashed));
+  struct Case {
+    const char* name;
+    const char* cert_file;  // nullptr: unset
+    const char* cert_dir;   // nullptr: unset
+    bool verifies;
+  };
+  const Case cases[] = {
+      {.name = "neither set", .cert_file = nullptr, .cert_dir = nullptr, .verifies = false},
+      {.name = "SSL_CERT_FILE names the test CA",
+       .cert_file = pki_.ca_file.c_str(),
+       .cert_dir = nullptr,
+       .verifies = true},
+      {.name = "SSL_CERT_DIR holds it hashed",
+       .cert_file = nullptr,
+       .cert_dir = dir->path().c_str(),
+       .verifies = true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ScopedEnv file_env(X509_get_default_cert_file_env(), c.cert_file);
+    ScopedEnv dir_env(X509_get_default_cert_dir_env(), c.cert_dir);
+    auto srv = start_server(pki_.good);
+    auto s = connect(*srv, "localhost", TlsPolicy{});
+    if (!c.verifies) {
+      ASSERT_FALSE(s) << "handshake succeeded";
+      EXPECT_EQ(s.error().code, Errc::tls_verify) << s.error().what;
+      continue;
+    }
+    ASSERT_TRUE(s) << s.error().what;
+    test::LineClient lc(std::move(*s));
+    auto greeting = lc.reply();
+    ASSERT_TRUE(greeting) << greeting.error().what;
+  }
+}
 
 TEST_F(TlsClientTest, VerifiesCertificateAndHostOrRefuses) {
   struct Case {
