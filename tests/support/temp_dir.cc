@@ -1,6 +1,7 @@
 #include "support/temp_dir.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -19,6 +20,15 @@ Result<TempDir> TempDir::create(const std::string& prefix) {
     return sys_error(Errc::io, errno, "mkdtemp %s", tmpl.c_str());
   }
   return TempDir(std::string(buf.data()));
+}
+
+TempDir TempDir::create_or_die(const std::string& prefix) {
+  auto d = create(prefix);
+  if (!d) {
+    std::fprintf(stderr, "test: %s\n", d.error().what.c_str());
+    std::abort();
+  }
+  return std::move(*d);
 }
 
 TempDir::TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, std::string())) {}

@@ -12,6 +12,9 @@ namespace rm::test {
 class TempDir {
  public:
   static Result<TempDir> create(const std::string& prefix = "relaymail-test");
+  // create(), or the test binary stops with the reason on stderr: for fixtures that cannot
+  // go on without their directory.
+  static TempDir create_or_die(const std::string& prefix);
   TempDir(TempDir&& o) noexcept;
   TempDir& operator=(TempDir&& o) noexcept;
   TempDir(const TempDir&) = delete;

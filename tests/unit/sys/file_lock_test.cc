@@ -17,11 +17,7 @@ namespace {
 using test::TempDir;
 
 TempDir make_dir() {
-  auto d = TempDir::create("rm-sys-lock");
-  if (!d) {
-    std::abort();
-  }
-  return std::move(*d);
+  return TempDir::create_or_die("rm-sys-lock");
 }
 
 TEST(FileLock, BusyWhileHeldByAnotherOpenFileDescription) {

@@ -18,12 +18,7 @@ using test::FaultOps;
 using test::TempDir;
 
 TempDir make_dir() {
-  auto d = TempDir::create("rm-sys-fs");
-  if (!d) {
-    ADD_FAILURE() << d.error().what;
-    std::abort();
-  }
-  return std::move(*d);
+  return TempDir::create_or_die("rm-sys-fs");
 }
 
 void put(const std::string& path, const std::string& content) {

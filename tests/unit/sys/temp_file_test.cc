@@ -21,11 +21,7 @@ using test::FaultOps;
 using test::TempDir;
 
 TempDir make_dir() {
-  auto d = TempDir::create("rm-sys-tmp");
-  if (!d) {
-    std::abort();
-  }
-  return std::move(*d);
+  return TempDir::create_or_die("rm-sys-tmp");
 }
 
 size_t count(const TempDir& t) {

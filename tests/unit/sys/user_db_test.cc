@@ -20,12 +20,7 @@ namespace {
 using test::TempDir;
 
 TempDir make_dir() {
-  auto d = TempDir::create("rm-sys-userdb");
-  if (!d) {
-    ADD_FAILURE() << d.error().what;
-    std::abort();
-  }
-  return std::move(*d);
+  return TempDir::create_or_die("rm-sys-userdb");
 }
 
 void put(const std::string& path, const std::string& content, mode_t mode = 0600) {
