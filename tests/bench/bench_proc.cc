@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -317,6 +318,23 @@ bool wait_until(const std::function<bool()>& done, const std::vector<std::string
       }
     }
   }
+}
+
+bool become_subreaper() {
+  return ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+}
+
+bool reap_orphan(pid_t keep, double deadline_ms) {
+  return wait_until(
+      [keep] {
+        siginfo_t si{};
+        if (::waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0 ||
+            si.si_pid == keep) {
+          return false;
+        }
+        return ::waitpid(si.si_pid, nullptr, 0) == si.si_pid;
+      },
+      {}, deadline_ms);
 }
 
 bool write_file(const std::string& path, const std::string& text, int mode) {

@@ -106,6 +106,13 @@ class ExitCollector {
 bool wait_until(const std::function<bool()>& done, const std::vector<std::string>& dirs,
                 double deadline_ms);
 
+// With this process a child subreaper (PR_SET_CHILD_SUBREAPER), a grandchild whose parent
+// exited becomes our child: waits until one such child other than `keep` has exited and reaps
+// it. False at deadline_ms. What it reaps is never a child spawn() made (those are waited for by
+// pid), except `keep`, which it leaves alone.
+bool become_subreaper();
+bool reap_orphan(pid_t keep, double deadline_ms);
+
 // Files.
 bool write_file(const std::string& path, const std::string& text, int mode = 0600);
 std::string read_file(const std::string& path);  // "" when unreadable

@@ -5,10 +5,10 @@
 // relaymail and msmtp runs alternating inside each figure:
 //   1. `sendmail -t -i` of a 4 KB message through a pipe, delivery = "queue" (msmtp delivers
 //      synchronously, as it always does); 2. the same with delivery = "background" (the parent's
-//      exit is timed; each run waits, untimed, until its child has delivered); 3. `relaymail
-//      flush` of 1,000 queued messages in msg/s (msmtp: one process per message, sequentially,
-//      over a smaller batch); 4. peak RSS with a 50 MB message: submitter, flush, msmtp's send
-//      (through bench_rss_exec, since ru_maxrss survives execve); 5. 100 concurrent
+//      exit is timed; each run waits, untimed, until its child has delivered and exited); 3.
+//      `relaymail flush` of 1,000 queued messages in msg/s (msmtp: one process per message,
+//      sequentially, over a smaller batch); 4. peak RSS with a 50 MB message: submitter, flush,
+//      msmtp's send (through bench_rss_exec, since ru_maxrss survives execve); 5. 100 concurrent
 //      submissions, spawn-to-exit per process; 6. `--version` start-up; 7. `mailq` on 100,000
 //      entries (bench_spool); and two floors: spawning an empty static binary, and a durable
 //      4 KB commit (write, fsync, rename, fsync dir) on the spool's filesystem.
@@ -366,6 +366,12 @@ bool Bench::setup() {
   std::string templ = o_.parent + "/bench_relay.XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) {
     std::fprintf(stderr, "bench_relay: mkdtemp %s: %s\n", templ.c_str(), std::strerror(errno));
+    return false;
+  }
+  // Background delivery processes outlive the `sendmail` that started them: as their subreaper
+  // the bench can wait for each to end before the next run (figure 2).
+  if (!become_subreaper()) {
+    std::fprintf(stderr, "bench_relay: PR_SET_CHILD_SUBREAPER: %s\n", std::strerror(errno));
     return false;
   }
   dir_ = templ;

@@ -71,6 +71,7 @@ class Smarthost {
              const std::string& stderr_path, std::string* err);
   int stop();  // SIGTERM and wait: its exit status (0 expected)
   int port() const { return port_; }
+  pid_t pid() const { return child_.pid; }
 
  private:
   Spawned child_;
