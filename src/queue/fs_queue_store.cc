@@ -431,17 +431,7 @@ Result<ListResult> FsQueueStore::list() {
 }
 
 Status FsQueueStore::remove(std::string_view id) {
-  if (auto r = check_id("remove", id); !r) {
-    return r;
-  }
-  int missing = 0;
-  if (auto r = unlink_each(*ops_, {env_path(id), msg_path(id)}, missing); !r) {
-    return r;
-  }
-  if (missing == 2) {
-    return sys_error(Errc::io, ENOENT, "remove %s", std::string(id).c_str());
-  }
-  return fsync_dir(queue_dir(), *ops_);
+  return remove_each({std::string(id)}).front();
 }
 
 std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& ids) {

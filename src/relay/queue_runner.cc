@@ -339,7 +339,7 @@ void QueueRunner::finish(std::vector<Finish>& jobs, RunSummary& summary) {
   std::vector<std::string> removals;
   for (Finish& job : jobs) {
     bool remove = false;
-    conclude(job.entry, job.failed_before, job.out, summary, job.attempted, &remove);
+    conclude(job.entry, job.failed_before, job.out, summary, job.attempted, remove);
     if (remove) {
       removals.push_back(job.entry.id);
     }
@@ -574,7 +574,7 @@ bool QueueRunner::expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out
 
 void QueueRunner::conclude(QueueEntry& entry, const std::vector<bool>& failed_before,
                            EntryOutcome& out, RunSummary& summary, bool attempted,
-                           bool* remove_later) {
+                           bool& remove_later) {
   if (attempted) {
     expire(entry, entry.attempts + 1, out);  // counting the attempt that just ended
   }
@@ -671,7 +671,7 @@ bool QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& faile
 }
 
 void QueueRunner::record(QueueEntry& entry, EntryOutcome& out, RunSummary& summary, bool attempted,
-                         bool* remove_later) {
+                         bool& remove_later) {
   const ClockReading now = read_clock(clock_);
   if (attempted) {
     entry.attempts += 1;
@@ -706,11 +706,7 @@ void QueueRunner::record(QueueEntry& entry, EntryOutcome& out, RunSummary& summa
     out.result = sent ? EntryResult::partial : EntryResult::failed;
     ++summary.failed;
   } else {
-    if (remove_later != nullptr) {
-      *remove_later = true;  // the caller removes it, with others, before anything else
-    } else {
-      st = store_.remove(entry.id);
-    }
+    remove_later = true;  // the caller removes it, with others, before anything else
     out.result = EntryResult::delivered;
     ++summary.delivered;
   }

@@ -153,12 +153,12 @@ class QueueRunner {
   // retry.lifetime; `attempts` is the count the DSN text quotes. True when it did.
   bool expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out);
   // The end of every attempt: expiry, bounce, then the entry's new state. `attempted` = false
-  // when no delivery was tried (the attempt counter stays as it is). With `remove_later`, an
-  // entry that is done is not removed but *remove_later set: the caller must remove it.
+  // when no delivery was tried (the attempt counter stays as it is). An entry that is done is
+  // not removed here but `remove_later` set: the caller removes it (finish(), in batches).
   void conclude(QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
-                RunSummary& summary, bool attempted, bool* remove_later);
+                RunSummary& summary, bool attempted, bool& remove_later);
   void record(QueueEntry& entry, EntryOutcome& out, RunSummary& summary, bool attempted,
-              bool* remove_later);
+              bool& remove_later);
   // Queues the bounce for the recipients of `entry` that failed in this attempt. False when one
   // was due but could not be queued (the spool is full or failing).
   bool bounce(const QueueEntry& entry, const std::vector<bool>& failed_before, EntryOutcome& out,
