@@ -53,16 +53,33 @@ std::string base_name(const char* argv0) {
   return b;
 }
 
+// A spool that cannot be used at all: one line, and 73 when it is untrusted or cannot be made
+// (RELIABILITY.md §6 cases 52, 54), 74 when the disk fails.
+int spool_refused(const Error& e, Logger& log) {
+  log.error("%s", e.what.c_str());
+  return e.code == Errc::untrusted ? kExCantCreat : spool_create_exit(e.sys_errno);
+}
+
 int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
+  auto dir = spool_dir(cfg, ctx);
+  if (!dir) {
+    return spool_refused(dir.error(), log);
+  }
   SystemClock clock;
-  FsQueueStore store(effective_spool(cfg, ctx), clock);
+  FsQueueStore store(*dir, clock);
+  if (auto ok = store.prepare(); !ok) {
+    return spool_refused(ok.error(), log);
+  }
   auto listed = store.list();
   if (!listed) {
     log.error("%s", listed.error().what.c_str());
     return kExIoErr;
   }
   for (const auto& id : listed->quarantined) {
-    log.error("%s: corrupt queue entry moved to failed/", id.c_str());
+    log.error("%s: corrupt or untrusted queue entry moved to failed/", id.c_str());
+  }
+  for (const Error& e : listed->errors) {
+    log.error("%s", e.what.c_str());
   }
   // Streamed through FdSink's 64 KiB buffer: nothing else has written to stdout yet.
   FdSink out(STDOUT_FILENO);
@@ -287,8 +304,15 @@ int relaymail_main(std::vector<std::string> args) {
     return exec_delivery(flush_run(*cfg, log, sub, true), log);
   }
   if (cmd == "requeue" || cmd == "delete") {
+    auto dir = spool_dir(*cfg, ctx);
+    if (!dir) {
+      return spool_refused(dir.error(), log);
+    }
     SystemClock clock;
-    FsQueueStore store(effective_spool(*cfg, ctx), clock);
+    FsQueueStore store(*dir, clock);
+    if (auto ok = store.prepare(); !ok) {
+      return spool_refused(ok.error(), log);
+    }
     return cmd == "requeue" ? requeue_entries(store, sub, stdout, log)
                             : delete_entries(store, sub, stdout, log);
   }

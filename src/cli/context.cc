@@ -75,4 +75,17 @@ std::string effective_spool(const Config& cfg, const Context& ctx) {
   return "/var/tmp/relaymail-" + std::to_string(ctx.uid);
 }
 
+Result<std::string> spool_dir(const Config& cfg, const Context& ctx) {
+  std::string dir = effective_spool(cfg, ctx);
+  const bool shared_fallback =
+      cfg.spool.empty() && cfg.delivery != DeliveryMode::daemon && ctx.state_dir.empty();
+  if (shared_fallback && !file_exists(dir)) {
+    return make_error(Errc::untrusted,
+                      "no home directory for uid %u: set `spool` in the config, or use daemon "
+                      "mode (%s is not created in a shared directory)",
+                      ctx.uid, dir.c_str());
+  }
+  return dir;
+}
+
 }  // namespace rm::cli

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "core/result.h"
 
 namespace rm::cli {
 
@@ -30,6 +31,11 @@ std::string effective_domain(const Config& cfg, const Context& ctx);
 std::string effective_hostname(const Config& cfg, const Context& ctx);
 // The spool: config `spool`, else <state_dir>/relaymail for the per-user modes,
 // /var/spool/relaymail for daemon mode.
+// Without a home, /var/tmp/relaymail-<uid> (a shared directory; see spool_dir()).
 std::string effective_spool(const Config& cfg, const Context& ctx);
+// effective_spool() for use: the /var/tmp fallback is a predictable name in a directory anyone
+// may write to, so it is taken only when it already exists (FsQueueStore then checks who owns
+// it) and never created; otherwise Errc::untrusted, "no home directory for uid N: ...".
+Result<std::string> spool_dir(const Config& cfg, const Context& ctx);
 
 }  // namespace rm::cli

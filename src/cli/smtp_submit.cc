@@ -26,8 +26,16 @@ int serve_smtp(const SubmitRequest& req) {
   if (cfg.delivery == DeliveryMode::daemon) {
     return refuse(req, kExUnavailable, "delivery = \"daemon\" is not available yet");
   }
+  auto dir = spool_dir(cfg, req.ctx);
+  if (!dir) {
+    return refuse(req, kExCantCreat, dir.error().what);
+  }
   SystemClock clock;
-  FsQueueStore store(effective_spool(cfg, req.ctx), clock);
+  FsQueueStore store(*dir, clock);
+  // Untrusted: refused before the greeting. Other spool failures are each message's 4xx.
+  if (auto ok = store.prepare(); !ok && ok.error().code == Errc::untrusted) {
+    return refuse(req, kExCantCreat, ok.error().what);
+  }
   std::vector<std::string> ids;
   auto commit = [&](const SmtpEnvelope& env, ByteSource& body) -> Result<std::string> {
     MessageSpec spec;

@@ -153,8 +153,12 @@ int submit_message(const SubmitRequest& req) {
   spec.rewrite_headers = !a.no_rewrite;
   spec.full_name = a.full_name.empty() ? req.ctx.gecos : a.full_name;
   spec.body_type = a.body_type;
+  auto dir = spool_dir(cfg, req.ctx);
+  if (!dir) {
+    return fail(req, kExCantCreat, dir.error().what);
+  }
   SystemClock clock;
-  FsQueueStore store(effective_spool(cfg, req.ctx), clock);
+  FsQueueStore store(*dir, clock);
   FdSource input(req.input_fd);
   int code = kExOk;
   auto id = commit_message(req, store, clock, spec, input, code);

@@ -37,6 +37,8 @@ const char* errc_name(Errc c) {
       return "secret_unavailable";
     case Errc::spool_corrupt:
       return "spool_corrupt";
+    case Errc::untrusted:
+      return "untrusted";
     case Errc::expired:
       return "expired";
   }

@@ -27,7 +27,8 @@ enum class Errc {
   protocol,
   secret_unavailable,
   spool_corrupt,
-  expired,  // a queued message outlived retry.lifetime (relay/classify.h: bounce, 4.4.7)
+  expired,    // a queued message outlived retry.lifetime (relay/classify.h: bounce, 4.4.7)
+  untrusted,  // a path whose owner, mode or type another user could control (sys/trusted_dir.h)
 };
 
 const char* errc_name(Errc c);

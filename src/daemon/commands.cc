@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -85,7 +86,13 @@ int flush(const Command& c, const Config& cfg, const cli::Context& ctx, Logger& 
   if (c.print && s.delivered + s.deferred + s.failed == 0) {
     std::printf("nothing to deliver\n");
   }
-  return s.errors.empty() ? kExOk : kExIoErr;
+  if (s.errors.empty()) {
+    return kExOk;
+  }
+  // An untrusted spool is refused as submission refuses it (RELIABILITY.md §6 case 54).
+  bool untrusted = std::any_of(s.errors.begin(), s.errors.end(),
+                               [](const Error& e) { return e.code == Errc::untrusted; });
+  return untrusted ? kExCantCreat : kExIoErr;
 }
 
 }  // namespace

@@ -50,8 +50,15 @@ RunSummary run_queue(const FlushRequest& req) {
   if (auto h = keep_secrets_out_of_dumps(); !h) {  // before any password is fetched
     req.log.warn("%s", h.error().what.c_str());
   }
+  auto dir = cli::spool_dir(req.config, req.ctx);
+  if (!dir) {
+    req.log.error("%s", dir.error().what.c_str());
+    RunSummary refused;
+    refused.errors.push_back(std::move(dir).error());
+    return refused;
+  }
   SystemClock clock;
-  FsQueueStore store(cli::effective_spool(req.config, req.ctx), clock);
+  FsQueueStore store(*dir, clock);
   NetConnector connector(cli::effective_hostname(req.config, req.ctx), smtp_trace(req.log));
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
@@ -75,7 +82,7 @@ RunSummary run_queue(const FlushRequest& req) {
   RunSummary s = runner.run(req.options);
   req.log.enable_stderr(was_on_stderr);
   for (const auto& id : s.quarantined) {
-    req.log.error("%s: corrupt queue entry moved to failed/", id.c_str());
+    req.log.error("%s: corrupt or untrusted queue entry moved to failed/", id.c_str());
   }
   for (const auto& e : s.errors) {
     req.log.error("%s", e.what.c_str());

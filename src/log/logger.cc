@@ -9,6 +9,8 @@
 #include <ctime>
 
 #include "sys/fd_io.h"
+#include "sys/fs.h"
+#include "sys/trusted_dir.h"
 
 namespace rm {
 
@@ -135,6 +137,12 @@ void Logger::close_syslog() {
 }
 
 Status Logger::open_file(const std::string& path) {
+  // A directory another user may write is one where the file could be swapped under us.
+  const uid_t me = ::geteuid();
+  if (auto dir = check_dir_path(dir_name(path), me, DirRole::ancestor); !dir) {
+    return make_error(dir.error().code, "open log file %s: %s", path.c_str(),
+                      dir.error().what.c_str());
+  }
   UniqueFd fd(::open(path.c_str(),
                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
                      0600));
@@ -144,6 +152,14 @@ Status Logger::open_file(const std::string& path) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return sys_error(Errc::io, EINVAL, "open log file %s: not a regular file", path.c_str());
+  }
+  if (st.st_uid != me || st.st_nlink != 1 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return make_error(Errc::untrusted,
+                      "open log file %s: owned by uid %ju with mode %04o and %ju links; expected "
+                      "uid %ju, no group or other write, one link",
+                      path.c_str(), static_cast<uintmax_t>(st.st_uid),
+                      static_cast<unsigned>(st.st_mode & 07777),
+                      static_cast<uintmax_t>(st.st_nlink), static_cast<uintmax_t>(me));
   }
   file_ = std::move(fd);
   return {};

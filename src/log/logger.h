@@ -7,8 +7,10 @@
 // character in a formatted message becomes '?', so one call is exactly one line; values that may
 // hold spaces or quotes go through kv_quote() (log/kv.h), secrets through log/redact.h.
 // Errors: logging never fails its caller; a sink that cannot be written is skipped. Only
-// open_file() reports an error. No globals: the Logger is passed by reference. syslog itself is
-// process-wide state: enable it on one Logger per process. Not thread-safe.
+// open_file() reports an error; it refuses (Errc::untrusted) a file that is not ours alone
+// (owner, one link, no group or other write) or sits in a directory another uid could change. No
+// globals: the Logger is passed by reference. syslog itself is process-wide state: enable it on one
+// Logger per process. Not thread-safe.
 #pragma once
 
 #include <cstdarg>

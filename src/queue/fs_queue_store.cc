@@ -23,12 +23,12 @@
 #include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "sys/trusted_dir.h"
 
 namespace rm {
 
 namespace {
 
-constexpr mode_t kDirMode = 0700;
 constexpr std::string_view kMsgSuffix = ".msg";
 constexpr std::string_view kEnvSuffix = ".env";
 
@@ -113,10 +113,16 @@ IdFileName file_name(std::string_view id, std::string_view suffix) {
   return name;
 }
 
-// Errors read_file() uses for a file that is there but must not be trusted (sys/fs.h).
+// Errors read_file() uses for a file that is there but must not be trusted (sys/fs.h), and
+// EACCES: in a directory of ours, a file we may not read is another uid's (or was made so).
 bool hostile_file(const Error& e) {
   return e.sys_errno == ELOOP || e.sys_errno == EINVAL || e.sys_errno == EMLINK ||
-         e.sys_errno == EFBIG;
+         e.sys_errno == EPERM || e.sys_errno == EFBIG || e.sys_errno == EACCES;
+}
+
+// A spool file as LinkCheck::owned wants it: a regular file of ours with one link.
+bool trusted_file(const struct stat& st, uid_t owner) {
+  return S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == owner;
 }
 
 // A file in tmp/ that a live TempFile holds (its flock, sys/temp_file.h) or that may be one: when
@@ -163,7 +169,7 @@ FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock)
     : FsQueueStore(std::move(spool_dir), clock, real_sys_ops()) {}
 
 FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock, const SysOps& ops)
-    : dir_(std::move(spool_dir)), clock_(clock), ops_(&ops) {}
+    : dir_(std::move(spool_dir)), clock_(clock), ops_(&ops), owner_(::geteuid()) {}
 
 std::string FsQueueStore::msg_path(std::string_view id) const {
   return queue_dir() + "/" + std::string(id) + std::string(kMsgSuffix);
@@ -174,11 +180,18 @@ std::string FsQueueStore::env_path(std::string_view id) const {
 }
 
 Status FsQueueStore::ensure_dirs() const {
+  if (trusted_.load(std::memory_order_acquire)) {
+    return {};
+  }
+  if (auto r = make_own_dir(dir_, owner_); !r) {
+    return with_context(std::move(r).error(), "spool " + dir_);
+  }
   for (const std::string& d : {queue_dir(), tmp_dir(), failed_dir()}) {
-    if (auto r = make_dirs(d, kDirMode); !r) {
-      return r;
+    if (auto r = make_own_subdir(d, owner_); !r) {
+      return with_context(std::move(r).error(), "spool " + dir_);
     }
   }
+  trusted_.store(true, std::memory_order_release);
   return {};
 }
 
@@ -279,8 +292,11 @@ Result<QueueEntry> FsQueueStore::load_failed(std::string_view id) {
 }
 
 Result<QueueEntry> FsQueueStore::load_from(const std::string& dir, std::string_view id) {
+  if (auto r = ensure_dirs(); !r) {
+    return std::move(r).error();
+  }
   const std::string path = dir + "/" + std::string(id) + std::string(kEnvSuffix);
-  auto text = read_file(path, kMaxEnvBytes, LinkCheck::single);
+  auto text = read_file(path, kMaxEnvBytes, LinkCheck::owned);
   if (!text) {
     return std::move(text).error();
   }
@@ -297,6 +313,9 @@ Result<QueueEntry> FsQueueStore::load_from(const std::string& dir, std::string_v
 
 Status FsQueueStore::update(const QueueEntry& entry) {
   if (auto r = check_id("update", entry.id); !r) {
+    return r;
+  }
+  if (auto r = ensure_dirs(); !r) {
     return r;
   }
   auto text = serialise_env(entry);
@@ -320,10 +339,9 @@ void FsQueueStore::quarantine(const std::string& id, ListResult& out) {
   }
 }
 
-void FsQueueStore::list_one(int queue_fd, std::string_view id, bool msg_seen, std::string& buf,
-                            ListResult& out) {
+void FsQueueStore::list_one(int queue_fd, std::string_view id, std::string& buf, ListResult& out) {
   const IdFileName env_name = file_name(id, kEnvSuffix);
-  if (auto r = read_file_at_into(queue_fd, env_name.data(), kMaxEnvBytes, LinkCheck::single, buf);
+  if (auto r = read_file_at_into(queue_fd, env_name.data(), kMaxEnvBytes, LinkCheck::owned, buf);
       !r) {
     if (hostile_file(r.error())) {
       quarantine(std::string(id), out);
@@ -337,11 +355,20 @@ void FsQueueStore::list_one(int queue_fd, std::string_view id, bool msg_seen, st
     quarantine(std::string(id), out);
     return;
   }
-  // readdir may miss a name added while it runs: look again before calling the .msg missing.
-  if (!msg_seen && !file_exists_at(queue_fd, file_name(id, kMsgSuffix).data())) {
-    if (file_exists_at(queue_fd, env_name.data())) {
+  // The .msg is what gets sent: a regular file of ours with one link, or the entry is
+  // quarantined. Missing: the entry was just removed (its .env went first), or is broken.
+  struct stat msg {};
+  if (::fstatat(queue_fd, file_name(id, kMsgSuffix).data(), &msg, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) {
+      out.errors.push_back(sys_error(Errc::io, errno, "list %s: stat %.*s.msg", queue_dir().c_str(),
+                                     static_cast<int>(id.size()), id.data()));
+    } else if (file_exists_at(queue_fd, env_name.data())) {
       quarantine(std::string(id), out);
     }
+    return;
+  }
+  if (!trusted_file(msg, owner_)) {
+    quarantine(std::string(id), out);
     return;
   }
   out.entries.push_back(std::move(*entry));
@@ -380,19 +407,15 @@ Result<ListResult> FsQueueStore::list() {
     return std::move(queue_fd).error();
   }
   std::vector<IdKey> envs;
-  std::vector<IdKey> msgs;
   auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
     if (auto id = id_of(name, kEnvSuffix)) {
       envs.push_back(*id);
-    } else if (auto mid = id_of(name, kMsgSuffix)) {
-      msgs.push_back(*mid);
     }
   });
   if (!scanned) {
     return std::move(scanned).error();
   }
   std::sort(envs.begin(), envs.end(), id_less);
-  std::sort(msgs.begin(), msgs.end(), id_less);
   // Reading the entries is most of the cost and each is independent: a big spool is read by
   // up to kListWorkers threads, each over one contiguous slice of the sorted ids, and the
   // slices' results are joined in order, so the result is the one a single thread would give.
@@ -411,8 +434,7 @@ Result<ListResult> FsQueueStore::list() {
     size_t end = std::min(envs.size(), (w + 1) * slice);
     parts[w].entries.reserve(end > w * slice ? end - w * slice : 0);
     for (size_t k = w * slice; k < end; ++k) {
-      bool msg_seen = std::binary_search(msgs.begin(), msgs.end(), envs[k], id_less);
-      list_one(queue_fd->get(), view(envs[k]), msg_seen, buf, parts[w]);
+      list_one(queue_fd->get(), view(envs[k]), buf, parts[w]);
     }
   };
   std::vector<std::thread> threads;
@@ -436,6 +458,10 @@ Status FsQueueStore::remove(std::string_view id) {
 
 std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& ids) {
   std::vector<Status> out(ids.size());
+  if (auto r = ensure_dirs(); !r) {
+    std::fill(out.begin(), out.end(), r);
+    return out;
+  }
   bool unlinked = false;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (auto r = check_id("remove", ids[i]); !r) {
@@ -467,7 +493,7 @@ Status FsQueueStore::move_to_failed(std::string_view id) {
   if (auto r = check_id("move", id); !r) {
     return r;
   }
-  if (auto r = make_dirs(failed_dir(), kDirMode); !r) {
+  if (auto r = ensure_dirs(); !r) {
     return r;
   }
   int missing = 0;
@@ -495,12 +521,18 @@ Result<UniqueFd> FsQueueStore::open_content(std::string_view id) {
   if (auto r = check_id("open", id); !r) {
     return std::move(r).error();
   }
-  return safe_open_read(msg_path(id), LinkCheck::single);
+  if (auto r = ensure_dirs(); !r) {
+    return std::move(r).error();
+  }
+  return safe_open_read(msg_path(id), LinkCheck::owned);
 }
 
 Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::string_view id) {
   using Held = std::optional<std::unique_ptr<EntryLock>>;
   if (auto r = check_id("lock", id); !r) {
+    return std::move(r).error();
+  }
+  if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
   const std::string path = msg_path(id);
@@ -521,10 +553,20 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
       locked.st_dev != now.st_dev || locked.st_ino != now.st_ino || !file_exists(env_path(id))) {
     return Held();
   }
+  if (!trusted_file(locked, owner_)) {  // never sent: list() quarantines it too
+    std::string quarantined = move_to_failed(id) ? "moved to failed/" : "left in queue/";
+    return make_error(Errc::spool_corrupt,
+                      "lock %s: owned by uid %ju with %ju links, not ours alone; %s", path.c_str(),
+                      static_cast<uintmax_t>(locked.st_uid),
+                      static_cast<uintmax_t>(locked.st_nlink), quarantined.c_str());
+  }
   return Held(std::make_unique<FsEntryLock>(std::move(**lock)));
 }
 
 Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
+  if (auto r = ensure_dirs(); !r) {
+    return std::move(r).error();
+  }
   const std::string tmp = tmp_dir();
   UniqueFd dir_fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir_fd.valid()) {
@@ -643,6 +685,11 @@ Status FsQueueStore::requeue(std::string_view id_view) {
                       e.what.c_str());
   }
   if (held) {
+    struct stat st {};
+    if (::fstat(held->fd(), &st) != 0 || !trusted_file(st, owner_)) {
+      return make_error(Errc::spool_corrupt, "requeue %s: quarantined entry (%s not ours alone)",
+                        id.c_str(), failed_msg.c_str());
+    }
     if (auto r = copy_msg_in(held->fd(), id); !r) {
       return r;
     }
@@ -668,6 +715,9 @@ Status FsQueueStore::requeue(std::string_view id_view) {
 
 Status FsQueueStore::remove_failed(std::string_view id_view) {
   if (auto r = check_id("remove", id_view); !r) {
+    return r;
+  }
+  if (auto r = ensure_dirs(); !r) {
     return r;
   }
   const std::string id(id_view);

@@ -1,8 +1,14 @@
 // queue/fs_queue_store.h — the on-disk QueueStore: <spool>/queue, <spool>/tmp, <spool>/failed,
 // all 0700, files 0600. Crash-safe writes (tmp, fsync, rename, fsync dir) via sys/. The .env
 // format is in queue/env_format.h. Returns Result; never logs. Threads: nothing in the object
-// changes after construction, so calls for different entries may run at once (QueueRunner's
-// workers do so); calls for one entry are kept apart by its lock (try_lock()).
+// changes after construction but an atomic "checked" flag, so calls for different entries may
+// run at once (QueueRunner's workers do so); calls for one entry are kept apart by its lock.
+// Trust (RELIABILITY.md §4, cases 52-54): before its first access, the spool and its three
+// directories pass sys/trusted_dir.h's checks for the effective uid, created 0700 when missing;
+// until they do, every call fails with Errc::untrusted (or the failing syscall's Errc::io) and
+// nothing is read or written. An .env or .msg that is not a regular, single-link file owned by
+// that uid is quarantined by list(), refused by load() and open_content(), and quarantined by
+// try_lock(): it is never listed or sent.
 // Not here: retry timing (relay/), message parsing (mail/).
 //
 // Layout and invariants (DESIGN.md §6):
@@ -20,9 +26,10 @@
 //   because an age test cannot tell a stray from a commit in progress.
 // - remove() and move_to_failed() take the .env away first, so a concurrent list() may see an
 //   .env without .msg only when the entry has just gone (it re-checks before quarantining).
-// - list() reads only .env files, one readdir and one read per entry: no body, no per-entry
-//   fsync or stat. A .env that does not parse, is not a single-link regular file, names another
-//   id, or has no .msg is moved to failed/ and reported in ListResult::quarantined.
+// - list() reads only .env files, one readdir, one read per entry and one fstatat of its .msg:
+//   no body, no per-entry fsync. A .env that does not parse, is not ours (above), names another
+//   id, or whose .msg is missing or not ours is moved to failed/ and reported in
+//   ListResult::quarantined.
 // - try_lock() flocks the .msg (LOCK_EX|LOCK_NB). Locks are per open file description, so two
 //   stores, in one process or two, exclude each other. It returns nullopt when the entry is held
 //   elsewhere or was finished by someone else while we waited; after locking, load() again:
@@ -50,6 +57,9 @@
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
 #pragma once
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,6 +94,10 @@ class FsQueueStore final : public QueueStore {
   Status requeue(std::string_view id) override;
   Status remove_failed(std::string_view id) override;
 
+  // The checks (and creation) every other call makes on first use, made now: for callers that
+  // must refuse an untrusted spool before doing anything else.
+  Status prepare() const { return ensure_dirs(); }
+
   const std::string& dir() const { return dir_; }
   std::string queue_dir() const { return dir_ + "/queue"; }
   std::string tmp_dir() const { return dir_ + "/tmp"; }
@@ -102,13 +116,14 @@ class FsQueueStore final : public QueueStore {
                    bool& placed);
   // One .env found by list(): appends to entries, or quarantines, or records an error.
   // `buf` is list()'s read buffer, reused for every entry.
-  void list_one(int queue_fd, std::string_view id, bool msg_seen, std::string& buf,
-                ListResult& out);
+  void list_one(int queue_fd, std::string_view id, std::string& buf, ListResult& out);
   void quarantine(const std::string& id, ListResult& out);
 
   std::string dir_;
   const Clock& clock_;
   const SysOps* ops_;
+  uid_t owner_;                               // the effective uid: the spool must be its own
+  mutable std::atomic<bool> trusted_{false};  // the directories passed ensure_dirs()' checks
 };
 
 }  // namespace rm

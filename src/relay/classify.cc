@@ -25,6 +25,7 @@ Disposition classify(const Error& e) {
     case Errc::secret_unavailable:
     case Errc::config:
     case Errc::spool_corrupt:
+    case Errc::untrusted:
     case Errc::parse:
     case Errc::usage:
       return Disposition::defer;

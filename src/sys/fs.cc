@@ -45,10 +45,16 @@ Result<UniqueFd> open_checked(int dir_fd, const char* name, LinkCheck links, str
     e.sys_errno = EINVAL;
     return e;
   }
-  if (links == LinkCheck::single && st->st_nlink != 1) {
+  if (links != LinkCheck::any && st->st_nlink != 1) {
     Error e =
         make_error(Errc::io, "open %s: %ju hard links", name, static_cast<uintmax_t>(st->st_nlink));
     e.sys_errno = EMLINK;
+    return e;
+  }
+  if (links == LinkCheck::owned && st->st_uid != ::geteuid()) {
+    Error e = make_error(Errc::io, "open %s: owned by uid %ju, not by uid %ju", name,
+                         static_cast<uintmax_t>(st->st_uid), static_cast<uintmax_t>(::geteuid()));
+    e.sys_errno = EPERM;
     return e;
   }
   return fd;

@@ -4,7 +4,8 @@
 // Errors: Result with Errc::io and the errno in Error::sys_errno; messages "verb path: reason".
 // Refusals that are not a failing syscall carry a chosen errno so callers can tell them apart:
 // ELOOP final component is a symlink (from O_NOFOLLOW itself), EINVAL not a regular file,
-// EMLINK more than one hard link where LinkCheck::single was asked, EFBIG over max_bytes.
+// EMLINK more than one hard link where LinkCheck::single or ::owned was asked, EPERM owned by
+// another uid than the effective one where LinkCheck::owned was asked, EFBIG over max_bytes.
 // Intermediate path components are followed (the spool may live behind a symlink); only the last
 // one is guarded. Not here: temp-file ownership (sys/temp_file.h), directory listing
 // (sys/dir_list.h), locks (sys/file_lock.h). Never logs. Thread-safe (no shared state).
@@ -21,7 +22,11 @@
 
 namespace rm {
 
-enum class LinkCheck { any, single };
+enum class LinkCheck {
+  any,
+  single,  // one hard link only
+  owned,   // one hard link, owned by the effective uid: a spool file (queue/fs_queue_store.h)
+};
 
 // "a/b/c" -> "a/b"; "c" -> "."; "/c" -> "/".
 std::string dir_name(std::string_view path);

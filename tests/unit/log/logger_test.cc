@@ -152,6 +152,72 @@ TEST(Logger, FileSinkRefusesSymlinkAndDirectory) {
   EXPECT_FALSE(log.open_file(dir->file("missing/dir/x.log")));
 }
 
+// Every path relaymail writes to is checked for who owns it (RELIABILITY.md §4): a log file
+// another user could read, swap or share is refused, and logging goes on without it.
+TEST(Logger, FileSinkRefusesAFileOrDirectoryOthersControl) {
+  auto dir = TempDir::create("rm-log");
+  ASSERT_TRUE(dir);
+  struct Case {
+    const char* name;
+    bool needs_root;
+    void (*prepare)(const std::string& dir, const std::string& file);
+  };
+  const Case kCases[] = {
+      {"group-writable file", false,
+       [](const std::string&, const std::string& f) {
+         ASSERT_TRUE(write_file_atomic(dir_name(f), f.substr(f.rfind('/') + 1), ""));
+         ASSERT_EQ(::chmod(f.c_str(), 0620), 0);
+       }},
+      {"world-writable file", false,
+       [](const std::string&, const std::string& f) {
+         ASSERT_TRUE(write_file_atomic(dir_name(f), f.substr(f.rfind('/') + 1), ""));
+         ASSERT_EQ(::chmod(f.c_str(), 0666), 0);
+       }},
+      {"hard-linked file", false,
+       [](const std::string& d, const std::string& f) {
+         ASSERT_TRUE(write_file_atomic(d, "victim", "private\n"));
+         ASSERT_EQ(::link((d + "/victim").c_str(), f.c_str()), 0);
+       }},
+      {"in a world-writable directory, not sticky", false,
+       [](const std::string&, const std::string& f) {
+         ASSERT_EQ(::chmod(dir_name(f).c_str(), 0777), 0);
+       }},
+      {"another uid's file", true,
+       [](const std::string&, const std::string& f) {
+         ASSERT_TRUE(write_file_atomic(dir_name(f), f.substr(f.rfind('/') + 1), ""));
+         ASSERT_EQ(::chown(f.c_str(), 65534, 65534), 0);
+       }},
+  };
+  int n = 0;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    if (c.needs_root && ::geteuid() != 0) {
+      continue;
+    }
+    std::string sub = dir->file("d" + std::to_string(n++));
+    ASSERT_EQ(::mkdir(sub.c_str(), 0700), 0);
+    std::string file = sub + "/relaymail.log";
+    c.prepare(sub, file);
+    struct stat before {};
+    (void)::stat(file.c_str(), &before);
+    Logger log("p", LogLevel::info);
+    auto r = log.open_file(file);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::untrusted) << r.error().what;
+    log.info("must not reach the file");
+    struct stat after {};
+    if (::stat(file.c_str(), &after) == 0) {
+      EXPECT_EQ(after.st_size, before.st_size) << "a line reached a refused file";
+    }
+  }
+  // The same directory made sticky (/tmp's shape) holds our own log file.
+  std::string sticky = dir->file("sticky");
+  ASSERT_EQ(::mkdir(sticky.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(sticky.c_str(), 01777), 0);
+  Logger log("p", LogLevel::info);
+  EXPECT_TRUE(log.open_file(sticky + "/relaymail.log"));
+}
+
 TEST(Logger, StderrSinkWritesProgramColonMessage) {
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
