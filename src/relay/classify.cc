@@ -33,6 +33,25 @@ Disposition classify(const Error& e) {
   return Disposition::defer;
 }
 
+RcptState rcpt_state_after(const Error& e) {
+  return classify(e) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
+}
+
+std::string reply_status(const std::string& reply, const std::string& fallback) {
+  auto digit = [&](size_t i) { return i < reply.size() && reply[i] >= '0' && reply[i] <= '9'; };
+  if (!(digit(0) && digit(1) && digit(2)) || (reply[0] != '4' && reply[0] != '5')) {
+    return fallback;
+  }
+  size_t sp = reply.find(' ');
+  if (sp != std::string::npos && sp + 1 < reply.size() && reply[sp + 1] == reply[0]) {
+    std::string code = reply.substr(sp + 1, reply.find(' ', sp + 1) - sp - 1);
+    if (code.size() >= 5 && code[1] == '.') {
+      return code;
+    }
+  }
+  return std::string(1, reply[0]) + ".0.0";
+}
+
 std::string dsn_status(const Error& e) {
   if (e.reply && !e.reply->enhanced.empty()) {
     return e.reply->enhanced;

@@ -10,14 +10,20 @@
 #include <string>
 
 #include "core/error.h"
+#include "queue/queue_entry.h"
 
 namespace rm {
 
 enum class Disposition { defer, bounce };
 
 Disposition classify(const Error& e);
+// The state a recipient takes after `e`: failed when it bounces, deferred when it does not.
+RcptState rcpt_state_after(const Error& e);
 // "5.1.1" from the reply's enhanced code when present, else derived from the class of failure.
 std::string dsn_status(const Error& e);
+// The status of a reply recorded as text (RcptEntry::last_reply): "550 5.1.1 no such user" ->
+// "5.1.1", "554 rejected" -> "5.0.0"; anything that is not a 4xx or 5xx reply -> `fallback`.
+std::string reply_status(const std::string& reply, const std::string& fallback);
 
 // The queue lifetime ran out while recipients were still pending or deferred (RELIABILITY.md
 // §2): "message expired after N attempts; last error: <last_error>". classify() bounces it and

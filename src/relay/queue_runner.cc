@@ -1,3 +1,30 @@
+// How a one-shot run uses its threads (relay/queue_runner.h has the contract):
+// Threads. run() makes three passes (the due entries; those that waited only for the network,
+// when this run reached their smarthost; the bounces it queued), and in each pass takes the
+// accounts one after another. An account's entries of a pass are shared by min(connections,
+// entries) workers: the calling thread and up to connections - 1 std::threads. Each worker owns
+// one session (kept for the later passes) and takes the next entry from a shared index, so the
+// order of outcomes is not the spool's. The first connection of an account in a run is opened
+// alone: the other workers wait for it, and if it fails every entry of that account defers with
+// its error, without another attempt (one connection attempt per run for an unreachable
+// smarthost). A worker whose own connection cannot be (re)opened later hands its entry back,
+// untouched, and stops, unless it is the last one, which then defers the rest as a single
+// session would. A connection lost mid-transaction defers that transaction's entry only.
+// Recording an attempt (bounce, .env update, move to failed/, each with its fsync, then the
+// outcome report) is done by the worker before its session goes on, except for a delivered
+// entry: that goes to the pass's committer thread, which removes all the delivered entries
+// waiting (at most 2 per worker) with one fsync (QueueStore::remove_each) while the sessions
+// go on. Until its state is on disk an entry stays locked and unreported: nothing else happens
+// for it. A pass ends when its workers and its committer are joined. With one entry per worker
+// there is no committer, and connections = 1 with a single entry runs on the calling thread.
+// What the threads share, and how:
+//  - `on_outcome` is called from the worker and committer threads, never two calls at a time (a
+//    mutex): it may use state of its own without locking, but not state another thread uses;
+//  - RunSummary: one per thread, merged after the join; the bounce list and the RandomSource
+//    are behind the runner's mutex;
+//  - the QueueStore gets calls for different entries at once (try_lock, load, open_content,
+//    update, remove_each, move_to_failed, begin and commit): FsQueueStore allows that
+//    (queue/fs_queue_store.h); one entry is only ever touched by the thread holding its lock;
 #include "relay/queue_runner.h"
 
 #include <algorithm>
@@ -7,32 +34,24 @@
 #include <system_error>
 #include <thread>
 
-#include "mail/dsn.h"
-#include "relay/classify.h"
-#include "relay/outgoing.h"
 #include "relay/retry_policy.h"
-#include "sys/fd_io.h"
 
 namespace rm {
 
-// One connection of an account, used by one worker at a time and kept for the later passes.
-struct QueueRunner::Session {
-  std::unique_ptr<SmtpClient> client;
-  std::optional<Error> failed;  // could not be (re)opened in this run: not tried again
-  uint32_t transactions = 0;    // on the current connection
+// A worker's place in an account's run, kept for the later passes: its session and, once one
+// could not be (re)opened in this run, the reason (it is not tried again).
+struct QueueRunner::Slot {
+  ConnectionPool::Lease lease;
+  std::optional<Error> failed;
 };
 
-// An account in one run. `mu` guards everything but the sessions, each of which belongs to the
-// worker of its slot.
+// An account in one run. `mu` guards everything but the slots, each of which belongs to the
+// worker of its index.
 struct QueueRunner::AccountRun {
-  enum class Link { untried, opening, up, down };
-
   std::mutex mu;
-  std::condition_variable cv;  // link left `opening`, or an entry was handed back
-  Link link = Link::untried;   // up: some connection opened in this run ("reached")
-  std::optional<Error> down;   // why the first connection failed: every entry defers with it
-  bool failure_noted = false;  // in RunSummary::account_failures already
-  std::vector<std::unique_ptr<Session>> sessions;  // slot k: worker k of every pass
+  std::condition_variable cv;                // an entry was handed back, or a worker left
+  bool failure_noted = false;                // in RunSummary::account_failures already
+  std::vector<std::unique_ptr<Slot>> slots;  // slot k: worker k of every pass
   // The pass in progress: entries[next..] are still to take, `returned` were handed back by
   // workers that left, `returning` are on their way back, `active` workers still take entries.
   std::vector<const QueueEntry*> entries;
@@ -40,17 +59,6 @@ struct QueueRunner::AccountRun {
   std::vector<const QueueEntry*> returned;
   size_t returning = 0;
   size_t active = 0;
-};
-
-// An attempt whose outcome is decided but not yet recorded. Until finish() has put its state on
-// disk (and queued its bounce), nothing else happens for the entry: its lock is held and its
-// outcome not reported. A delivered entry's worker goes on with its next entry meanwhile.
-struct QueueRunner::Finish {
-  QueueEntry entry;
-  std::vector<bool> failed_before;  // per recipient, failed before this attempt
-  EntryOutcome out;
-  bool attempted = true;  // false: expired without a delivery attempt
-  std::unique_ptr<EntryLock> lock;
 };
 
 // Delivered entries waiting to be removed by the committer thread, which takes all that wait
@@ -61,16 +69,30 @@ struct QueueRunner::Committer {
   std::mutex mu;
   std::condition_variable ready;  // the committer: an entry came, or the pass is over
   std::condition_variable room;   // workers: the waiting entries were taken
-  std::vector<Finish> jobs;
+  std::vector<DeliveryAttempt> jobs;
   size_t capacity = 1;
   bool closing = false;
+};
+
+// The runner's RandomSource, shared by the attempts of all its threads.
+class QueueRunner::LockedRandom final : public RandomSource {
+ public:
+  LockedRandom(std::mutex& mu, RandomSource& inner) : mu_(mu), inner_(inner) {}
+  double uniform() override {
+    std::lock_guard lock(mu_);
+    return inner_.uniform();
+  }
+
+ private:
+  std::mutex& mu_;
+  RandomSource& inner_;
 };
 
 namespace {
 
 // Delivered entries that may wait for the committer, per worker. Two let the batches grow while
-// an fsync is slow (measured: about +25 % over one on the 2-core test VM's ext4), and bound what
-// a crash could send twice to 2 per connection waiting plus as many in the batch being removed.
+// an fsync is slow, and bound what a crash could send twice to 2 per connection waiting plus as
+// many in the batch being removed.
 constexpr size_t kCommitQueuePerWorker = 2;
 
 void merge(RunSummary& into, RunSummary&& part) {
@@ -86,23 +108,13 @@ void merge(RunSummary& into, RunSummary&& part) {
   }
 }
 
-}  // namespace
-
-const char* entry_result_name(EntryResult r) {
-  switch (r) {
-    case EntryResult::delivered:
-      return "sent";
-    case EntryResult::deferred:
-      return "deferred";
-    case EntryResult::failed:
-      return "failed";
-    case EntryResult::partial:
-      return "partial";
-    case EntryResult::busy:
-      return "busy";
-  }
-  return "?";
+// Every recipient sent: concluding the attempt is removing the entry, nothing more.
+bool all_sent(const QueueEntry& e) {
+  return std::all_of(e.rcpts.begin(), e.rcpts.end(),
+                     [](const RcptEntry& r) { return r.state == RcptState::sent; });
 }
+
+}  // namespace
 
 QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore& store,
                          Connector& connector, const Clock& clock,
@@ -112,6 +124,7 @@ QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore&
       store_(store),
       connector_(connector),
       clock_(clock),
+      env_{config_, hostname_, store_, clock_},
       on_outcome_(std::move(on_outcome)),
       random_(random != nullptr ? *random : own_random_) {}
 
@@ -134,6 +147,7 @@ RunSummary QueueRunner::run(const RunOptions& options) {
     return summary;
   }
   summary.quarantined = listed->quarantined;
+  ConnectionPool pool(connector_, clock_);     // outlives the slots' leases below
   std::map<std::string, AccountRun> accounts;  // by account name; "" = no account
   {
     std::lock_guard lock(mu_);
@@ -155,18 +169,17 @@ RunSummary QueueRunner::run(const RunOptions& options) {
                   entry_expired(config_.retry, e, now);  // bounce it without waiting
     (is_due ? due : waiting).push_back(&e);
   }
-  pass(due, accounts, summary);
+  pass(due, accounts, pool, summary);
   // The network is back: entries deferred only because their smarthost could not be reached go
   // now, on the connections this run opened, rather than at the end of their backoff.
   std::vector<const QueueEntry*> back;
   for (const QueueEntry* e : waiting) {
     const Account* acc = account_for(*e);
-    auto a = accounts.find(acc == nullptr ? std::string() : acc->name);
-    if (a != accounts.end() && a->second.link == AccountRun::Link::up && awaits_network(*e)) {
+    if (acc != nullptr && pool.reached(acc->name) && awaits_network(*e)) {
       back.push_back(e);
     }
   }
-  pass(back, accounts, summary);
+  pass(back, accounts, pool, summary);
   // A permanent failure produces its DSN in the same run (DESIGN.md §9). Bounces never bounce,
   // so one pass over those queued above is enough.
   std::vector<std::string> bounce_ids;
@@ -184,19 +197,18 @@ RunSummary QueueRunner::run(const RunOptions& options) {
   for (const QueueEntry& b : bounces) {
     bounce_pass.push_back(&b);
   }
-  pass(bounce_pass, accounts, summary);
+  pass(bounce_pass, accounts, pool, summary);
   for (auto& [name, ar] : accounts) {
-    for (auto& s : ar.sessions) {
-      if (s->client) {
-        s->client->quit();
-      }
+    for (auto& slot : ar.slots) {
+      pool.release(std::move(slot->lease));  // QUIT when the pool goes, at the end of the run
     }
   }
   return summary;
 }
 
 void QueueRunner::pass(const std::vector<const QueueEntry*>& entries,
-                       std::map<std::string, AccountRun>& accounts, RunSummary& summary) {
+                       std::map<std::string, AccountRun>& accounts, ConnectionPool& pool,
+                       RunSummary& summary) {
   std::vector<std::pair<const Account*, std::vector<const QueueEntry*>>> groups;
   for (const QueueEntry* e : entries) {
     const Account* acc = account_for(*e);
@@ -209,20 +221,20 @@ void QueueRunner::pass(const std::vector<const QueueEntry*>& entries,
     g->second.push_back(e);
   }
   for (auto& [acc, group] : groups) {
-    run_account(acc, accounts[acc == nullptr ? std::string() : acc->name], std::move(group),
+    run_account(acc, accounts[acc == nullptr ? std::string() : acc->name], pool, std::move(group),
                 summary);
   }
 }
 
-void QueueRunner::run_account(const Account* acc, AccountRun& ar,
+void QueueRunner::run_account(const Account* acc, AccountRun& ar, ConnectionPool& pool,
                               std::vector<const QueueEntry*> entries, RunSummary& summary) {
   size_t want = acc == nullptr ? 1 : std::clamp<size_t>(acc->connections, 1, kMaxConnections);
   size_t workers = std::min(want, entries.size());
   if (workers == 0) {
     return;
   }
-  while (ar.sessions.size() < workers) {
-    ar.sessions.push_back(std::make_unique<Session>());
+  while (ar.slots.size() < workers) {
+    ar.slots.push_back(std::make_unique<Slot>());
   }
   // The committer only pays when a worker has more than one entry to deliver.
   bool commit_aside = entries.size() > workers && acc != nullptr;
@@ -249,15 +261,17 @@ void QueueRunner::run_account(const Account* acc, AccountRun& ar,
       std::lock_guard lock(ar.mu);
       ++ar.active;
     }
-    Session& s = *ar.sessions[k];
+    Slot& slot = *ar.slots[k];
     RunSummary& part = parts[k];
-    if (!spawn(worker_threads, [this, acc, &ar, &s, use, &part] { work(acc, ar, s, use, part); })) {
+    if (!spawn(worker_threads, [this, acc, &ar, &slot, &pool, use, &part] {
+          work(acc, ar, slot, pool, use, part);
+        })) {
       std::lock_guard lock(ar.mu);
       --ar.active;
       break;
     }
   }
-  work(acc, ar, *ar.sessions[0], use, parts[0]);
+  work(acc, ar, *ar.slots[0], pool, use, parts[0]);
   for (std::thread& t : worker_threads) {
     t.join();
   }
@@ -283,45 +297,38 @@ bool QueueRunner::spawn(std::vector<std::thread>& threads, std::function<void()>
   }
 }
 
-namespace {
-
-// Every recipient sent: recording the attempt is removing the entry, nothing more.
-bool all_sent(const QueueEntry& e) {
-  return std::all_of(e.rcpts.begin(), e.rcpts.end(),
-                     [](const RcptEntry& r) { return r.state == RcptState::sent; });
-}
-
-}  // namespace
-
-void QueueRunner::work(const Account* acc, AccountRun& ar, Session& s, Committer* com,
-                       RunSummary& summary) {
+void QueueRunner::work(const Account* acc, AccountRun& ar, Slot& slot, ConnectionPool& pool,
+                       Committer* com, RunSummary& summary) {
   while (const QueueEntry* e = take(ar)) {
-    std::vector<Finish> job(1);
-    switch (deliver(*e, acc, ar, s, job[0], summary)) {
-      case Attempt::skipped:
+    std::optional<DeliveryAttempt> att;
+    switch (attempt(*e, acc, ar, slot, pool, att, summary)) {
+      case Taken::skipped:
         break;
-      case Attempt::handed_back:
+      case Taken::handed_back:
         give_back(ar, e);  // its lock is released by now
         return;
-      case Attempt::decided:
-        if (com == nullptr || !job[0].attempted || !all_sent(job[0].entry)) {
-          finish(job, summary);  // failures and deferrals: recorded before the session goes on
+      case Taken::decided: {
+        std::vector<DeliveryAttempt> one;
+        one.push_back(std::move(*att));
+        if (com == nullptr || !all_sent(one[0].entry())) {
+          finish(one, summary);  // failures and deferrals: recorded before the session goes on
           break;
         }
         {
           std::unique_lock lock(com->mu);
           com->room.wait(lock, [&] { return com->jobs.size() < com->capacity; });
-          com->jobs.push_back(std::move(job[0]));
+          com->jobs.push_back(std::move(one[0]));
         }
         com->ready.notify_one();
         break;
+      }
     }
   }
 }
 
 void QueueRunner::commit_removals(Committer& com, RunSummary& summary) {
   for (;;) {
-    std::vector<Finish> batch;
+    std::vector<DeliveryAttempt> batch;
     {
       std::unique_lock lock(com.mu);
       com.ready.wait(lock, [&] { return !com.jobs.empty() || com.closing; });
@@ -335,13 +342,28 @@ void QueueRunner::commit_removals(Committer& com, RunSummary& summary) {
   }
 }
 
-void QueueRunner::finish(std::vector<Finish>& jobs, RunSummary& summary) {
+void QueueRunner::finish(std::vector<DeliveryAttempt>& attempts, RunSummary& summary) {
+  LockedRandom random(mu_, random_);
   std::vector<std::string> removals;
-  for (Finish& job : jobs) {
-    bool remove = false;
-    conclude(job.entry, job.failed_before, job.out, summary, job.attempted, remove);
-    if (remove) {
-      removals.push_back(job.entry.id);
+  for (DeliveryAttempt& a : attempts) {
+    switch (a.conclude(random)) {
+      case DeliveryAttempt::Recorded::deferred:
+        ++summary.deferred;
+        break;
+      case DeliveryAttempt::Recorded::failed:
+        ++summary.failed;
+        break;
+      case DeliveryAttempt::Recorded::done:
+        ++summary.delivered;
+        removals.push_back(a.entry().id);
+        break;
+    }
+    for (Error& e : a.errors()) {
+      summary.errors.push_back(std::move(e));
+    }
+    if (!a.outcome().bounce.empty()) {
+      std::lock_guard lock(mu_);
+      new_bounces_.push_back(a.outcome().bounce);
     }
   }
   if (!removals.empty()) {
@@ -351,9 +373,9 @@ void QueueRunner::finish(std::vector<Finish>& jobs, RunSummary& summary) {
       }
     }
   }
-  for (Finish& job : jobs) {
-    report(job.out);
-    job.lock.reset();  // only now may another runner take the entry
+  for (DeliveryAttempt& a : attempts) {
+    report(a.outcome());
+    a.release();  // only now may another runner take the entry
   }
 }
 
@@ -389,334 +411,78 @@ void QueueRunner::report(const EntryOutcome& out) {
   }
 }
 
-QueueRunner::Opened QueueRunner::open_session(const Account& acc, AccountRun& ar, Session& s,
-                                              RunSummary& summary) {
-  using Link = AccountRun::Link;
-  bool first = false;
-  {
-    std::unique_lock lock(ar.mu);
-    ar.cv.wait(lock, [&] { return ar.link != Link::opening; });
-    if (ar.link == Link::down) {
-      s.failed = ar.down;
-      return Opened::failed;
+QueueRunner::Opened QueueRunner::open_session(const Account& acc, AccountRun& ar, Slot& slot,
+                                              ConnectionPool& pool, RunSummary& summary) {
+  // This worker cannot connect: it leaves the entry to the others while there are any; the last
+  // one defers what is left, as a single session would.
+  auto leave_or_fail = [&] {
+    std::lock_guard lock(ar.mu);
+    if (ar.active > 1) {
+      --ar.active;
+      ++ar.returning;
+      return Opened::leave;
     }
-    if (s.failed) {
-      // This worker cannot connect: it leaves the entry to the others while there are any; the
-      // last one defers what is left, as a single session would.
-      if (ar.active > 1) {
-        --ar.active;
-        ++ar.returning;
-        return Opened::leave;
-      }
-      return Opened::failed;
+    if (!ar.failure_noted) {
+      ar.failure_noted = true;
+      summary.account_failures.emplace_back(acc.name, *slot.failed);
     }
-    if (ar.link == Link::untried) {
-      ar.link = Link::opening;  // the account's first connection in this run: the others wait
-      first = true;
-    }
+    return Opened::failed;
+  };
+  if (slot.failed) {
+    return leave_or_fail();
   }
-  auto c = connector_.connect(acc);
-  std::lock_guard lock(ar.mu);
-  if (first) {
-    ar.link = c ? Link::up : Link::down;
-    if (!c) {
-      ar.down = c.error();
-    }
-    ar.cv.notify_all();
-  }
-  if (c) {
-    s.client = std::move(*c);
+  auto lease = pool.acquire(acc);
+  if (lease && *lease) {
+    slot.lease = std::move(*lease);
     return Opened::ready;
   }
-  s.failed = std::move(c).error();
-  if (!first && ar.active > 1) {
-    --ar.active;
-    ++ar.returning;
-    return Opened::leave;
+  slot.failed = lease ? make_error(Errc::connect, "connect %s: all %u connections are busy",
+                                   acc.name.c_str(), acc.connections)
+                      : std::move(lease).error();
+  if (!pool.reached(acc.name)) {
+    // The smarthost was never reached in this run: every entry of the account defers with this
+    // error, without another attempt.
+    std::lock_guard lock(ar.mu);
+    if (!ar.failure_noted) {
+      ar.failure_noted = true;
+      summary.account_failures.emplace_back(acc.name, *slot.failed);
+    }
+    return Opened::failed;
   }
-  if (!ar.failure_noted) {
-    ar.failure_noted = true;
-    summary.account_failures.emplace_back(acc.name, *s.failed);
-  }
-  return Opened::failed;
+  return leave_or_fail();
 }
 
-QueueRunner::Attempt QueueRunner::deliver(const QueueEntry& listed, const Account* acc,
-                                          AccountRun& ar, Session& s, Finish& job,
-                                          RunSummary& summary) {
-  auto lock = store_.try_lock(listed.id);
-  if (!lock || !lock->has_value()) {
-    if (!lock) {
-      summary.errors.push_back(std::move(lock).error());
+QueueRunner::Taken QueueRunner::attempt(const QueueEntry& listed, const Account* acc,
+                                        AccountRun& ar, Slot& slot, ConnectionPool& pool,
+                                        std::optional<DeliveryAttempt>& att, RunSummary& summary) {
+  auto begun = DeliveryAttempt::begin(env_, listed.id);
+  if (!begun || !begun->has_value()) {
+    if (!begun) {
+      summary.errors.push_back(std::move(begun).error());
     }
     ++summary.busy;
-    return Attempt::skipped;
+    return Taken::skipped;
   }
-  auto loaded = store_.load(listed.id);  // fresh state, now that we hold the lock
-  if (!loaded) {
-    summary.errors.push_back(std::move(loaded).error());
-    ++summary.busy;
-    return Attempt::skipped;
+  att = std::move(**begun);
+  if (att->expire_unattempted()) {  // an expired entry costs no connection
+    return Taken::decided;
   }
-  job.entry = std::move(*loaded);
-  QueueEntry& entry = job.entry;
-  EntryOutcome& out = job.out;
-  out.id = entry.id;
-  out.sender = entry.sender;
-  for (const RcptEntry& r : entry.rcpts) {
-    job.failed_before.push_back(r.state == RcptState::failed);
+  if (acc == nullptr) {
+    att->fail(make_error(Errc::config, "no account configured"));
+    return Taken::decided;
   }
-  if (expire(entry, entry.attempts, out)) {  // an expired entry costs no connection
-    job.attempted = false;
-  } else if (acc == nullptr) {
-    fail_all(entry, make_error(Errc::config, "no account configured"), out);
-  } else {
-    Opened o = s.client ? Opened::ready : open_session(*acc, ar, s, summary);
-    if (o == Opened::leave) {
-      return Attempt::handed_back;  // `lock` goes now; the entry is untouched
-    }
-    if (o == Opened::failed) {
-      out.relay = acc->host + ":" + std::to_string(acc->port);
-      fail_all(entry, *s.failed, out);  // an outage past the lifetime bounces (conclude)
-    } else {
-      transact(entry, *acc, s, out);
-    }
+  Opened o = slot.lease ? Opened::ready : open_session(*acc, ar, slot, pool, summary);
+  if (o == Opened::leave) {
+    att.reset();  // unlocked; the entry is untouched
+    return Taken::handed_back;
   }
-  job.lock = std::move(**lock);
-  return Attempt::decided;
-}
-
-void QueueRunner::transact(QueueEntry& entry, const Account& acc, Session& s, EntryOutcome& out) {
-  out.relay = s.client->peer();
-  if (auto info = s.client->tls_info()) {
-    out.tls = info->version;
+  if (o == Opened::failed) {
+    // An outage past the lifetime bounces (DeliveryAttempt::conclude).
+    att->fail(*slot.failed, acc->host + ":" + std::to_string(acc->port));
+    return Taken::decided;
   }
-  auto content = store_.open_content(entry.id);
-  if (!content) {
-    fail_all(entry, std::move(content).error(), out);
-    return;
-  }
-  FdSource source(content->get());
-  std::vector<size_t> idx;
-  for (size_t k = 0; k < entry.rcpts.size(); ++k) {
-    if (entry.rcpts[k].state == RcptState::pending || entry.rcpts[k].state == RcptState::deferred) {
-      idx.push_back(k);
-    }
-  }
-  OutgoingMessage msg = make_outgoing(entry, acc, config_, idx, &source);
-  TransactionResult tr = s.client->send(msg);
-  apply(entry, tr, idx, out);
-  bool session_ok =
-      !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
-  ++s.transactions;
-  bool spent = acc.messages_per_connection != 0 && s.transactions >= acc.messages_per_connection;
-  if (spent && session_ok) {
-    s.client->quit();  // the smarthost's per-connection limit: start afresh for the next entry
-  }
-  // A completed transaction leaves nothing to RSET (RFC 5321 §4.1.1.4): one round trip less.
-  if (spent || !session_ok || (s.client->needs_reset() && !s.client->reset())) {
-    s.client.reset();
-    s.transactions = 0;
-  }
-}
-
-void QueueRunner::apply(QueueEntry& entry, const TransactionResult& tr,
-                        const std::vector<size_t>& idx, EntryOutcome& out) {
-  for (size_t j = 0; j < idx.size(); ++j) {
-    RcptEntry& r = entry.rcpts[idx[j]];
-    const Error* err = nullptr;
-    if (j < tr.rcpt_errors.size() && tr.rcpt_errors[j]) {
-      err = &*tr.rcpt_errors[j];
-    } else if (tr.error) {
-      err = &*tr.error;
-    }
-    if (err == nullptr && tr.delivered()) {
-      r.state = RcptState::sent;
-      r.last_reply = tr.final_reply->summary();
-      continue;
-    }
-    Error fallback = make_error(Errc::protocol, "transaction ended without a final reply");
-    const Error& e = err != nullptr ? *err : fallback;
-    r.state = classify(e) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
-    r.last_reply = e.reply ? e.reply->summary() : e.what;
-    out.dsn = dsn_status(e);
-    out.reason = e.what;
-  }
-}
-
-void QueueRunner::fail_all(QueueEntry& entry, const Error& err, EntryOutcome& out) {
-  RcptState st = classify(err) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
-  for (RcptEntry& r : entry.rcpts) {
-    if (r.state == RcptState::pending || r.state == RcptState::deferred) {
-      r.state = st;
-      r.last_reply = err.reply ? err.reply->summary() : err.what;
-    }
-  }
-  out.dsn = dsn_status(err);
-  out.reason = err.what;
-}
-
-bool QueueRunner::expire(QueueEntry& entry, uint32_t attempts, EntryOutcome& out) {
-  if (!entry.has_pending() || !entry_expired(config_.retry, entry, read_clock(clock_))) {
-    return false;
-  }
-  for (RcptEntry& r : entry.rcpts) {
-    if (r.state == RcptState::pending || r.state == RcptState::deferred) {
-      Error err = expired_error(attempts, r.last_reply.empty() ? entry.last_error : r.last_reply);
-      r.state = classify(err) == Disposition::bounce ? RcptState::failed : RcptState::deferred;
-      r.last_reply = err.what;
-      out.dsn = dsn_status(err);
-      out.reason = err.what;
-    }
-  }
-  return true;
-}
-
-void QueueRunner::conclude(QueueEntry& entry, const std::vector<bool>& failed_before,
-                           EntryOutcome& out, RunSummary& summary, bool attempted,
-                           bool& remove_later) {
-  if (attempted) {
-    expire(entry, entry.attempts + 1, out);  // counting the attempt that just ended
-  }
-  if (!bounce(entry, failed_before, out, summary)) {
-    // No failure is recorded without its bounce: those recipients stay deferred, are tried again
-    // on the backoff schedule and fail (and bounce) again once the spool takes the DSN.
-    for (size_t k = 0; k < entry.rcpts.size(); ++k) {
-      if (entry.rcpts[k].state == RcptState::failed && !failed_before[k]) {
-        entry.rcpts[k].state = RcptState::deferred;
-      }
-    }
-  }
-  record(entry, out, summary, attempted, remove_later);
-}
-
-namespace {
-
-// "550 5.1.1 no such user" → "5.1.1"; "554 rejected" → "5.0.0"; anything else → `fallback`.
-std::string status_of(const std::string& reply, const std::string& fallback) {
-  auto digit = [&](size_t i) { return i < reply.size() && reply[i] >= '0' && reply[i] <= '9'; };
-  if (!(digit(0) && digit(1) && digit(2)) || (reply[0] != '4' && reply[0] != '5')) {
-    return fallback;
-  }
-  size_t sp = reply.find(' ');
-  if (sp != std::string::npos && sp + 1 < reply.size() && reply[sp + 1] == reply[0]) {
-    std::string code = reply.substr(sp + 1, reply.find(' ', sp + 1) - sp - 1);
-    if (code.size() >= 5 && code[1] == '.') {
-      return code;
-    }
-  }
-  return std::string(1, reply[0]) + ".0.0";
-}
-
-}  // namespace
-
-bool QueueRunner::bounce(const QueueEntry& entry, const std::vector<bool>& failed_before,
-                         EntryOutcome& out, RunSummary& summary) {
-  DsnInput in;
-  for (size_t k = 0; k < entry.rcpts.size(); ++k) {
-    const RcptEntry& r = entry.rcpts[k];
-    if (r.state == RcptState::failed && !failed_before[k]) {
-      std::string host = out.relay.substr(0, out.relay.rfind(':'));
-      in.failed.push_back(
-          DsnRecipient{r.addr, status_of(r.last_reply, out.dsn), r.last_reply, host, 0});
-    }
-  }
-  if (in.failed.empty()) {
-    return true;
-  }
-  if (must_not_bounce(entry.sender, entry.dsn_notify)) {
-    out.no_bounce = entry.sender.empty() ? "null sender" : "NOTIFY";
-    return true;
-  }
-  std::string to = has_real_domain(entry.sender) ? entry.sender : config_.admin;
-  if (to.empty()) {
-    out.no_bounce = "sender has no real domain and no admin is set";
-    return true;
-  }
-  auto draft = store_.begin();
-  auto original = store_.open_content(entry.id);
-  if (!draft || !original) {
-    summary.errors.push_back(!draft ? std::move(draft).error() : std::move(original).error());
-    return false;
-  }
-  FdSource source(original->get());
-  in.reporting_mta = hostname_;
-  in.original_envid = entry.dsn_envid;
-  in.queue_id = entry.id;
-  in.arrival = entry.created;
-  in.now = clock_.wall();
-  in.to = to;
-  in.original_sender = entry.sender;
-  in.headers_only = (entry.dsn_ret == "HDRS");
-  in.eightbit = entry.eightbit;
-  in.unique = (*draft)->id();
-  QueueEntry b;
-  b.id = (*draft)->id();
-  b.uid = entry.uid;
-  b.rcpts.push_back(RcptEntry{to, RcptState::pending, ""});
-  stamp_created(b, in.now, clock_.boot());
-  b.eightbit = entry.eightbit;
-  Status st = write_dsn(in, source, (*draft)->sink());
-  if (st) {
-    st = store_.commit(**draft, b);
-  }
-  if (!st) {
-    summary.errors.push_back(std::move(st).error());
-    return false;
-  }
-  out.bounce = b.id;
-  std::lock_guard lock(mu_);
-  new_bounces_.push_back(b.id);
-  return true;
-}
-
-void QueueRunner::record(QueueEntry& entry, EntryOutcome& out, RunSummary& summary, bool attempted,
-                         bool& remove_later) {
-  const ClockReading now = read_clock(clock_);
-  if (attempted) {
-    entry.attempts += 1;
-  }
-  bool pending = false;
-  bool failed = false;
-  bool sent = false;
-  for (const RcptEntry& r : entry.rcpts) {
-    pending |= (r.state == RcptState::pending || r.state == RcptState::deferred);
-    failed |= (r.state == RcptState::failed);
-    sent |= (r.state == RcptState::sent);
-  }
-  Status st;
-  if (pending) {
-    double u = 0;
-    {
-      std::lock_guard lock(mu_);
-      u = random_.uniform();
-    }
-    schedule_retry(entry, config_.retry, now, u);
-    entry.last_error = out.reason;
-    st = store_.update(entry);
-    out.result = (sent || failed) ? EntryResult::partial : EntryResult::deferred;
-    ++summary.deferred;
-  } else if (failed) {
-    entry.last_error = out.reason;
-    rebase_boot(entry, config_.retry, now);
-    st = store_.update(entry);
-    if (st) {
-      st = store_.move_to_failed(entry.id);
-    }
-    out.result = sent ? EntryResult::partial : EntryResult::failed;
-    ++summary.failed;
-  } else {
-    remove_later = true;  // the caller removes it, with others, before anything else
-    out.result = EntryResult::delivered;
-    ++summary.delivered;
-  }
-  if (!st) {
-    summary.errors.push_back(std::move(st).error());
-  }
-  out.rcpts = entry.rcpts;
-  out.attempts = entry.attempts;
-  out.next_try = entry.next_try;
-  out.delay = static_cast<double>(entry_age(entry, now));
+  pool.after_send(slot.lease, att->send(slot.lease.client(), *acc));
+  return Taken::decided;
 }
 
 }  // namespace rm

@@ -1,0 +1,267 @@
+#include "relay/delivery_attempt.h"
+
+#include "mail/dsn.h"
+#include "relay/classify.h"
+#include "relay/outgoing.h"
+#include "sys/fd_io.h"
+
+namespace rm {
+
+const char* entry_result_name(EntryResult r) {
+  switch (r) {
+    case EntryResult::delivered:
+      return "sent";
+    case EntryResult::deferred:
+      return "deferred";
+    case EntryResult::failed:
+      return "failed";
+    case EntryResult::partial:
+      return "partial";
+    case EntryResult::busy:
+      return "busy";
+  }
+  return "?";
+}
+
+namespace {
+
+bool to_do(const RcptEntry& r) {
+  return r.state == RcptState::pending || r.state == RcptState::deferred;
+}
+
+}  // namespace
+
+DeliveryAttempt::DeliveryAttempt(const AttemptEnv& env, std::unique_ptr<EntryLock> lock,
+                                 QueueEntry entry)
+    : env_(&env), lock_(std::move(lock)), entry_(std::move(entry)) {
+  out_.id = entry_.id;
+  out_.sender = entry_.sender;
+  for (const RcptEntry& r : entry_.rcpts) {
+    failed_before_.push_back(r.state == RcptState::failed);
+  }
+}
+
+Result<std::optional<DeliveryAttempt>> DeliveryAttempt::begin(const AttemptEnv& env,
+                                                              std::string_view id) {
+  using Maybe = std::optional<DeliveryAttempt>;
+  auto lock = env.store.try_lock(id);
+  if (!lock) {
+    return std::move(lock).error();
+  }
+  if (!lock->has_value()) {
+    return Maybe();
+  }
+  auto loaded = env.store.load(id);  // fresh state, now that we hold the lock
+  if (!loaded) {
+    return std::move(loaded).error();
+  }
+  return Maybe(DeliveryAttempt(env, std::move(**lock), std::move(*loaded)));
+}
+
+bool DeliveryAttempt::expire_unattempted() {
+  if (!expire(entry_.attempts)) {
+    return false;
+  }
+  attempted_ = false;
+  return true;
+}
+
+bool DeliveryAttempt::expire(uint32_t attempts) {
+  if (!entry_.has_pending() ||
+      !entry_expired(env_->config.retry, entry_, read_clock(env_->clock))) {
+    return false;
+  }
+  for (RcptEntry& r : entry_.rcpts) {
+    if (to_do(r)) {
+      Error err = expired_error(attempts, r.last_reply.empty() ? entry_.last_error : r.last_reply);
+      r.state = rcpt_state_after(err);
+      r.last_reply = err.what;
+      out_.dsn = dsn_status(err);
+      out_.reason = err.what;
+    }
+  }
+  return true;
+}
+
+DeliveryAttempt::SessionAfter DeliveryAttempt::send(SmtpClient& client, const Account& account) {
+  out_.relay = client.peer();
+  if (auto info = client.tls_info()) {
+    out_.tls = info->version;
+  }
+  auto content = env_->store.open_content(entry_.id);
+  if (!content) {
+    fail(std::move(content).error(), out_.relay);
+    return SessionAfter::untouched;
+  }
+  FdSource source(content->get());
+  std::vector<size_t> idx;
+  for (size_t k = 0; k < entry_.rcpts.size(); ++k) {
+    if (to_do(entry_.rcpts[k])) {
+      idx.push_back(k);
+    }
+  }
+  OutgoingMessage msg = make_outgoing(entry_, account, env_->config, idx, &source);
+  TransactionResult tr = client.send(msg);
+  apply(tr, idx);
+  bool answered =
+      !tr.error || tr.error->code == Errc::smtp_temp || tr.error->code == Errc::smtp_perm;
+  return answered ? SessionAfter::reusable : SessionAfter::broken;
+}
+
+void DeliveryAttempt::apply(const TransactionResult& tr, const std::vector<size_t>& idx) {
+  for (size_t j = 0; j < idx.size(); ++j) {
+    RcptEntry& r = entry_.rcpts[idx[j]];
+    const Error* err = nullptr;
+    if (j < tr.rcpt_errors.size() && tr.rcpt_errors[j]) {
+      err = &*tr.rcpt_errors[j];
+    } else if (tr.error) {
+      err = &*tr.error;
+    }
+    if (err == nullptr && tr.delivered()) {
+      r.state = RcptState::sent;
+      r.last_reply = tr.final_reply->summary();
+      continue;
+    }
+    Error fallback = make_error(Errc::protocol, "transaction ended without a final reply");
+    const Error& e = err != nullptr ? *err : fallback;
+    r.state = rcpt_state_after(e);
+    r.last_reply = e.reply ? e.reply->summary() : e.what;
+    out_.dsn = dsn_status(e);
+    out_.reason = e.what;
+  }
+}
+
+void DeliveryAttempt::fail(const Error& err, const std::string& relay) {
+  if (!relay.empty()) {
+    out_.relay = relay;
+  }
+  RcptState st = rcpt_state_after(err);
+  for (RcptEntry& r : entry_.rcpts) {
+    if (to_do(r)) {
+      r.state = st;
+      r.last_reply = err.reply ? err.reply->summary() : err.what;
+    }
+  }
+  out_.dsn = dsn_status(err);
+  out_.reason = err.what;
+}
+
+DeliveryAttempt::Recorded DeliveryAttempt::conclude(RandomSource& random) {
+  if (attempted_) {
+    expire(entry_.attempts + 1);  // counting the attempt that just ended
+  }
+  if (!bounce()) {
+    // No failure is recorded without its bounce: those recipients stay deferred, are tried again
+    // on the backoff schedule and fail (and bounce) again once the spool takes the DSN.
+    for (size_t k = 0; k < entry_.rcpts.size(); ++k) {
+      if (entry_.rcpts[k].state == RcptState::failed && !failed_before_[k]) {
+        entry_.rcpts[k].state = RcptState::deferred;
+      }
+    }
+  }
+  return record(random);
+}
+
+bool DeliveryAttempt::bounce() {
+  DsnInput in;
+  for (size_t k = 0; k < entry_.rcpts.size(); ++k) {
+    const RcptEntry& r = entry_.rcpts[k];
+    if (r.state == RcptState::failed && !failed_before_[k]) {
+      std::string host = out_.relay.substr(0, out_.relay.rfind(':'));
+      in.failed.push_back(
+          DsnRecipient{r.addr, reply_status(r.last_reply, out_.dsn), r.last_reply, host, 0});
+    }
+  }
+  if (in.failed.empty()) {
+    return true;
+  }
+  if (must_not_bounce(entry_.sender, entry_.dsn_notify)) {
+    out_.no_bounce = entry_.sender.empty() ? "null sender" : "NOTIFY";
+    return true;
+  }
+  std::string to = has_real_domain(entry_.sender) ? entry_.sender : env_->config.admin;
+  if (to.empty()) {
+    out_.no_bounce = "sender has no real domain and no admin is set";
+    return true;
+  }
+  QueueStore& store = env_->store;
+  auto draft = store.begin();
+  auto original = store.open_content(entry_.id);
+  if (!draft || !original) {
+    errors_.push_back(!draft ? std::move(draft).error() : std::move(original).error());
+    return false;
+  }
+  FdSource source(original->get());
+  in.reporting_mta = env_->hostname;
+  in.original_envid = entry_.dsn_envid;
+  in.queue_id = entry_.id;
+  in.arrival = entry_.created;
+  in.now = env_->clock.wall();
+  in.to = to;
+  in.original_sender = entry_.sender;
+  in.headers_only = (entry_.dsn_ret == "HDRS");
+  in.eightbit = entry_.eightbit;
+  in.unique = (*draft)->id();
+  QueueEntry b;
+  b.id = (*draft)->id();
+  b.uid = entry_.uid;
+  b.rcpts.push_back(RcptEntry{to, RcptState::pending, ""});
+  stamp_created(b, in.now, env_->clock.boot());
+  b.eightbit = entry_.eightbit;
+  Status st = write_dsn(in, source, (*draft)->sink());
+  if (st) {
+    st = store.commit(**draft, b);
+  }
+  if (!st) {
+    errors_.push_back(std::move(st).error());
+    return false;
+  }
+  out_.bounce = b.id;
+  return true;
+}
+
+DeliveryAttempt::Recorded DeliveryAttempt::record(RandomSource& random) {
+  const ClockReading now = read_clock(env_->clock);
+  const RetryConfig& retry = env_->config.retry;
+  if (attempted_) {
+    entry_.attempts += 1;
+  }
+  bool pending = false;
+  bool failed = false;
+  bool sent = false;
+  for (const RcptEntry& r : entry_.rcpts) {
+    pending |= to_do(r);
+    failed |= (r.state == RcptState::failed);
+    sent |= (r.state == RcptState::sent);
+  }
+  Status st;
+  Recorded recorded = Recorded::done;
+  if (pending) {
+    schedule_retry(entry_, retry, now, random.uniform());
+    entry_.last_error = out_.reason;
+    st = env_->store.update(entry_);
+    out_.result = (sent || failed) ? EntryResult::partial : EntryResult::deferred;
+    recorded = Recorded::deferred;
+  } else if (failed) {
+    entry_.last_error = out_.reason;
+    rebase_boot(entry_, retry, now);
+    st = env_->store.update(entry_);
+    if (st) {
+      st = env_->store.move_to_failed(entry_.id);
+    }
+    out_.result = sent ? EntryResult::partial : EntryResult::failed;
+    recorded = Recorded::failed;
+  } else {
+    out_.result = EntryResult::delivered;  // removed by the caller, with others
+  }
+  if (!st) {
+    errors_.push_back(std::move(st).error());
+  }
+  out_.rcpts = entry_.rcpts;
+  out_.attempts = entry_.attempts;
+  out_.next_try = entry_.next_try;
+  out_.delay = static_cast<double>(entry_age(entry_, now));
+  return recorded;
+}
+
+}  // namespace rm

@@ -1,0 +1,94 @@
+// relay/delivery_attempt.h — one attempt to deliver one queue entry, on one thread, sharing no
+// state with any other attempt: lock and load the entry, expire it past retry.lifetime, send it
+// over a session the caller holds (or fail it with the error met instead of a session), apply
+// each recipient's outcome, queue the bounce for what failed for good (mail/dsn.h; never for a
+// bounce or against NOTIFY; to `admin` when the sender has no real domain), and record its new
+// state on disk with its fsync — all but removing a delivered entry, which the caller batches
+// (QueueStore::remove_each) before it releases the lock. Until then nothing else may happen for
+// the entry: the lock is held and the outcome unreported.
+// Errors: spool problems met while recording are collected in errors(); the outcome says what
+// happened to the message. Never logs.
+// Threads: an attempt belongs to one thread at a time; attempts of different entries may run at
+// once over the same store, clock and config (read only, or thread-safe as FsQueueStore is).
+// Not here: which entries to try and on which connection (relay/queue_runner.h), what an error
+// means (relay/classify.h), backoff and lifetime maths (relay/retry_policy.h).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "queue/queue_store.h"
+#include "relay/entry_outcome.h"
+#include "relay/retry_policy.h"
+#include "smtp/smtp_client.h"
+
+namespace rm {
+
+// What every attempt borrows; shared by attempts on several threads, so all of it is read-only
+// or thread-safe.
+struct AttemptEnv {
+  const Config& config;
+  const std::string& hostname;  // names us in bounces (Reporting-MTA, MAILER-DAEMON@hostname)
+  QueueStore& store;
+  const Clock& clock;
+};
+
+class DeliveryAttempt {
+ public:
+  // How conclude() left the entry.
+  enum class Recorded { deferred, failed, done };
+
+  // Locks `id` and loads its state as it is now. nullopt when another runner holds it or it
+  // was finished since it was listed.
+  static Result<std::optional<DeliveryAttempt>> begin(const AttemptEnv& env, std::string_view id);
+
+  const QueueEntry& entry() const { return entry_; }
+  EntryOutcome& outcome() { return out_; }
+  const EntryOutcome& outcome() const { return out_; }
+  std::vector<Error>& errors() { return errors_; }
+
+  // Before any connection: an entry that outlived retry.lifetime fails what is still to do with
+  // 4.4.7 and is not attempted. True when it did.
+  bool expire_unattempted();
+  // What a send() left of the session.
+  enum class SessionAfter {
+    untouched,  // nothing was sent (the message could not be opened)
+    reusable,   // a transaction ended with a reply: it may carry another
+    broken,     // the connection failed mid-way: close it
+  };
+  // The transaction for the recipients still to do over `client`.
+  SessionAfter send(SmtpClient& client, const Account& account);
+  // No session could be had for the attempt: every recipient still to do takes `err`.
+  void fail(const Error& err, const std::string& relay = "");
+  // Expiry (counting this attempt), the bounce, then the entry's new state on disk; `random`
+  // jitters the next try (relay/retry_policy.h; one draw, only for a deferral). `done`: every
+  // recipient has its answer, and the caller removes the entry. The outcome is then complete.
+  Recorded conclude(RandomSource& random);
+  // Lets another runner have the entry. Only after conclude() and, for `done`, the removal.
+  void release() { lock_.reset(); }
+
+ private:
+  DeliveryAttempt(const AttemptEnv& env, std::unique_ptr<EntryLock> lock, QueueEntry entry);
+  // Fails what is still to do with 4.4.7 when the entry has outlived retry.lifetime;
+  // `attempts` is the count the DSN quotes.
+  bool expire(uint32_t attempts);
+  void apply(const TransactionResult& tr, const std::vector<size_t>& idx);
+  // False when a bounce was due but could not be queued (the spool is full or failing).
+  bool bounce();
+  Recorded record(RandomSource& random);
+
+  const AttemptEnv* env_;
+  std::unique_ptr<EntryLock> lock_;
+  QueueEntry entry_;
+  std::vector<bool> failed_before_;  // per recipient, failed before this attempt
+  EntryOutcome out_;
+  bool attempted_ = true;  // false: expired without a delivery attempt
+  std::vector<Error> errors_;
+};
+
+}  // namespace rm
