@@ -9,19 +9,19 @@
 #include <string>
 #include <vector>
 
-#include "cli/context.h"
 #include "cli/deliver_now.h"
 #include "cli/queue_admin.h"
 #include "cli/queue_list.h"
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
-#include "cli/setup.h"
 #include "cli/smtp_submit.h"
 #include "cli/submit.h"
 #include "config/config.h"
+#include "context/context.h"
+#include "context/setup.h"
+#include "context/spool.h"
 #include "log/logger.h"
 #include "mail/aliases.h"
-#include "queue/fs_queue_store.h"
 #include "sys/fd_io.h"
 #include "sys/signals.h"
 #include "sys/std_fds.h"
@@ -53,24 +53,19 @@ std::string base_name(const char* argv0) {
   return b;
 }
 
-// A spool that cannot be used at all: one line, and 73 when it is untrusted or cannot be made
-// (RELIABILITY.md §6 cases 52, 54), 74 when the disk fails.
+// A spool that cannot be used at all (RELIABILITY.md §6 cases 52, 54): one line, and its exit.
 int spool_refused(const Error& e, Logger& log) {
   log.error("%s", e.what.c_str());
-  return e.code == Errc::untrusted ? kExCantCreat : spool_create_exit(e.sys_errno);
+  return spool_exit(e);
 }
 
 int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
-  auto dir = spool_dir(cfg, ctx);
-  if (!dir) {
-    return spool_refused(dir.error(), log);
-  }
   SystemClock clock;
-  FsQueueStore store(*dir, clock);
-  if (auto ok = store.prepare(); !ok) {
-    return spool_refused(ok.error(), log);
+  auto store = open_spool(cfg, ctx, clock);
+  if (!store) {
+    return spool_refused(store.error(), log);
   }
-  auto listed = store.list();
+  auto listed = (*store)->list();
   if (!listed) {
     log.error("%s", listed.error().what.c_str());
     return kExIoErr;
@@ -96,9 +91,9 @@ int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
 }
 
 // `relaymail flush` and `sendmail -q`: the delivery program runs the queue (cli/deliver_now.h).
-DeliveryRun flush_run(const Config& cfg, const Logger& log, std::vector<std::string> ids,
-                      bool print) {
-  DeliveryRun run;
+DeliveryCommand flush_run(const Config& cfg, const Logger& log, std::vector<std::string> ids,
+                          bool print) {
+  DeliveryCommand run;
   run.config_path = cfg.path;
   run.name = log.program();
   run.print = print;
@@ -304,24 +299,20 @@ int relaymail_main(std::vector<std::string> args) {
     return exec_delivery(flush_run(*cfg, log, sub, true), log);
   }
   if (cmd == "requeue" || cmd == "delete") {
-    auto dir = spool_dir(*cfg, ctx);
-    if (!dir) {
-      return spool_refused(dir.error(), log);
-    }
     SystemClock clock;
-    FsQueueStore store(*dir, clock);
-    if (auto ok = store.prepare(); !ok) {
-      return spool_refused(ok.error(), log);
+    auto store = open_spool(*cfg, ctx, clock);
+    if (!store) {
+      return spool_refused(store.error(), log);
     }
-    return cmd == "requeue" ? requeue_entries(store, sub, stdout, log)
-                            : delete_entries(store, sub, stdout, log);
+    return cmd == "requeue" ? requeue_entries(**store, sub, stdout, log)
+                            : delete_entries(**store, sub, stdout, log);
   }
   if (cmd == "--print-config") {
     (void)std::fputs(print_config(*cfg).c_str(), stdout);
     return kExOk;
   }
   if (!sub.empty() && sub[0] == "--connect") {
-    DeliveryRun run = flush_run(*cfg, log, {}, false);
+    DeliveryCommand run = flush_run(*cfg, log, {}, false);
     run.command = "check-connect";
     return exec_delivery(run, log);
   }

@@ -81,7 +81,7 @@ std::string find_program(Logger& log, LogLevel level) {
 // stdio on /dev/null, so a caller that reads our stdout/stderr to EOF (popen) is released at
 // once and the caller's terminal signals never reach it. It is re-parented to init when we
 // exit, which is at once after a `sendmail`; a long `sendmail -bs` reaps the ones that ended.
-void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
+void spawn_background(const DeliverNowRequest& req, const DeliveryCommand& run) {
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {  // earlier messages' delivery processes
   }
   std::string program = find_program(req.log, LogLevel::warn);
@@ -89,7 +89,7 @@ void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
     req.log.warn("%s: queued; it is delivered by the next flush", req.id.c_str());
     return;
   }
-  std::vector<std::string> args = delivery_argv(run);
+  std::vector<std::string> args = encode(run);
   std::vector<char*> argv = c_argv(args);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
@@ -118,33 +118,6 @@ void spawn_background(const DeliverNowRequest& req, const DeliveryRun& run) {
 
 }  // namespace
 
-std::vector<std::string> delivery_argv(const DeliveryRun& run) {
-  std::vector<std::string> argv{"relaymaild", run.command};
-  if (!run.config_path.empty()) {
-    argv.insert(argv.end(), {"-C", run.config_path});
-  }
-  if (!run.name.empty()) {
-    argv.insert(argv.end(), {"--name", run.name});
-  }
-  if (run.print) {
-    argv.emplace_back("--print");
-  }
-  if (run.due_only) {
-    argv.emplace_back("--due");
-  }
-  if (run.quiet_success) {
-    argv.emplace_back("--quiet-success");
-  }
-  if (!run.log_to_stderr) {
-    argv.emplace_back("--no-stderr");
-  }
-  if (!run.ids.empty()) {
-    argv.emplace_back("--");  // an id never starts with '-', but a typo might
-    argv.insert(argv.end(), run.ids.begin(), run.ids.end());
-  }
-  return argv;
-}
-
 std::string delivery_program(const std::string& self) {
   size_t slash = self.rfind('/');
   if (slash == std::string::npos) {
@@ -159,24 +132,24 @@ std::string delivery_program(const std::string& self) {
   return "";
 }
 
-int exec_delivery(const DeliveryRun& run, Logger& log) {
+int exec_delivery(const DeliveryCommand& run, Logger& log) {
   std::string program = find_program(log, LogLevel::error);
   if (program.empty()) {
     return kExUnavailable;
   }
-  std::vector<std::string> args = delivery_argv(run);
+  std::vector<std::string> args = encode(run);
   std::vector<char*> argv = c_argv(args);
   ::execv(program.c_str(), argv.data());
   log.error("cannot run %s: %s", program.c_str(), std::strerror(errno));
   return kExUnavailable;
 }
 
-int run_delivery(const DeliveryRun& run, Logger& log) {
+int run_delivery(const DeliveryCommand& run, Logger& log) {
   std::string program = find_program(log, LogLevel::error);
   if (program.empty()) {
     return kExUnavailable;
   }
-  std::vector<std::string> args = delivery_argv(run);
+  std::vector<std::string> args = encode(run);
   std::vector<char*> argv = c_argv(args);
   pid_t pid = -1;
   if (int err = ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ);
@@ -192,7 +165,7 @@ int after_commit(const DeliverNowRequest& req) {
   if (mode == DeliveryMode::queue || mode == DeliveryMode::daemon) {
     return kExOk;  // the common case costs nothing more
   }
-  DeliveryRun run;
+  DeliveryCommand run;
   run.config_path = req.config.path;
   run.name = req.log.program();
   run.log_to_stderr = req.log.stderr_enabled();

@@ -2,8 +2,8 @@
 
 #include "cli/deliver_now.h"
 #include "cli/smtp_stdio.h"
+#include "context/spool.h"
 #include "mail/address.h"
-#include "queue/fs_queue_store.h"
 #include "sys/fd_io.h"
 #include "sys/sysexits.h"
 
@@ -26,16 +26,12 @@ int serve_smtp(const SubmitRequest& req) {
   if (cfg.delivery == DeliveryMode::daemon) {
     return refuse(req, kExUnavailable, "delivery = \"daemon\" is not available yet");
   }
-  auto dir = spool_dir(cfg, req.ctx);
-  if (!dir) {
-    return refuse(req, kExCantCreat, dir.error().what);
-  }
   SystemClock clock;
-  FsQueueStore store(*dir, clock);
-  // Untrusted: refused before the greeting. Other spool failures are each message's 4xx.
-  if (auto ok = store.prepare(); !ok && ok.error().code == Errc::untrusted) {
-    return refuse(req, kExCantCreat, ok.error().what);
+  auto opened = open_spool(cfg, req.ctx, clock);
+  if (!opened) {  // before the greeting: no message could be taken
+    return refuse(req, spool_exit(opened.error()), opened.error().what);
   }
+  FsQueueStore& store = **opened;
   std::vector<std::string> ids;
   auto commit = [&](const SmtpEnvelope& env, ByteSource& body) -> Result<std::string> {
     MessageSpec spec;

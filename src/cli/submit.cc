@@ -10,10 +10,10 @@
 #include <set>
 
 #include "cli/deliver_now.h"
+#include "context/spool.h"
 #include "core/clock.h"
 #include "mail/address.h"
 #include "mail/message_builder.h"
-#include "queue/fs_queue_store.h"
 #include "sys/fd_io.h"
 #include "sys/sysexits.h"
 
@@ -153,15 +153,14 @@ int submit_message(const SubmitRequest& req) {
   spec.rewrite_headers = !a.no_rewrite;
   spec.full_name = a.full_name.empty() ? req.ctx.gecos : a.full_name;
   spec.body_type = a.body_type;
-  auto dir = spool_dir(cfg, req.ctx);
-  if (!dir) {
-    return fail(req, kExCantCreat, dir.error().what);
-  }
   SystemClock clock;
-  FsQueueStore store(*dir, clock);
+  auto store = open_spool(cfg, req.ctx, clock);
+  if (!store) {
+    return fail(req, spool_exit(store.error()), store.error().what);
+  }
   FdSource input(req.input_fd);
   int code = kExOk;
-  auto id = commit_message(req, store, clock, spec, input, code);
+  auto id = commit_message(req, **store, clock, spec, input, code);
   if (!id) {
     return fail(req, code, id.error().what);
   }

@@ -6,10 +6,10 @@
 // Not thread-safe (forks).
 #pragma once
 
-#include "cli/context.h"
 #include "cli/recipients.h"
 #include "cli/sendmail_args.h"
 #include "config/config.h"
+#include "context/context.h"
 #include "core/clock.h"
 #include "log/logger.h"
 #include "queue/queue_store.h"

@@ -1,7 +1,7 @@
 // sys/sysexits.h — the exit codes relaymail uses, named after <sysexits.h> (DESIGN.md §4,
 // SENDMAIL.md exit-status policy). Plain constants so callers need not include the libc header
 // (and its macros). Submission never exits kExTempFail: 0 means "durably queued", anything else
-// means "not accepted". No I/O. Which code applies is decided by cli/ and daemon/, except the one
+// means "not accepted". No I/O. Which code applies is decided by cli/ and oneshot/, except the one
 // errno rule below that every spool writer shares. Thread-safe (constants, a pure function).
 #pragma once
 

@@ -8,7 +8,7 @@
 // environment, at most kMaxGetentOutput bytes read).
 // Errors: none are reported; nullopt when no source knows the uid or they cannot be read.
 // Never logs. Thread-safe (no shared state); lookup_uid() may spawn a process.
-// Not here: what the names are used for (cli/context.h).
+// Not here: what the names are used for (context/context.h).
 #pragma once
 
 #include <sys/types.h>

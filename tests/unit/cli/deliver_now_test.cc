@@ -1,5 +1,5 @@
-// cli/deliver_now.h: the command line relaymail gives the delivery program, and where it looks
-// for that program (beside its own executable, else ../sbin; never a file it cannot run).
+// cli/deliver_now.h: where relaymail looks for the delivery program (beside its own executable,
+// else ../sbin; never a file it cannot run).
 #include "cli/deliver_now.h"
 
 #include <fcntl.h>
@@ -18,33 +18,6 @@ namespace rm::cli {
 namespace {
 
 using Argv = std::vector<std::string>;
-
-TEST(DeliveryArgv, SaysEveryChoiceOnTheCommandLine) {
-  struct Case {
-    const char* name;
-    DeliveryRun run;
-    Argv argv;
-  };
-  const Case kCases[] = {
-      {"bare flush", {}, {"relaymaild", "flush"}},
-      {"relaymail flush",
-       {.config_path = "/etc/relaymail.conf", .name = "relaymail", .print = true},
-       {"relaymaild", "flush", "-C", "/etc/relaymail.conf", "--name", "relaymail", "--print"}},
-      {"background after a submission",
-       {.config_path = "c", .name = "sendmail", .due_only = true},
-       {"relaymaild", "flush", "-C", "c", "--name", "sendmail", "--due"}},
-      {"foreground, quiet, one id",
-       {.name = "sendmail", .quiet_success = true, .log_to_stderr = false, .ids = {"ABC"}},
-       {"relaymaild", "flush", "--name", "sendmail", "--quiet-success", "--no-stderr", "--",
-        "ABC"}},
-      {"check --connect",
-       {.command = "check-connect", .config_path = "c"},
-       {"relaymaild", "check-connect", "-C", "c"}},
-  };
-  for (const Case& c : kCases) {
-    EXPECT_EQ(delivery_argv(c.run), c.argv) << c.name;
-  }
-}
 
 class DeliveryProgram : public ::testing::Test {
  protected:

@@ -1,4 +1,4 @@
-#include "daemon/check_connect.h"
+#include "oneshot/check_connect.h"
 
 #include <ctime>
 #include <string>
@@ -7,7 +7,7 @@
 #include "sys/hardening.h"
 #include "sys/sysexits.h"
 
-namespace rm::daemon {
+namespace rm::oneshot {
 namespace {
 
 std::string joined(const std::vector<std::string>& caps) {
@@ -72,7 +72,7 @@ bool check_account(const Account& a, NetConnector& connector, Logger& log, std::
 
 }  // namespace
 
-int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::FILE* out) {
+int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out) {
   if (cfg.accounts.empty()) {
     std::fprintf(out, "no accounts configured\n");
     log.error("check: no accounts configured");
@@ -81,7 +81,7 @@ int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::
   if (auto h = keep_secrets_out_of_dumps(); !h) {
     log.warn("%s", h.error().what.c_str());
   }
-  NetConnector connector(cli::effective_hostname(cfg, ctx));
+  NetConnector connector(effective_hostname(cfg, ctx));
   bool ok = true;
   for (const Account& a : cfg.accounts) {
     ok = check_account(a, connector, log, out) && ok;
@@ -89,4 +89,4 @@ int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::
   return ok ? kExOk : kExUnavailable;
 }
 
-}  // namespace rm::daemon
+}  // namespace rm::oneshot

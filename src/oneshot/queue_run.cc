@@ -1,15 +1,15 @@
-#include "daemon/queue_run.h"
+#include "oneshot/queue_run.h"
 
 #include <cstdio>
 #include <functional>
 #include <string_view>
 
+#include "context/spool.h"
 #include "log/kv.h"
-#include "queue/fs_queue_store.h"
 #include "relay/connector.h"
 #include "sys/hardening.h"
 
-namespace rm::daemon {
+namespace rm::oneshot {
 namespace {
 
 // log.level = "debug": the SMTP conversation, AUTH payloads already redacted by the client.
@@ -50,16 +50,16 @@ RunSummary run_queue(const FlushRequest& req) {
   if (auto h = keep_secrets_out_of_dumps(); !h) {  // before any password is fetched
     req.log.warn("%s", h.error().what.c_str());
   }
-  auto dir = cli::spool_dir(req.config, req.ctx);
-  if (!dir) {
-    req.log.error("%s", dir.error().what.c_str());
+  SystemClock clock;
+  auto opened = open_spool(req.config, req.ctx, clock);
+  if (!opened) {
+    req.log.error("%s", opened.error().what.c_str());
     RunSummary refused;
-    refused.errors.push_back(std::move(dir).error());
+    refused.errors.push_back(std::move(opened).error());
     return refused;
   }
-  SystemClock clock;
-  FsQueueStore store(*dir, clock);
-  NetConnector connector(cli::effective_hostname(req.config, req.ctx), smtp_trace(req.log));
+  FsQueueStore& store = **opened;
+  NetConnector connector(effective_hostname(req.config, req.ctx), smtp_trace(req.log));
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
@@ -72,8 +72,8 @@ RunSummary run_queue(const FlushRequest& req) {
       (void)std::fflush(stdout);
     }
   };
-  QueueRunner runner(req.config, cli::effective_hostname(req.config, req.ctx), store, connector,
-                     clock, report);
+  QueueRunner runner(req.config, effective_hostname(req.config, req.ctx), store, connector, clock,
+                     report);
   // flush reports each entry on stdout; the same line on stderr would only repeat it.
   bool was_on_stderr = req.log.stderr_enabled();
   if (req.print) {
@@ -98,4 +98,4 @@ RunSummary run_queue(const FlushRequest& req) {
   return s;
 }
 
-}  // namespace rm::daemon
+}  // namespace rm::oneshot

@@ -1,18 +1,18 @@
-// daemon/commands.h — relaymaild's command line. The daemon itself is not built yet; what runs
+// oneshot/commands.h — relaymaild's command line. The daemon itself is not built yet; what runs
 // today are the one-shot commands relaymail hands its delivery work to (cli/deliver_now.h):
 //   relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success] [--no-stderr]
 //                    [--] [ID...]
 //       one queue run: every entry (or only the IDs), or with --due only those whose time has
 //       come; --print writes one line per entry on stdout; exits 0, or 74 when the spool failed.
 //   relaymaild check-connect [-C FILE] [--name NAME]
-//       log in to each account and report (daemon/check_connect.h); exits 0 or 69.
+//       log in to each account and report (oneshot/check_connect.h); exits 0 or 69.
 // Log lines carry NAME ("sendmail", "relaymail"), so what the user sees does not depend on
 // which program wrote it. Errors: 64 on a bad command line, 78 on a bad configuration, each with
 // one line on stderr. Not thread-safe.
 #pragma once
 
-namespace rm::daemon {
+namespace rm::oneshot {
 
 int run(int argc, char** argv);
 
-}  // namespace rm::daemon
+}  // namespace rm::oneshot

@@ -1,4 +1,4 @@
-// daemon/queue_run.h — one run of the queue as `relaymaild flush` performs it for relaymail:
+// oneshot/queue_run.h — one run of the queue as `relaymaild flush` performs it for relaymail:
 // the spool, the network connector and the QueueRunner wired together, each entry's outcome
 // reported as one line (Logger, and stdout for `relaymail flush`), spool problems and refused
 // logins logged once. Core dumps are switched off before any password can be fetched.
@@ -8,16 +8,16 @@
 
 #include <string>
 
-#include "cli/context.h"
 #include "config/config.h"
+#include "context/context.h"
 #include "log/logger.h"
 #include "relay/queue_runner.h"
 
-namespace rm::daemon {
+namespace rm::oneshot {
 
 struct FlushRequest {
   const Config& config;
-  const cli::Context& ctx;
+  const Context& ctx;
   Logger& log;
   RunOptions options;
   bool print = false;  // one line per entry on stdout (relaymail flush)
@@ -32,4 +32,4 @@ RunSummary run_queue(const FlushRequest& req);
 // "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ..."
 std::string outcome_line(const EntryOutcome& o);
 
-}  // namespace rm::daemon
+}  // namespace rm::oneshot

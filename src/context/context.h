@@ -1,4 +1,4 @@
-// cli/context.h — facts about the calling process that submission and the queue tools need,
+// context/context.h — facts about the calling process that submission and the queue tools need,
 // gathered once from the kernel and the passwd database (sys/user_db.h; never from USER/LOGNAME:
 // SENDMAIL.md behaviour 57): real uid, login name, GECOS full name, home, the per-user state
 // directory, the host name, /etc/mailname. Works with no HOME, cwd "/", closed stdio (behaviour
@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "core/result.h"
 
-namespace rm::cli {
+namespace rm {
 
 struct Context {
   uint32_t uid = 0;
@@ -38,4 +38,4 @@ std::string effective_spool(const Config& cfg, const Context& ctx);
 // it) and never created; otherwise Errc::untrusted, "no home directory for uid N: ...".
 Result<std::string> spool_dir(const Config& cfg, const Context& ctx);
 
-}  // namespace rm::cli
+}  // namespace rm

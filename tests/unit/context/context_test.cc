@@ -1,13 +1,13 @@
 // Behaviour 62: the default domain comes from config, else /etc/mailname, else the host name;
 // the host name from config, else the host name. Context is filled in by hand (no
 // gather_context()), so the test does not depend on this machine's /etc/mailname.
-#include "cli/context.h"
+#include "context/context.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 struct NameCase {
@@ -80,4 +80,4 @@ TEST(EffectiveNames, B62_DomainConfigThenMailnameThenHostname) {
 }
 
 }  // namespace
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,4 +1,4 @@
-// cli/setup.h — the two steps every relaymail command shares before it does anything: find and
+// context/setup.h — the two steps every relaymail command shares before it does anything: find and
 // load the configuration (-C FILE, else RELAYMAIL_CONFIG, else the per-user file, else
 // /etc/relaymail.conf) and point the Logger where the configuration says. Used by relaymail
 // and by relaymaild's one-shot commands, so both read a configuration the same way.
@@ -8,14 +8,14 @@
 
 #include <string>
 
-#include "cli/context.h"
 #include "config/config.h"
+#include "context/context.h"
 #include "core/result.h"
 #include "log/logger.h"
 
-namespace rm::cli {
+namespace rm {
 
 Result<Config> load_config_for(const std::string& explicit_path, const Context& ctx);
 void configure_logger(Logger& log, const Config& cfg);
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "context/context.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include "sys/fs.h"
 #include "sys/user_db.h"
 
-namespace rm::cli {
+namespace rm {
 
 Context gather_context() {
   Context c;
@@ -88,4 +88,4 @@ Result<std::string> spool_dir(const Config& cfg, const Context& ctx) {
   return dir;
 }
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,4 +1,4 @@
-// daemon/check_connect.h — `relaymail check --connect`: for each account, open a real session the
+// oneshot/check_connect.h — `relaymail check --connect`: for each account, open a real session the
 // way delivery does (fallback hosts, TLS verification, AUTH) and report what was found: the
 // peer, the TLS version and cipher, the server certificate's subject, issuer and expiry, the
 // ESMTP extensions and AUTH mechanisms offered, and OK or the exact failure. Nothing is queued,
@@ -10,12 +10,12 @@
 
 #include <cstdio>
 
-#include "cli/context.h"
 #include "config/config.h"
+#include "context/context.h"
 #include "log/logger.h"
 
-namespace rm::daemon {
+namespace rm::oneshot {
 
-int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::FILE* out);
+int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out);
 
-}  // namespace rm::daemon
+}  // namespace rm::oneshot

@@ -1,8 +1,8 @@
-#include "cli/setup.h"
+#include "context/setup.h"
 
 #include <cstdlib>
 
-namespace rm::cli {
+namespace rm {
 
 Result<Config> load_config_for(const std::string& explicit_path, const Context& ctx) {
   std::string path = find_config_path(explicit_path, std::getenv("RELAYMAIL_CONFIG"), ctx.home);
@@ -21,4 +21,4 @@ void configure_logger(Logger& log, const Config& cfg) {
   }
 }
 
-}  // namespace rm::cli
+}  // namespace rm

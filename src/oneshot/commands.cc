@@ -1,0 +1,77 @@
+#include "oneshot/commands.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "context/context.h"
+#include "context/delivery_command.h"
+#include "context/setup.h"
+#include "oneshot/check_connect.h"
+#include "oneshot/queue_run.h"
+#include "sys/signals.h"
+#include "sys/std_fds.h"
+#include "sys/sysexits.h"
+
+namespace rm::oneshot {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success]\n"
+    "                        [--no-stderr] [--] [ID...]\n"
+    "       relaymaild check-connect [-C FILE] [--name NAME]\n"
+    "The relaymail queue runner. relaymail runs these one-shot commands for `relaymail flush`,\n"
+    "`sendmail -q`, `relaymail check --connect` and the foreground and background delivery\n"
+    "modes. The daemon itself (delivery = \"daemon\") is not implemented yet.\n";
+
+int flush(const DeliveryCommand& c, const Config& cfg, const Context& ctx, Logger& log) {
+  RunOptions opts;
+  opts.force = !c.due_only;
+  opts.only = c.ids;
+  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, c.print, c.quiet_success});
+  if (c.print && s.delivered + s.deferred + s.failed == 0) {
+    std::printf("nothing to deliver\n");
+  }
+  if (s.errors.empty()) {
+    return kExOk;
+  }
+  // An untrusted spool is refused as submission refuses it (RELIABILITY.md §6 case 54).
+  bool untrusted = std::any_of(s.errors.begin(), s.errors.end(),
+                               [](const Error& e) { return e.code == Errc::untrusted; });
+  return untrusted ? kExCantCreat : kExIoErr;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  (void)ensure_std_fds();
+  ignore_sigpipe();
+  ::umask(077);
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    (void)std::fputs(kUsage, stdout);
+    return kExOk;
+  }
+  auto c = decode(std::vector<std::string>(argv, argv + argc));
+  Logger log(c && !c->name.empty() ? c->name : "relaymaild", LogLevel::info);
+  log.enable_stderr(!c || c->log_to_stderr);
+  if (!c) {
+    log.error("%s (relaymaild --help)", c.error().what.c_str());
+    return kExUsage;
+  }
+  Context ctx = gather_context();
+  auto cfg = load_config_for(c->config_path, ctx);
+  if (!cfg) {
+    log.error("%s", cfg.error().what.c_str());
+    return kExConfig;
+  }
+  configure_logger(log, *cfg);
+  if (c->command == "check-connect") {
+    return check_connect(*cfg, ctx, log, stdout);
+  }
+  return flush(*c, *cfg, ctx, log);
+}
+
+}  // namespace rm::oneshot
