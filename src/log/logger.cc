@@ -90,8 +90,9 @@ Logger::Logger(std::string program_name, LogLevel min_level)
 
 Logger::Logger(Logger&& o) noexcept
     : program_(std::move(o.program_)),
-      min_level_(o.min_level_),
-      stderr_(o.stderr_),
+      min_level_(o.level()),
+      stderr_(o.stderr_enabled()),
+      emit_mu_(std::move(o.emit_mu_)),
       syslog_ident_(std::move(o.syslog_ident_)),
       file_(std::move(o.file_)),
       sink_(o.sink_),
@@ -102,8 +103,9 @@ Logger& Logger::operator=(Logger&& o) noexcept {
   if (this != &o) {
     close_syslog();
     program_ = std::move(o.program_);
-    min_level_ = o.min_level_;
-    stderr_ = o.stderr_;
+    set_level(o.level());
+    enable_stderr(o.stderr_enabled());
+    emit_mu_ = std::move(o.emit_mu_);
     syslog_ident_ = std::move(o.syslog_ident_);
     file_ = std::move(o.file_);
     sink_ = o.sink_;
@@ -226,9 +228,14 @@ std::string Logger::file_line(LogLevel level, const std::string& message) const 
 }
 
 void Logger::emit(LogLevel level, const std::string& message) {
-  if (stderr_ || sink_) {
+  if (!emit_mu_) {
+    return;  // moved from
+  }
+  std::lock_guard lock(*emit_mu_);
+  const bool to_stderr = stderr_enabled();
+  if (to_stderr || sink_) {
     std::string line = program_ + ": " + message + "\n";
-    if (stderr_) {
+    if (to_stderr) {
       (void)write_all(STDERR_FILENO, line);  // nowhere left to report a failing stderr
     }
     if (sink_) {

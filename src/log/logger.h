@@ -1,21 +1,23 @@
-// log/logger.h — Logger: one-line log messages to the sinks a program turns on: stderr
-// ("sendmail: message"), syslog (LOG_MAIL, ident = program name, with the pid), an append-only
-// file ("2024-05-01T12:00:00Z relaymail[123]: warning: message"), and for tests a ByteSink
-// (stderr-format lines) or a callback (level and bare message). All sinks start off.
-// Messages are printf-style and compiler-checked; %m works (errno is preserved for it, and
-// restored afterwards). Messages below the minimum level cost one comparison. Every control
-// character in a formatted message becomes '?', so one call is exactly one line; values that may
-// hold spaces or quotes go through kv_quote() (log/kv.h), secrets through log/redact.h.
+// log/logger.h — one-line log messages to the sinks a program turns on: stderr ("sendmail:
+// message"), syslog (LOG_MAIL, with the pid), an append-only file ("2024-05-01T12:00:00Z
+// relaymail[123]: warning: message"), and for tests a ByteSink or a callback. All start off.
+// Contract: printf-style, compiler-checked; %m works (errno preserved). Every control character
+// becomes '?', so one call is one line; values with spaces go through kv_quote() (log/kv.h),
+// secrets through log/redact.h. Below the minimum level a call costs one comparison.
 // Errors: logging never fails its caller; a sink that cannot be written is skipped. Only
-// open_file() reports an error; it refuses (Errc::untrusted) a file that is not ours alone
-// (owner, one link, no group or other write) or sits in a directory another uid could change. No
-// globals: the Logger is passed by reference. syslog itself is process-wide state: enable it on one
-// Logger per process. Not thread-safe.
+// open_file() reports one: Errc::untrusted for a file not ours alone (owner, one link, no group
+// or other write) or in a directory another uid could change.
+// Threads: logging calls may come from any thread at once; each message reaches every sink
+// whole, one message at a time. set_level() and enable_stderr() may change meanwhile; the other
+// set-up calls are made before the Logger is shared. syslog is process-wide: one Logger per
+// process enables it. Not here: what is worth logging (the layer that decides what happens next).
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -45,12 +47,12 @@ class Logger {
   ~Logger();
 
   const std::string& program() const { return program_; }
-  LogLevel level() const { return min_level_; }
-  void set_level(LogLevel level) { min_level_ = level; }
-  bool enabled(LogLevel level) const { return level >= min_level_; }
+  LogLevel level() const { return min_level_.load(std::memory_order_relaxed); }
+  void set_level(LogLevel level) { min_level_.store(level, std::memory_order_relaxed); }
+  bool enabled(LogLevel level) const { return level >= this->level(); }
 
-  void enable_stderr(bool on) { stderr_ = on; }
-  bool stderr_enabled() const { return stderr_; }
+  void enable_stderr(bool on) { stderr_.store(on, std::memory_order_relaxed); }
+  bool stderr_enabled() const { return stderr_.load(std::memory_order_relaxed); }
   void enable_syslog();
   void disable_syslog();
   // Opens (creating 0600) for appending; O_NOFOLLOW, must be a regular file. Replaces any
@@ -78,8 +80,10 @@ class Logger {
   void close_syslog();
 
   std::string program_;
-  LogLevel min_level_;
-  bool stderr_ = false;
+  std::atomic<LogLevel> min_level_;
+  std::atomic<bool> stderr_ = false;
+  // One message at a time through the sinks; on the heap so that a Logger can move.
+  std::unique_ptr<std::mutex> emit_mu_ = std::make_unique<std::mutex>();
   // openlog() keeps the pointer it is given: the ident lives on the heap so a move keeps it valid.
   std::unique_ptr<std::string> syslog_ident_;
   UniqueFd file_;

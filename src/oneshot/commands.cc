@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,12 @@ constexpr const char* kUsage =
     "`sendmail -q`, `relaymail check --connect` and the foreground and background delivery\n"
     "modes. The daemon itself (delivery = \"daemon\") is not implemented yet.\n";
 
-int flush(const DeliveryCommand& c, const Config& cfg, const Context& ctx, Logger& log) {
+int flush(const DeliveryCommand& c, std::shared_ptr<const Config> cfg, const Context& ctx,
+          Logger& log) {
   RunOptions opts;
   opts.force = !c.due_only;
   opts.only = c.ids;
-  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, c.print, c.quiet_success});
+  RunSummary s = run_queue(FlushRequest{std::move(cfg), ctx, log, opts, c.print, c.quiet_success});
   if (c.print && s.delivered + s.deferred + s.failed == 0) {
     std::printf("nothing to deliver\n");
   }
@@ -71,7 +73,7 @@ int run(int argc, char** argv) {
   if (c->command == "check-connect") {
     return check_connect(*cfg, ctx, log, stdout);
   }
-  return flush(*c, *cfg, ctx, log);
+  return flush(*c, std::make_shared<const Config>(std::move(*cfg)), ctx, log);
 }
 
 }  // namespace rm::oneshot

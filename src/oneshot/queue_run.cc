@@ -51,7 +51,7 @@ RunSummary run_queue(const FlushRequest& req) {
     req.log.warn("%s", h.error().what.c_str());
   }
   SystemClock clock;
-  auto opened = open_spool(req.config, req.ctx, clock);
+  auto opened = open_spool(*req.config, req.ctx, clock);
   if (!opened) {
     req.log.error("%s", opened.error().what.c_str());
     RunSummary refused;
@@ -59,7 +59,7 @@ RunSummary run_queue(const FlushRequest& req) {
     return refused;
   }
   FsQueueStore& store = **opened;
-  NetConnector connector(effective_hostname(req.config, req.ctx), smtp_trace(req.log));
+  NetConnector connector(effective_hostname(*req.config, req.ctx), smtp_trace(req.log));
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
@@ -72,7 +72,7 @@ RunSummary run_queue(const FlushRequest& req) {
       (void)std::fflush(stdout);
     }
   };
-  QueueRunner runner(req.config, effective_hostname(req.config, req.ctx), store, connector, clock,
+  QueueRunner runner(req.config, effective_hostname(*req.config, req.ctx), store, connector, clock,
                      report);
   // flush reports each entry on stdout; the same line on stderr would only repeat it.
   bool was_on_stderr = req.log.stderr_enabled();

@@ -6,6 +6,7 @@
 // Not here: which entries are due and what a reply means (relay/), the command line (oneshot.h).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "config/config.h"
@@ -16,7 +17,7 @@
 namespace rm::oneshot {
 
 struct FlushRequest {
-  const Config& config;
+  std::shared_ptr<const Config> config;  // the snapshot this run uses throughout
   const Context& ctx;
   Logger& log;
   RunOptions options;

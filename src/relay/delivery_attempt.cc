@@ -68,7 +68,7 @@ bool DeliveryAttempt::expire_unattempted() {
 
 bool DeliveryAttempt::expire(uint32_t attempts) {
   if (!entry_.has_pending() ||
-      !entry_expired(env_->config.retry, entry_, read_clock(env_->clock))) {
+      !entry_expired(env_->config->retry, entry_, read_clock(env_->clock))) {
     return false;
   }
   for (RcptEntry& r : entry_.rcpts) {
@@ -100,7 +100,7 @@ DeliveryAttempt::SessionAfter DeliveryAttempt::send(SmtpClient& client, const Ac
       idx.push_back(k);
     }
   }
-  OutgoingMessage msg = make_outgoing(entry_, account, env_->config, idx, &source);
+  OutgoingMessage msg = make_outgoing(entry_, account, *env_->config, idx, &source);
   TransactionResult tr = client.send(msg);
   apply(tr, idx);
   bool answered =
@@ -179,7 +179,7 @@ bool DeliveryAttempt::bounce() {
     out_.no_bounce = entry_.sender.empty() ? "null sender" : "NOTIFY";
     return true;
   }
-  std::string to = has_real_domain(entry_.sender) ? entry_.sender : env_->config.admin;
+  std::string to = has_real_domain(entry_.sender) ? entry_.sender : env_->config->admin;
   if (to.empty()) {
     out_.no_bounce = "sender has no real domain and no admin is set";
     return true;
@@ -222,7 +222,7 @@ bool DeliveryAttempt::bounce() {
 
 DeliveryAttempt::Recorded DeliveryAttempt::record(RandomSource& random) {
   const ClockReading now = read_clock(env_->clock);
-  const RetryConfig& retry = env_->config.retry;
+  const RetryConfig& retry = env_->config->retry;
   if (attempted_) {
     entry_.attempts += 1;
   }

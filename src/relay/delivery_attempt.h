@@ -32,7 +32,8 @@ namespace rm {
 // What every attempt borrows; shared by attempts on several threads, so all of it is read-only
 // or thread-safe.
 struct AttemptEnv {
-  const Config& config;
+  std::shared_ptr<const Config>
+      config;                   // the snapshot the run started with; a reload makes another
   const std::string& hostname;  // names us in bounces (Reporting-MTA, MAILER-DAEMON@hostname)
   QueueStore& store;
   const Clock& clock;

@@ -116,10 +116,10 @@ bool all_sent(const QueueEntry& e) {
 
 }  // namespace
 
-QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore& store,
-                         Connector& connector, const Clock& clock,
+QueueRunner::QueueRunner(std::shared_ptr<const Config> config, std::string hostname,
+                         QueueStore& store, Connector& connector, const Clock& clock,
                          std::function<void(const EntryOutcome&)> on_outcome, RandomSource* random)
-    : config_(config),
+    : config_(std::move(config)),
       hostname_(std::move(hostname)),
       store_(store),
       connector_(connector),
@@ -129,7 +129,7 @@ QueueRunner::QueueRunner(const Config& config, std::string hostname, QueueStore&
       random_(random != nullptr ? *random : own_random_) {}
 
 const Account* QueueRunner::account_for(const QueueEntry& entry) const {
-  return pick_account(config_, entry.sender, entry.account);
+  return pick_account(*config_, entry.sender, entry.account);
 }
 
 RunSummary QueueRunner::run(const RunOptions& options) {
@@ -165,8 +165,8 @@ RunSummary QueueRunner::run(const RunOptions& options) {
     if (!selected(e)) {
       continue;
     }
-    bool is_due = options.force || retry_due(config_.retry, e, now) ||
-                  entry_expired(config_.retry, e, now);  // bounce it without waiting
+    bool is_due = options.force || retry_due(config_->retry, e, now) ||
+                  entry_expired(config_->retry, e, now);  // bounce it without waiting
     (is_due ? due : waiting).push_back(&e);
   }
   pass(due, accounts, pool, summary);

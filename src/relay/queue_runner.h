@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,9 +58,10 @@ class QueueRunner {
   // `hostname` names us in bounces (Reporting-MTA, From: MAILER-DAEMON@hostname). `random`
   // jitters the backoff; null = a SystemRandom of the runner's own (tests pass a fixed one).
   // `on_outcome` runs on the worker threads, one call at a time (see the header comment).
-  QueueRunner(const Config& config, std::string hostname, QueueStore& store, Connector& connector,
-              const Clock& clock, std::function<void(const EntryOutcome&)> on_outcome,
-              RandomSource* random = nullptr);
+  // `config` is the snapshot the whole run uses, whatever reloads happen meanwhile.
+  QueueRunner(std::shared_ptr<const Config> config, std::string hostname, QueueStore& store,
+              Connector& connector, const Clock& clock,
+              std::function<void(const EntryOutcome&)> on_outcome, RandomSource* random = nullptr);
   RunSummary run(const RunOptions& options);
 
  private:
@@ -96,7 +98,7 @@ class QueueRunner {
                       RunSummary& summary);
   void report(const EntryOutcome& out);
 
-  const Config& config_;
+  std::shared_ptr<const Config> config_;
   std::string hostname_;
   QueueStore& store_;
   Connector& connector_;

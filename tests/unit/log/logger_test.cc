@@ -8,7 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <thread>
 #include <vector>
 
 #include "support/temp_dir.h"
@@ -253,6 +256,51 @@ TEST(Logger, MovedLoggerKeepsItsSinks) {
   c.info("after assignment");
   c.disable_syslog();
   EXPECT_EQ(sink.out, "p: after move\np: after assignment\n");
+}
+
+// Logging calls from several threads at once (a queue run's workers): each message reaches
+// the sinks whole, and never two at a time.
+TEST(Logger, ThreadsLogWholeLinesOneAtATime) {
+  class CheckingSink final : public ByteSink {
+   public:
+    Status write(std::string_view bytes) override {
+      if (inside_.exchange(true)) {
+        overlaps_.fetch_add(1);
+      }
+      lines_.emplace_back(bytes);
+      inside_.store(false);
+      return {};
+    }
+    std::atomic<bool> inside_ = false;
+    std::atomic<int> overlaps_ = 0;
+    std::vector<std::string> lines_;
+  };
+  CheckingSink sink;
+  Logger log("p", LogLevel::debug);
+  log.set_sink(&sink);
+  std::atomic<int> called = 0;
+  log.set_callback([&](LogLevel, std::string_view) { called.fetch_add(1); });
+  constexpr int kThreads = 8;
+  constexpr int kEach = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&log, t] {
+      for (int k = 0; k < kEach; ++k) {
+        log.info("thread %d message %d %s", t, k, std::string(100, 'x').c_str());
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(sink.overlaps_.load(), 0);
+  ASSERT_EQ(sink.lines_.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(called.load(), kThreads * kEach);
+  for (const std::string& line : sink.lines_) {
+    ASSERT_EQ(line.rfind("p: thread ", 0), 0u) << line;
+    ASSERT_EQ(line.back(), '\n') << line;
+    ASSERT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  }
 }
 
 }  // namespace

@@ -333,8 +333,8 @@ class ClockJumpRun : public ::testing::Test {
   std::vector<EntryOutcome> run(bool force) {
     std::vector<EntryOutcome> outcomes;
     DownConnector connector;
-    QueueRunner runner(config_, "client.test", *store_, connector, clock_,
-                       [&](const EntryOutcome& o) { outcomes.push_back(o); });
+    QueueRunner runner(std::make_shared<const Config>(config_), "client.test", *store_, connector,
+                       clock_, [&](const EntryOutcome& o) { outcomes.push_back(o); });
     RunOptions opts;
     opts.force = force;
     RunSummary s = runner.run(opts);

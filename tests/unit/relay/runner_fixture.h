@@ -101,8 +101,8 @@ class RunnerFixture : public ::testing::Test {
   }
 
   RunSummary run_with(const Clock& clock, Connector& connector, bool force) {
-    QueueRunner runner(config_, "client.test", *store_, connector, clock,
-                       [this](const EntryOutcome& o) {
+    QueueRunner runner(std::make_shared<const Config>(config_), "client.test", *store_, connector,
+                       clock, [this](const EntryOutcome& o) {
                          if (on_outcome_) {
                            on_outcome_(o);
                          }
