@@ -1,9 +1,9 @@
 #include "cli/smtp_submit.h"
 
 #include "cli/deliver_now.h"
-#include "cli/smtp_stdio.h"
 #include "context/spool.h"
 #include "mail/address.h"
+#include "submit/smtp_stdio.h"
 #include "sys/fd_io.h"
 #include "sys/sysexits.h"
 
@@ -41,8 +41,12 @@ int serve_smtp(const SubmitRequest& req) {
     spec.rewrite_headers = !req.args.no_rewrite;
     spec.full_name = req.args.full_name.empty() ? req.ctx.gecos : req.args.full_name;
     spec.body_type = env.body_type.empty() ? req.args.body_type : env.body_type;
+    spec.dsn_notify = req.args.dsn_notify;
+    spec.dsn_ret = req.args.dsn_ret;
+    spec.dsn_envid = req.args.dsn_envid;
     int code = kExOk;
-    auto id = commit_message(req, store, clock, spec, body, code);
+    auto id = commit_message(Submitter{cfg, req.policy, req.ctx.uid, req.log}, store, clock, spec,
+                             body, code);
     if (!id) {
       req.log.warn("-bs: message refused: %s", id.error().what.c_str());
       return std::move(id).error();

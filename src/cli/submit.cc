@@ -51,80 +51,6 @@ Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& lo
 
 }  // namespace
 
-Result<std::string> commit_message(const SubmitRequest& req, QueueStore& store, const Clock& clock,
-                                   const MessageSpec& spec, ByteSource& body, int& exit_code) {
-  const Config& cfg = req.config;
-  auto draft = store.begin();
-  if (!draft) {
-    exit_code = spool_create_exit(draft.error().sys_errno);
-    return std::move(draft).error();
-  }
-  SubmitOptions opts;
-  opts.extract_recipients = spec.extract;
-  opts.ignore_dots = spec.ignore_dots;
-  opts.rewrite_headers = spec.rewrite_headers;
-  opts.envelope_sender = spec.sender;
-  opts.full_name = spec.full_name;
-  opts.domain = req.policy.domain;
-  opts.hostname = req.policy.hostname;
-  opts.uid = req.ctx.uid;
-  const ClockReading now = read_clock(clock);
-  opts.now = now.wall;
-  opts.unique = (*draft)->id();
-  opts.max_size = cfg.max_message_size;
-  opts.add_to_header = cfg.add_to_header;
-  // from_rewrite = "always": the header is rewritten here, once, for the account the sender
-  // picks; the entry remembers that account so delivery uses the same one.
-  const Account* rewrite_for =
-      cfg.from_rewrite == FromRewrite::always ? pick_account(cfg, spec.sender) : nullptr;
-  if (rewrite_for != nullptr && !rewrite_for->from.empty()) {
-    opts.force_from = rewrite_for->from;
-  } else {
-    rewrite_for = nullptr;
-  }
-  auto built = build_message(body, (*draft)->sink(), opts);
-  if (!built) {  // unparsable headers are the caller's data (65); the rest is I/O (74)
-    exit_code = built.error().code == Errc::parse ? kExDataErr : kExIoErr;
-    return std::move(built).error();
-  }
-  if (built->too_big) {  // behaviour 46: the draft is dropped, nothing is queued
-    exit_code = kExUnavailable;
-    Error e = make_error(Errc::smtp_perm, "message exceeds the size limit (max_message_size = %s)",
-                         format_size(cfg.max_message_size).c_str());
-    e.reply = SmtpReply{552, "5.3.4", {"message exceeds the size limit"}};
-    return e;
-  }
-  RecipientInput all{spec.rcpt_words, built->header_rcpts, spec.extract, cfg.recipients_with_t};
-  auto rcpts = collect_recipients(all, req.policy);
-  if (!rcpts) {
-    exit_code = recipient_exit_code(rcpts.error());
-    return std::move(rcpts).error();
-  }
-  QueueEntry entry;
-  entry.id = (*draft)->id();
-  entry.uid = req.ctx.uid;
-  entry.sender = spec.sender;
-  for (auto& r : *rcpts) {
-    entry.rcpts.push_back(RcptEntry{r, RcptState::pending, ""});
-  }
-  stamp_created(entry, now.wall, now.boot);
-  entry.eightbit = built->eightbit;
-  entry.dsn_notify = req.args.dsn_notify;
-  entry.dsn_ret = req.args.dsn_ret;
-  entry.dsn_envid = req.args.dsn_envid;
-  entry.body_type = spec.body_type;
-  entry.account = rewrite_for != nullptr ? rewrite_for->name : "";
-  if (auto c = store.commit(**draft, entry); !c) {
-    exit_code = kExIoErr;
-    return std::move(c).error();
-  }
-  if (built->nul_removed > 0) {
-    req.log.warn("%s: removed %llu NUL bytes", entry.id.c_str(),
-                 static_cast<unsigned long long>(built->nul_removed));
-  }
-  return entry.id;
-}
-
 int submit_message(const SubmitRequest& req) {
   const SendmailArgs& a = req.args;
   const Config& cfg = req.config;
@@ -153,6 +79,9 @@ int submit_message(const SubmitRequest& req) {
   spec.rewrite_headers = !a.no_rewrite;
   spec.full_name = a.full_name.empty() ? req.ctx.gecos : a.full_name;
   spec.body_type = a.body_type;
+  spec.dsn_notify = a.dsn_notify;
+  spec.dsn_ret = a.dsn_ret;
+  spec.dsn_envid = a.dsn_envid;
   SystemClock clock;
   auto store = open_spool(cfg, req.ctx, clock);
   if (!store) {
@@ -160,7 +89,8 @@ int submit_message(const SubmitRequest& req) {
   }
   FdSource input(req.input_fd);
   int code = kExOk;
-  auto id = commit_message(req, **store, clock, spec, input, code);
+  auto id = commit_message(Submitter{cfg, req.policy, req.ctx.uid, req.log}, **store, clock, spec,
+                           input, code);
   if (!id) {
     return fail(req, code, id.error().what);
   }

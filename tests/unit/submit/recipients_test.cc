@@ -1,6 +1,6 @@
 // Behaviours 11, 28–32, 58–61: recipients from argv and headers, qualified, local names through
 // the aliases and to the admin, duplicates removed, hostile ones refused.
-#include "cli/recipients.h"
+#include "submit/recipients.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cli/recipients.h"
+#include "submit/recipients.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include "mail/address.h"
 #include "sys/sysexits.h"
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 std::string lower(std::string s) {
@@ -169,4 +169,4 @@ int recipient_exit_code(const Error& e) {
   }
 }
 
-}  // namespace rm::cli
+}  // namespace rm

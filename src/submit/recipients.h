@@ -1,4 +1,4 @@
-// cli/recipients.h — the envelope recipients of a submission: argv words and (with -t) header
+// submit/recipients.h — the envelope recipients of a submission: argv words and (with -t) header
 // addresses, parsed, checked for hygiene (RELIABILITY.md §3.8), mapped through the aliases file
 // when local (bare, @localhost, @hostname, @mailname — not the default domain, DESIGN.md §9),
 // root/postmaster to the admin address, the rest qualified with the default domain; duplicates
@@ -15,7 +15,7 @@
 #include "core/result.h"
 #include "mail/aliases.h"
 
-namespace rm::cli {
+namespace rm {
 
 constexpr size_t kMaxRecipients = 1000;
 
@@ -42,4 +42,4 @@ int recipient_exit_code(const Error& e);
 // The sender and recipient addresses the spool can store: printable ASCII without spaces.
 Status check_storable(const std::string& addr);
 
-}  // namespace rm::cli
+}  // namespace rm

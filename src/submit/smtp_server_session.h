@@ -1,6 +1,6 @@
-// cli/smtp_server_session.h — the server side of `sendmail -bs` (SENDMAIL.md §2, behaviour 23)
+// submit/smtp_server_session.h — the server side of `sendmail -bs` and the daemon socket (SENDMAIL.md §2, behaviour 23)
 // as a sans-I/O state machine: command lines in, reply text out; DATA body bytes in, the
-// un-dot-stuffed body out. It never reads, writes, commits or logs: cli/smtp_stdio.h frames the
+// un-dot-stuffed body out. It never reads, writes, commits or logs: submit/smtp_stdio.h frames the
 // lines, streams the body to the commit hook and feeds the commit's outcome back.
 //
 // States: idle (no transaction; HELO/EHLO optional, as in Postfix) → MAIL → mail → RCPT → rcpt
@@ -30,7 +30,7 @@
 
 #include "core/result.h"
 
-namespace rm::cli {
+namespace rm {
 
 struct SmtpServerOptions {
   std::string hostname;          // named in the greeting and in HELO/EHLO replies
@@ -117,4 +117,4 @@ class SmtpServerSession {
 // "idle", "mail", "rcpt", "data", "data_done", "closed" (for traces and test messages).
 const char* smtp_state_name(SmtpServerSession::State s);
 
-}  // namespace rm::cli
+}  // namespace rm

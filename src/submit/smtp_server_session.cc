@@ -1,4 +1,4 @@
-#include "cli/smtp_server_session.h"
+#include "submit/smtp_server_session.h"
 
 #include <charconv>
 #include <optional>
@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "mail/address.h"
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 constexpr size_t kMaxHeloText = 255;
@@ -481,4 +481,4 @@ void SmtpServerSession::reset_transaction() {
   too_big_ = false;
 }
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,5 +1,5 @@
-// cli/smtp_stdio.h — `sendmail -bs` (SENDMAIL.md §2, behaviour 23): an SMTP server dialogue
-// on a ByteSource (stdin) and a ByteSink (stdout), driving cli/smtp_server_session.h. Callers:
+// submit/smtp_stdio.h — `sendmail -bs` (SENDMAIL.md §2, behaviour 23): an SMTP server dialogue
+// on a ByteSource (stdin) and a ByteSink (stdout), driving submit/smtp_server_session.h. Callers:
 // Alpine (`-bs -odb -oem`), Laravel/Symfony (`-bs -i`; -i means nothing here).
 //
 // Input is buffered; a line ends at LF (a CR before it is dropped), so LF-only clients work;
@@ -36,11 +36,11 @@
 #include <functional>
 #include <string>
 
-#include "cli/smtp_server_session.h"
 #include "core/byte_io.h"
 #include "core/result.h"
+#include "submit/smtp_server_session.h"
 
-namespace rm::cli {
+namespace rm {
 
 // Commits one message; returns its queue id. See the contract above.
 using SmtpCommitFn = std::function<Result<std::string>(const SmtpEnvelope& env, ByteSource& body)>;
@@ -61,9 +61,9 @@ struct SmtpSessionSummary {
 };
 
 // `check_recipient` (optional) is asked about each RCPT that passed the syntax checks; see
-// SmtpRecipientCheck in cli/smtp_server_session.h.
+// SmtpRecipientCheck in submit/smtp_server_session.h.
 Result<SmtpSessionSummary> run_smtp_stdio(const SmtpServerOptions& opts, const SmtpStdio& io,
                                           const SmtpCommitFn& commit,
                                           const SmtpRecipientCheck& check_recipient = {});
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,8 +1,8 @@
-// Tests for cli/smtp_server_session.h, the sans-I/O core of `sendmail -bs` (SENDMAIL.md
+// Tests for submit/smtp_server_session.h, the sans-I/O core of `sendmail -bs` (SENDMAIL.md
 // behaviour 23): command lines → replies and states, DATA bytes → the un-dot-stuffed body at
 // every split of the input, the final reply after the commit hook, and address hygiene
 // (RELIABILITY.md §3.8).
-#include "cli/smtp_server_session.h"
+#include "submit/smtp_server_session.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "cli/smtp_stdio.h"
+#include "submit/smtp_stdio.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 using State = SmtpServerSession::State;
@@ -271,4 +271,4 @@ Result<SmtpSessionSummary> run_smtp_stdio(const SmtpServerOptions& opts, const S
   return sum;
 }
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,9 +1,9 @@
-// Tests for cli/smtp_stdio.h, `sendmail -bs` (SENDMAIL.md behaviour 23): scripted dialogues,
+// Tests for submit/smtp_stdio.h, `sendmail -bs` (SENDMAIL.md behaviour 23): scripted dialogues,
 // input bytes → output bytes and the messages the commit hook made durable, each run with the
 // input delivered whole, byte by byte and in odd chunks (the replies must not change). Then:
 // replies are flushed before every read that could block and batched in one write; the body is
 // streamed to the hook; input, output and hook failures.
-#include "cli/smtp_stdio.h"
+#include "submit/smtp_stdio.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
