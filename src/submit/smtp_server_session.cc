@@ -1,3 +1,20 @@
+// How the session behaves, in detail (the contract is in smtp_server_session.h):
+// States: idle (no transaction; HELO/EHLO optional, as in Postfix) → MAIL → mail → RCPT → rcpt
+// → DATA → data (body bytes) → the final dot → data_done → end_data() → idle; QUIT or the end of
+// input → closed. EHLO, HELO and RSET end a transaction; a bad command leaves the state alone.
+// Replies carry RFC 3463 enhanced codes (except the greeting, HELO/EHLO and 354, RFC 2034) and
+// end in CRLF. Reply text never echoes client bytes unsanitised.
+// Envelope hygiene (RELIABILITY.md §3.8): addresses must pass check_envelope_address and be
+// printable ASCII without spaces (what the spool can store), else 553 with a one-line reason.
+// Body (RFC 5321 §4.5.2; RELIABILITY.md §3.6): a line is ended by LF (a CR before it belongs
+// to the line end), so "." + CRLF or "." + LF ends the data; a bare CR never ends a line, so
+// "\r.\r" is body text (mail/message_builder turns the CR into a space later). One leading dot
+// is removed from every other line that starts with one. Line ends are passed on as received.
+// Lines of any length pass through; only command lines are bounded (max_line).
+// Errors: protocol problems are replies, not Errors; there is nothing else to fail.
+// Not here: line framing, I/O, the spool, qualification or aliasing of addresses (the
+// SmtpRecipientCheck's and the commit hook's, cli/submit.h). Not thread-safe; one session per
+// dialogue.
 #include "submit/smtp_server_session.h"
 
 #include <charconv>

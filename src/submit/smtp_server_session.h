@@ -1,24 +1,13 @@
-// submit/smtp_server_session.h — the server side of `sendmail -bs` and the daemon socket (SENDMAIL.md §2, behaviour 23)
-// as a sans-I/O state machine: command lines in, reply text out; DATA body bytes in, the
-// un-dot-stuffed body out. It never reads, writes, commits or logs: submit/smtp_stdio.h frames the
-// lines, streams the body to the commit hook and feeds the commit's outcome back.
-//
-// States: idle (no transaction; HELO/EHLO optional, as in Postfix) → MAIL → mail → RCPT → rcpt
-// → DATA → data (body bytes) → the final dot → data_done → end_data() → idle; QUIT or the end of
-// input → closed. EHLO, HELO and RSET end a transaction; a bad command leaves the state alone.
-// Replies carry RFC 3463 enhanced codes (except the greeting, HELO/EHLO and 354, RFC 2034) and
-// end in CRLF. Reply text never echoes client bytes unsanitised.
-// Envelope hygiene (RELIABILITY.md §3.8): addresses must pass check_envelope_address and be
-// printable ASCII without spaces (what the spool can store), else 553 with a one-line reason.
-// Body (RFC 5321 §4.5.2; RELIABILITY.md §3.6): a line is ended by LF (a CR before it belongs
-// to the line end), so "." + CRLF or "." + LF ends the data; a bare CR never ends a line, so
-// "\r.\r" is body text (mail/message_builder turns the CR into a space later). One leading dot
-// is removed from every other line that starts with one. Line ends are passed on as received.
-// Lines of any length pass through; only command lines are bounded (max_line).
-// Errors: protocol problems are replies, not Errors; there is nothing else to fail.
-// Not here: line framing, I/O, the spool, qualification or aliasing of addresses (the
-// SmtpRecipientCheck's and the commit hook's, cli/submit.h). Not thread-safe; one session per
-// dialogue.
+// submit/smtp_server_session.h — the server side of an SMTP submission dialogue (`sendmail -bs`,
+// SENDMAIL.md behaviour 23; the daemon's socket to come) as a sans-I/O state machine: command
+// lines in, reply text out; DATA body bytes in, the un-dot-stuffed body out.
+// Contract: replies carry RFC 3463 codes and never echo client bytes unsanitised; envelope
+// addresses are checked as the spool can store them (553 otherwise); only command lines are
+// bounded (max_line). States, body and line-end rules: the top of smtp_server_session.cc.
+// Errors: protocol problems are replies, not Errors; nothing else can fail.
+// Threads: one session per dialogue, not thread-safe.
+// Not here: framing and I/O (submit/smtp_stdio.h), the spool, qualification and aliases (the
+// SmtpRecipientCheck's and the commit hook's: submit/commit.h).
 #pragma once
 
 #include <cstddef>

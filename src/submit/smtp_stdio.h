@@ -1,35 +1,14 @@
-// submit/smtp_stdio.h — `sendmail -bs` (SENDMAIL.md §2, behaviour 23): an SMTP server dialogue
-// on a ByteSource (stdin) and a ByteSink (stdout), driving submit/smtp_server_session.h. Callers:
-// Alpine (`-bs -odb -oem`), Laravel/Symfony (`-bs -i`; -i means nothing here).
-//
-// Input is buffered; a line ends at LF (a CR before it is dropped), so LF-only clients work;
-// replies always end in CRLF. Pipelining (RFC 2920): every complete command already buffered
-// is answered in order, and the replies go out together in one write, followed by flush, just
-// before a read that could block (and when more than 64 KiB of replies are pending). Command
-// lines longer than SmtpServerOptions::max_line are discarded as they arrive and answered 500;
-// memory stays bounded whatever the input.
-//
-// DATA is streamed: after the 354, `commit` runs once with the envelope and a ByteSource that
-// yields the body as it is read (un-dot-stuffed, line ends as received, LF or CRLF) and reports
-// end of input (0) at the final dot. `commit` must read the body until read() returns 0 and
-// only then make the message durable, returning its queue id; it must return an error, and
-// commit nothing, when a read fails. Read errors it will see: the size limit (Errc::parse;
-// answered 552 5.3.4 after the rest is read up to the dot), the end of input before the dot
-// (Errc::io; the message is abandoned and the dialogue ends without a reply) and a failed read
-// of stdin (Errc::io; returned by run_smtp_stdio). "250 2.0.0 Ok: queued as <id>" is written
-// only after `commit` succeeded. Its failure is answered with Error::reply when that holds a
-// 4xx/5xx reply, else 451 4.3.0; never with Error::what (it may name spool paths).
-// A hook that returns success without having read the body to its end is a bug: the driver
-// reads the rest, answers 451 and counts it as refused, but cannot undo the commit. The hook
-// must not write to the ByteSink (the client's stdout). What the hook committed stays
-// committed when run_smtp_stdio later returns an error: the caller keeps its own list of ids.
-//
-// Errors: Errc::io when reading the input or writing/flushing the output fails; replies
-// already produced are written first when possible. The end of input is not an error: the
-// dialogue simply stops (SmtpSessionSummary::abandoned says whether a transaction was open).
-// Never logs.
-// Not here: timeouts (a local pipe; the caller may close it), the spool and address mapping
-// (the hook's), exit codes (cli/app.cc). Not thread-safe.
+// submit/smtp_stdio.h — an SMTP submission dialogue on a ByteSource and a ByteSink (stdin and
+// stdout for `sendmail -bs`), driving submit/smtp_server_session.h, with PIPELINING and DATA
+// streamed to a commit hook.
+// Contract: "250 ... queued as <id>" only after the hook made the message durable; the hook reads
+// the body to its end (read() == 0) before committing and commits nothing when a read fails; its
+// failure is answered with its reply or 451, never its text. Memory stays bounded whatever the
+// input. The details (framing, flushes, what the hook sees): the top of smtp_stdio.cc.
+// Errors: Errc::io when the input cannot be read or the output written; the end of input is not
+// an error (SmtpSessionSummary::abandoned). Never logs.
+// Threads: one dialogue per call, not thread-safe.
+// Not here: timeouts, the spool and address mapping (the hook's), exit codes (cli/app.cc).
 #pragma once
 
 #include <cstddef>
