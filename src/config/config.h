@@ -88,6 +88,15 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// delivery = "daemon" (DESIGN.md §2); valid, and ignored, in every other mode.
+struct DaemonConfig {
+  std::string socket = "/run/relaymail/submit.sock";
+  std::string user = "relaymail";         // relaymaild started as root runs as this user
+  std::string admin_group;                // its members see and run the whole queue; "" = root only
+  std::chrono::seconds stop_timeout{10};  // SIGTERM waits this long for transactions
+  bool operator==(const DaemonConfig&) const = default;
+};
+
 struct Config {
   std::string path;      // the file it was loaded from ("" for defaults only)
   std::string domain;    // "" = /etc/mailname, then the FQDN (resolved by the caller)
@@ -103,6 +112,7 @@ struct Config {
   uint64_t max_message_size = 0;  // bytes; 0 = unlimited (behaviour 46: above it, exit 69)
   RetryConfig retry;
   LogConfig log;
+  DaemonConfig daemon;
   std::vector<Account> accounts;  // the first is the default
   bool operator==(const Config&) const = default;
 };

@@ -345,6 +345,14 @@ void Loader::load_retry_log(const Setting& root, Config& cfg) {
   cfg.log.syslog = get_bool(log, Scope::log, "syslog");
   cfg.log.file = get_path(log, Scope::log, "file");
   cfg.log.level = get_choice(log, Scope::log, "level", config_schema::log_levels());
+  const Setting* daemon = get_group(&root, "daemon");
+  if (daemon != nullptr) {
+    check_keys(*daemon, Scope::daemon);
+  }
+  cfg.daemon.socket = get_path(daemon, Scope::daemon, "socket");
+  cfg.daemon.user = get_string(daemon, Scope::daemon, "user");
+  cfg.daemon.admin_group = get_string(daemon, Scope::daemon, "admin_group");
+  cfg.daemon.stop_timeout = get_duration(daemon, Scope::daemon, "stop_timeout");
 }
 
 void Loader::load_accounts(const Setting& root, Config& cfg) {

@@ -124,6 +124,10 @@ std::string print_config(const Config& cfg) {
   line(out, "", "log",
        std::string("{ syslog = ") + (cfg.log.syslog ? "true" : "false") + "; file = " +
            quote(cfg.log.file) + "; level = " + quote(log_level_name(cfg.log.level)) + "; }");
+  line(out, "", "daemon",
+       "{ socket = " + quote(cfg.daemon.socket) + "; user = " + quote(cfg.daemon.user) +
+           "; admin_group = " + quote(cfg.daemon.admin_group) +
+           "; stop_timeout = " + quote(format_duration(cfg.daemon.stop_timeout)) + "; }");
   out += "accounts = (\n";
   for (size_t i = 0; i < cfg.accounts.size(); ++i) {
     print_account(out, cfg.accounts[i], i + 1 == cfg.accounts.size());

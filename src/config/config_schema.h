@@ -14,7 +14,7 @@
 
 namespace rm::config_schema {
 
-enum class Scope { top, retry, log, account, password };
+enum class Scope { top, retry, log, daemon, account, password };
 enum class Kind { string, boolean, integer, duration, size, choice, strings, group, list };
 
 struct KeySpec {

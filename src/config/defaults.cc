@@ -28,6 +28,7 @@ constexpr KeySpec kKeys[] = {
      "bytes, with an optional k, M or G suffix; larger messages exit 69; 0: unlimited"},
     {Scope::top, "retry", Kind::group, "", "retry schedule"},
     {Scope::top, "log", Kind::group, "", "logging"},
+    {Scope::top, "daemon", Kind::group, "", "delivery = \"daemon\": relaymaild serve"},
     {Scope::top, "accounts", Kind::list, "", "smarthost accounts; the first is the default"},
     {Scope::retry, "first", Kind::duration, "1m", "delay before the first retry"},
     {Scope::retry, "max", Kind::duration, "1h", "longest delay between retries"},
@@ -35,6 +36,14 @@ constexpr KeySpec kKeys[] = {
     {Scope::log, "syslog", Kind::boolean, "true", "also log to syslog"},
     {Scope::log, "file", Kind::string, "", "also log to this file; empty: none"},
     {Scope::log, "level", Kind::choice, "info", "debug | info | warn | error"},
+    {Scope::daemon, "socket", Kind::string, "/run/relaymail/submit.sock",
+     "the submission socket (mode 0666, in a directory of the daemon's)"},
+    {Scope::daemon, "user", Kind::string, "relaymail",
+     "the user relaymaild serve runs as when started as root"},
+    {Scope::daemon, "admin_group", Kind::string, "",
+     "members see every entry and may run the queue; empty: root only"},
+    {Scope::daemon, "stop_timeout", Kind::duration, "10s",
+     "how long SIGTERM waits for transactions in flight"},
     {Scope::account, "name", Kind::string, "", "empty: the host"},
     {Scope::account, "host", Kind::string, "",
      "smarthost name or IP literal (required); \"a, b\": b is a fallback for a"},
@@ -121,6 +130,8 @@ const char* scope_prefix(Scope scope) {
       return "retry.";
     case Scope::log:
       return "log.";
+    case Scope::daemon:
+      return "daemon.";
     case Scope::account:
       return "accounts[].";
     case Scope::password:

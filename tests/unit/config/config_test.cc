@@ -151,6 +151,7 @@ add_to_header = true;
 max_message_size = "25M";
 retry = { first = "30s"; max = "2h"; lifetime = 86400; };
 log = { syslog = false; file = "/var/log/relaymail.log"; level = "debug"; };
+daemon = { socket = "/run/rm/s.sock"; user = "mailer"; admin_group = "adm"; stop_timeout = "30s"; };
 accounts = (
   { name = "gmail";
     host = "smtp.gmail.com, smtp2.gmail.com smtp3.gmail.com"; port = 2525;
@@ -193,6 +194,10 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_FALSE(c.log.syslog);
   EXPECT_EQ(c.log.file, "/var/log/relaymail.log");
   EXPECT_EQ(c.log.level, LogLevel::debug);
+  EXPECT_EQ(c.daemon.socket, "/run/rm/s.sock");
+  EXPECT_EQ(c.daemon.user, "mailer");
+  EXPECT_EQ(c.daemon.admin_group, "adm");
+  EXPECT_EQ(c.daemon.stop_timeout, seconds(30));
   ASSERT_EQ(c.accounts.size(), 4u);
   const Account& a = c.accounts[0];
   EXPECT_EQ(a.name, "gmail");
@@ -293,6 +298,9 @@ TEST(Config, UnknownKeysNameFileAndLine) {
       {.name = "log",
        .text = "log = { lvl = \"info\"; };\n",
        .want = {"t.conf:1: unknown setting 'log.lvl'"}},
+      {.name = "daemon",
+       .text = "daemon = {\n  sockett = \"/x\";\n};\n",
+       .want = {"t.conf:2: unknown setting 'daemon.sockett'"}},
       {.name = "account",
        .text = "accounts = (\n { host = \"h\";\n   hots = \"x\"; }\n);\n",
        .want = {"t.conf:3: unknown setting 'accounts[0].hots'"}},
