@@ -24,9 +24,10 @@ constexpr const char* kUsage =
     "usage: relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success]\n"
     "                        [--no-stderr] [--] [ID...]\n"
     "       relaymaild check-connect [-C FILE] [--name NAME]\n"
-    "The relaymail queue runner. relaymail runs these one-shot commands for `relaymail flush`,\n"
+    "       relaymaild serve [-C FILE]\n"
+    "relaymail's delivery. relaymail runs the one-shot commands for `relaymail flush`,\n"
     "`sendmail -q`, `relaymail check --connect` and the foreground and background delivery\n"
-    "modes. The daemon itself (delivery = \"daemon\") is not implemented yet.\n";
+    "modes; `serve` is the daemon of delivery = \"daemon\", in the foreground.\n";
 
 int flush(const DeliveryCommand& c, std::shared_ptr<const Config> cfg, const Context& ctx,
           Logger& log) {

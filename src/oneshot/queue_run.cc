@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include "context/spool.h"
-#include "log/kv.h"
 #include "relay/connector.h"
 #include "sys/hardening.h"
 
@@ -23,28 +22,6 @@ std::function<void(bool, std::string_view)> smtp_trace(Logger& log) {
 }
 
 }  // namespace
-
-std::string outcome_line(const EntryOutcome& o) {
-  std::string line = o.id + ":";
-  for (const RcptEntry& r : o.rcpts) {
-    line += " to=<" + r.addr + ">";
-  }
-  line += " relay=" + (o.relay.empty() ? std::string("none") : o.relay);
-  if (!o.tls.empty()) {
-    line += " tls=" + o.tls;
-  }
-  line +=
-      format(" delay=%.0f attempts=%u status=%s", o.delay, o.attempts, entry_result_name(o.result));
-  if (o.result != EntryResult::delivered) {
-    line += " dsn=" + o.dsn + " reason=" + kv_quote(o.reason);
-  }
-  if (!o.bounce.empty()) {
-    line += " bounce=" + o.bounce;
-  } else if (!o.no_bounce.empty()) {
-    line += " bounce=none no_bounce=" + kv_quote(o.no_bounce);
-  }
-  return line;
-}
 
 RunSummary run_queue(const FlushRequest& req) {
   if (auto h = keep_secrets_out_of_dumps(); !h) {  // before any password is fetched

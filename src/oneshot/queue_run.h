@@ -30,7 +30,4 @@ struct FlushRequest {
 // Runs the queue once. Returns the summary; spool problems are logged here.
 RunSummary run_queue(const FlushRequest& req);
 
-// "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ..."
-std::string outcome_line(const EntryOutcome& o);
-
 }  // namespace rm::oneshot

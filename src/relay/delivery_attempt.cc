@@ -7,22 +7,6 @@
 
 namespace rm {
 
-const char* entry_result_name(EntryResult r) {
-  switch (r) {
-    case EntryResult::delivered:
-      return "sent";
-    case EntryResult::deferred:
-      return "deferred";
-    case EntryResult::failed:
-      return "failed";
-    case EntryResult::partial:
-      return "partial";
-    case EntryResult::busy:
-      return "busy";
-  }
-  return "?";
-}
-
 namespace {
 
 bool to_do(const RcptEntry& r) {

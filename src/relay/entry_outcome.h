@@ -1,6 +1,6 @@
-// relay/entry_outcome.h — what one delivery attempt did to one queue entry, as reported to
-// whoever runs the queue (one line per entry: oneshot/queue_run.h outcome_line()).
-// Plain data. Thread-compatible.
+// relay/entry_outcome.h — what one delivery attempt did to one queue entry, and the one line
+// that reports it (the log of the one-shot run and of the daemon, `relaymail flush`'s output).
+// Plain data and a pure function. Thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -29,5 +29,8 @@ struct EntryOutcome {
   std::string bounce;     // id of the bounce queued for newly failed recipients, if any
   std::string no_bounce;  // why no bounce was sent for them, if none was
 };
+
+// "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ..."
+std::string outcome_line(const EntryOutcome& o);
 
 }  // namespace rm

@@ -1,0 +1,83 @@
+#include "daemon/delivery_worker.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "relay/delivery_attempt.h"
+
+namespace rm {
+namespace {
+
+// A session the pool could not give (every one of the account's connections is busy): the
+// entry is left as it was and tried again this much later.
+constexpr Millis kBusyRetry{1000};
+
+}  // namespace
+
+void DeliveryWorker::run() {
+  while (auto id = d_.scheduler.next()) {
+    attempt(*id);
+  }
+}
+
+void DeliveryWorker::attempt(const std::string& id) {
+  std::shared_ptr<const Config> cfg = d_.config.get();  // this attempt's snapshot
+  AttemptEnv env{cfg, d_.hostname, d_.store, d_.clock};
+  auto begun = DeliveryAttempt::begin(env, id);
+  if (!begun) {
+    d_.log.error("%s", begun.error().what.c_str());
+    return;
+  }
+  if (!begun->has_value()) {
+    return;  // held by a flush, or finished since it was scheduled
+  }
+  DeliveryAttempt& a = **begun;
+  if (!a.expire_unattempted()) {
+    const Account* acc = pick_account(*cfg, a.entry().sender, a.entry().account);
+    if (acc == nullptr) {
+      a.fail(make_error(Errc::config, "no account configured"));
+    } else {
+      auto lease = d_.pool.acquire(*acc);
+      if (lease && !*lease) {
+        d_.scheduler.add(id, d_.clock.mono() + kBusyRetry);
+        return;  // untouched: the attempt's lock goes with it
+      }
+      if (!lease) {
+        a.fail(lease.error(), acc->host + ":" + std::to_string(acc->port));
+      } else {
+        d_.pool.after_send(*lease, a.send(lease->client(), *acc));
+        d_.pool.release(std::move(*lease));
+      }
+    }
+  }
+  const DeliveryAttempt::Recorded rec = a.conclude(random_);
+  for (const Error& e : a.errors()) {
+    d_.log.error("%s", e.what.c_str());
+  }
+  if (rec == DeliveryAttempt::Recorded::done) {
+    if (auto r = d_.store.remove(id); !r) {
+      d_.log.error("%s", r.error().what.c_str());
+    }
+  }
+  const EntryOutcome& out = a.outcome();
+  const std::string line = outcome_line(out);
+  d_.log.log(out.result == EntryResult::delivered ? LogLevel::info : LogLevel::warn, "%s",
+             line.c_str());
+  a.release();
+  if (d_.on_outcome) {
+    d_.on_outcome(out);
+  }
+  if (rec == DeliveryAttempt::Recorded::deferred) {
+    schedule_again(out);
+  }
+  if (!out.bounce.empty()) {
+    d_.scheduler.add(out.bounce, d_.clock.mono());
+  }
+}
+
+void DeliveryWorker::schedule_again(const EntryOutcome& out) {
+  const int64_t wait = std::max<int64_t>(0, out.next_try - d_.clock.wall());
+  d_.scheduler.add(out.id, d_.clock.mono() + std::chrono::seconds(wait));
+}
+
+}  // namespace rm

@@ -1,0 +1,58 @@
+// daemon/submission_server.h — the daemon's side of the submission socket: one SMTP dialogue per
+// connection (submit/smtp_stdio.h), each on its own thread, every message committed under the
+// uid the kernel reports for the connection (SO_PEERCRED: the entry's uid, the Received: line,
+// the From: the daemon adds) and handed to the Scheduler at once.
+// Contract: 250 only after the commit (fsync included); uid 65534 (unmapped in a user
+// namespace) is refused; a client silent for kIdleTimeout is dropped.
+// Errors: logged once here, one line per refused connection or message.
+// Threads: run() is the accepting thread; dialogues run on threads of their own; stop() and
+// wait_idle() may be called from any thread.
+// Not here: delivery (daemon/delivery_worker.h), per-uid policy (not yet).
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "context/context.h"
+#include "daemon/config_holder.h"
+#include "daemon/scheduler.h"
+#include "log/logger.h"
+#include "queue/queue_store.h"
+#include "sys/unique_fd.h"
+
+namespace rm {
+
+struct SubmissionDeps {
+  ConfigHolder& config;
+  const Context& ctx;  // the daemon's own: host names, /etc/mailname
+  QueueStore& store;
+  const Clock& clock;
+  Scheduler& scheduler;
+  Logger& log;
+};
+
+class SubmissionServer {
+ public:
+  SubmissionServer(SubmissionDeps deps, UniqueFd listen_fd);
+  ~SubmissionServer();
+  // Accepts connections until stop().
+  void run();
+  // Stops accepting; dialogues in progress go on.
+  void stop();
+  // Waits until no dialogue is in progress or `grace` has passed; true when none is.
+  bool wait_idle(Millis grace);
+
+ private:
+  void serve(UniqueFd conn);
+
+  SubmissionDeps d_;
+  UniqueFd listen_;
+  UniqueFd wake_read_;
+  UniqueFd wake_write_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  size_t active_ = 0;
+};
+
+}  // namespace rm
