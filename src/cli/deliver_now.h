@@ -35,7 +35,7 @@ int after_commit(const DeliverNowRequest& req);
 
 // One run of the delivery program, as its command line says it.
 struct DeliveryRun {
-  std::string command = "flush";      // "flush" or "check-connect"
+  std::string command = "flush";      // "flush", "check-connect", "password-set|clear"
   std::string config_path = {};       // the configuration relaymail loaded, passed as -C
   std::string name = {};              // what its log lines are prefixed with ("sendmail", ...)
   bool print = false;                 // --print: one line per entry on stdout (relaymail flush)

@@ -13,9 +13,11 @@
 #include "cli/context.h"
 #include "config/config.h"
 #include "log/logger.h"
+#include "secrets/secret_store.h"
 
 namespace rm::daemon {
 
-int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::FILE* out);
+int check_connect(const Config& cfg, const cli::Context& ctx, Logger& log, std::FILE* out,
+                  SecretStore* keyring = nullptr);
 
 }  // namespace rm::daemon

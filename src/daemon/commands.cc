@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/setup.h"
 #include "daemon/check_connect.h"
+#include "daemon/password_command.h"
 #include "daemon/queue_run.h"
 #include "sys/signals.h"
 #include "sys/std_fds.h"
@@ -22,9 +23,11 @@ constexpr const char* kUsage =
     "usage: relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success]\n"
     "                        [--no-stderr] [--] [ID...]\n"
     "       relaymaild check-connect [-C FILE] [--name NAME]\n"
+    "       relaymaild password-set|password-clear [-C FILE] [--name NAME] ACCOUNT\n"
     "The relaymail queue runner. relaymail runs these one-shot commands for `relaymail flush`,\n"
-    "`sendmail -q`, `relaymail check --connect` and the foreground and background delivery\n"
-    "modes. The daemon itself (delivery = \"daemon\") is not implemented yet.\n";
+    "`sendmail -q`, `relaymail check --connect`, `relaymail password set|clear` and the\n"
+    "foreground and background delivery modes. The daemon itself (delivery = \"daemon\") is not "
+    "implemented yet.\n";
 
 struct Command {
   std::string verb;
@@ -72,17 +75,22 @@ Command parse(int argc, char** argv) {
   }
   if (c.verb == "check-connect" && (!c.ids.empty() || c.print || c.due)) {
     c.error = "check-connect takes no ids or delivery options";
-  } else if (c.verb != "flush" && c.verb != "check-connect") {
+  } else if ((c.verb == "password-set" || c.verb == "password-clear") &&
+             (c.ids.size() != 1 || c.print || c.due)) {
+    c.error = c.verb + " takes one account name and no delivery options";
+  } else if (c.verb != "flush" && c.verb != "check-connect" && c.verb != "password-set" &&
+             c.verb != "password-clear") {
     c.error = "unknown command '" + c.verb + "'";
   }
   return c;
 }
 
-int flush(const Command& c, const Config& cfg, const cli::Context& ctx, Logger& log) {
+int flush(const Command& c, const Config& cfg, const cli::Context& ctx, Logger& log,
+          SecretStore& keyring) {
   RunOptions opts;
   opts.force = !c.due;
   opts.only = c.ids;
-  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, c.print, c.quiet_success});
+  RunSummary s = run_queue(FlushRequest{cfg, ctx, log, opts, c.print, c.quiet_success, &keyring});
   if (c.print && s.delivered + s.deferred + s.failed == 0) {
     std::printf("nothing to deliver\n");
   }
@@ -97,7 +105,7 @@ int flush(const Command& c, const Config& cfg, const cli::Context& ctx, Logger& 
 
 }  // namespace
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, SecretStore& keyring) {
   (void)ensure_std_fds();
   ignore_sigpipe();
   ::umask(077);
@@ -120,9 +128,13 @@ int run(int argc, char** argv) {
   }
   cli::configure_logger(log, *cfg);
   if (c.verb == "check-connect") {
-    return check_connect(*cfg, ctx, log, stdout);
+    return check_connect(*cfg, ctx, log, stdout, &keyring);
   }
-  return flush(c, *cfg, ctx, log);
+  if (c.verb == "password-set" || c.verb == "password-clear") {
+    return password_command(c.verb == "password-set" ? PasswordAction::set : PasswordAction::clear,
+                            c.ids[0], *cfg, keyring, log);
+  }
+  return flush(c, *cfg, ctx, log, keyring);
 }
 
 }  // namespace rm::daemon

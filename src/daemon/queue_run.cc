@@ -59,7 +59,8 @@ RunSummary run_queue(const FlushRequest& req) {
   }
   SystemClock clock;
   FsQueueStore store(*dir, clock);
-  NetConnector connector(cli::effective_hostname(req.config, req.ctx), smtp_trace(req.log));
+  NetConnector connector(cli::effective_hostname(req.config, req.ctx), smtp_trace(req.log),
+                         req.keyring);
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
