@@ -14,8 +14,11 @@ ifneq ($(CI),)
 CMAKE_ARGS += -DRM_WERROR=ON
 endif
 
+# gnome-keyring, libsecret-tools (secret-tool), dbus and libglib2.0-bin (gdbus): the real Secret
+# Service the keyring tests start on a private bus.
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
-            libgtest-dev libgmock-dev python3 python3-aiosmtpd
+            libgtest-dev libgmock-dev python3 python3-aiosmtpd \
+            gnome-keyring libsecret-tools dbus libglib2.0-bin
 
 .PHONY: all build deps test test-fast test-asan demo bench format clean
 

@@ -41,6 +41,8 @@ constexpr const char* kUsage =
     "  delete ID...            remove queued or failed entries\n"
     "  check [--connect]       validate the configuration; with --connect, log in to each\n"
     "                          account and report TLS, certificate and AUTH\n"
+    "  password set ACCOUNT    store the account's password (read from stdin) in the keyring\n"
+    "  password clear ACCOUNT  remove it from the keyring\n"
     "  --print-config          print the effective configuration\n"
     "  version                 print the version\n"
     "Installed as sendmail, mailq or newaliases it behaves as those programs.\n";
@@ -280,8 +282,12 @@ int relaymail_main(std::vector<std::string> args) {
     return sendmail_main(Personality::sendmail, sub, "relaymail");
   }
   if (cmd != "queue" && cmd != "flush" && cmd != "requeue" && cmd != "delete" && cmd != "check" &&
-      cmd != "--print-config") {
+      cmd != "password" && cmd != "--print-config") {
     log.error("unknown command '%s' (try relaymail --help)", cmd.c_str());
+    return kExUsage;
+  }
+  if (cmd == "password" && (sub.size() != 2 || (sub[0] != "set" && sub[0] != "clear"))) {
+    log.error("usage: relaymail [-C FILE] password set|clear ACCOUNT");
     return kExUsage;
   }
   Context ctx = gather_context();
@@ -310,6 +316,12 @@ int relaymail_main(std::vector<std::string> args) {
   if (cmd == "--print-config") {
     (void)std::fputs(print_config(*cfg).c_str(), stdout);
     return kExOk;
+  }
+  if (cmd == "password") {
+    // The keyring is linked by relaymaild only; the password travels on the inherited stdin.
+    DeliveryCommand run = flush_run(*cfg, log, {sub[1]}, false);
+    run.command = "password-" + sub[0];
+    return exec_delivery(run, log);
   }
   if (!sub.empty() && sub[0] == "--connect") {
     DeliveryCommand run = flush_run(*cfg, log, {}, false);

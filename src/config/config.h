@@ -35,9 +35,9 @@ const char* unknown_local_name(UnknownLocal u);         // "qualify" | "reject"
 
 // Where an account's password comes from; never the password itself.
 struct PasswordSource {
-  enum class Kind { none, keyring, file, command, env };
+  enum class Kind { none, keyring, file, command, env, credential };
   Kind kind = Kind::none;
-  std::string value;  // file path, command line, or variable name
+  std::string value;  // file path, command line, variable name, or credential name
   bool operator==(const PasswordSource&) const = default;
 };
 

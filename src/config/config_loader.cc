@@ -478,7 +478,8 @@ PasswordSource Loader::load_password(const Setting* account) {
   }
   if (!p->isGroup()) {
     problem(*p,
-            "%s: expected a source like { file = \"/path\"; } (or keyring, command, env); "
+            "%s: expected a source like { file = \"/path\"; } (or keyring, command, env, "
+            "credential); "
             "passwords are never written in the config",
             setting_path(*p).c_str());
     return out;
@@ -492,7 +493,8 @@ PasswordSource Loader::load_password(const Setting* account) {
   const std::pair<const char*, PasswordSource::Kind> kStringSources[] = {
       {"file", PasswordSource::Kind::file},
       {"command", PasswordSource::Kind::command},
-      {"env", PasswordSource::Kind::env}};
+      {"env", PasswordSource::Kind::env},
+      {"credential", PasswordSource::Kind::credential}};
   for (const auto& [key, kind] : kStringSources) {
     std::string v = std::string_view(key) == "file" ? get_path(p, Scope::password, key)
                                                     : get_string(p, Scope::password, key);
@@ -501,6 +503,10 @@ PasswordSource Loader::load_password(const Setting* account) {
     }
     if (v.empty()) {
       problem(*child(p, key), "%s: must not be empty", setting_path(*child(p, key)).c_str());
+    } else if (kind == PasswordSource::Kind::credential &&
+               (v.find('/') != std::string::npos || v == "." || v == "..")) {
+      problem(*child(p, key), "%s: \"%s\" must be a plain file name (no '/')",
+              setting_path(*child(p, key)).c_str(), v.c_str());
     }
     sources.emplace_back(key);
     out.kind = kind;
@@ -514,7 +520,7 @@ PasswordSource Loader::load_password(const Setting* account) {
     problem(*p, "%s: more than one source (%s); give exactly one", setting_path(*p).c_str(),
             list.c_str());
   } else if (sources.empty()) {
-    problem(*p, "%s: no source; give one of keyring = true, file, command or env",
+    problem(*p, "%s: no source; give one of keyring = true, file, command, env or credential",
             setting_path(*p).c_str());
   }
   return out;

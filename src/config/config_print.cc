@@ -62,6 +62,8 @@ std::string password_group(const PasswordSource& p) {
       return "{ command = " + quote(p.value) + "; }";
     case PasswordSource::Kind::env:
       return "{ env = " + quote(p.value) + "; }";
+    case PasswordSource::Kind::credential:
+      return "{ credential = " + quote(p.value) + "; }";
   }
   return "";
 }

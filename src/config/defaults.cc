@@ -58,7 +58,8 @@ constexpr KeySpec kKeys[] = {
     {Scope::account, "auth", Kind::choice, "auto",
      "auto | plain | login | cram-md5 | scram-sha-256 | xoauth2 | oauthbearer | none"},
     {Scope::account, "user", Kind::string, "", "login name"},
-    {Scope::account, "password", Kind::group, "", "{ keyring | file | command | env }"},
+    {Scope::account, "password", Kind::group, "",
+     "{ keyring | file | command | env | credential }"},
     {Scope::account, "from", Kind::string, "", "the address this account sends as"},
     {Scope::account, "senders", Kind::strings, "", "envelope senders that pick this account"},
     {Scope::account, "timeout", Kind::duration, "60s", "per-stage network timeout"},
@@ -70,6 +71,8 @@ constexpr KeySpec kKeys[] = {
     {Scope::password, "file", Kind::string, "", "first line of this file (mode 0600)"},
     {Scope::password, "command", Kind::string, "", "first line of this command's output"},
     {Scope::password, "env", Kind::string, "", "this environment variable"},
+    {Scope::password, "credential", Kind::string, "",
+     "a systemd credential: first line of $CREDENTIALS_DIRECTORY/NAME"},
 };
 
 constexpr Choice<DeliveryMode> kDelivery[] = {{"daemon", DeliveryMode::daemon},

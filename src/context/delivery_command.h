@@ -1,6 +1,7 @@
 // context/delivery_command.h — the command line relaymail starts relaymaild with, in one place:
 // encode() writes it (cli/deliver_now.h), decode() reads it (oneshot/commands.h), and
-// decode(encode(c)) == c for every command. Verbs: `flush` (one queue run) and `check-connect`.
+// decode(encode(c)) == c for every command. Verbs: `flush` (one queue run), `check-connect`,
+// and `password-set` / `password-clear` (the account's keyring entry, its name the one id).
 // Never a secret on it: passwords are fetched by relaymaild from the configuration.
 // Errors: decode() returns Errc::usage with the reason in one line. Pure; thread-safe.
 // Not here: finding and starting the program (cli/deliver_now.h), running the verbs (oneshot/).
@@ -14,7 +15,7 @@
 namespace rm {
 
 struct DeliveryCommand {
-  std::string command = "flush";      // "flush" or "check-connect"
+  std::string command = "flush";      // "flush", "check-connect", "password-set|clear"
   std::string config_path = {};       // -C: the configuration relaymail loaded
   std::string name = {};              // --name: what log lines are prefixed with; "" = relaymaild
   bool print = false;                 // --print: one line per entry on stdout (relaymail flush)

@@ -106,7 +106,7 @@ int wait_for_stop(ConfigHolder& holder, const std::string& path, const Context& 
 
 }  // namespace
 
-int serve(const std::vector<std::string>& args) {
+int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   (void)ensure_std_fds();
   ignore_sigpipe();
   ::umask(077);
@@ -161,7 +161,7 @@ int serve(const std::vector<std::string>& args) {
   Scheduler scheduler;
   schedule_spool(**store, *cfg, clock, scheduler, log);
   const std::string hostname = effective_hostname(*cfg, ctx);
-  NetConnector connector(hostname);
+  NetConnector connector(hostname, {}, &keyring);
   ConnectionPool pool(connector, clock, ConnectionPool::Options{Millis(cfg->retry.first)});
   std::vector<std::thread> workers;
   for (size_t k = 0; k < worker_count(*cfg); ++k) {

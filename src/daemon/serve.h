@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "secrets/secret_store.h"
+
 namespace rm::daemon {
 
-int serve(const std::vector<std::string>& args);
+// `keyring` answers password = { keyring = true; } (a `systemctl --user` instance's keyring).
+int serve(const std::vector<std::string>& args, SecretStore& keyring);
 
 }  // namespace rm::daemon

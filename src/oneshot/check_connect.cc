@@ -72,7 +72,8 @@ bool check_account(const Account& a, NetConnector& connector, Logger& log, std::
 
 }  // namespace
 
-int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out) {
+int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out,
+                  SecretStore* keyring) {
   if (cfg.accounts.empty()) {
     std::fprintf(out, "no accounts configured\n");
     log.error("check: no accounts configured");
@@ -81,7 +82,7 @@ int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE*
   if (auto h = keep_secrets_out_of_dumps(); !h) {
     log.warn("%s", h.error().what.c_str());
   }
-  NetConnector connector(effective_hostname(cfg, ctx));
+  NetConnector connector(effective_hostname(cfg, ctx), {}, keyring);
   bool ok = true;
   for (const Account& a : cfg.accounts) {
     ok = check_account(a, connector, log, out) && ok;

@@ -13,9 +13,11 @@
 #include "config/config.h"
 #include "context/context.h"
 #include "log/logger.h"
+#include "secrets/secret_store.h"
 
 namespace rm::oneshot {
 
-int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out);
+int check_connect(const Config& cfg, const Context& ctx, Logger& log, std::FILE* out,
+                  SecretStore* keyring = nullptr);
 
 }  // namespace rm::oneshot

@@ -12,6 +12,7 @@
 #include "context/delivery_command.h"
 #include "context/setup.h"
 #include "oneshot/check_connect.h"
+#include "oneshot/password_command.h"
 #include "oneshot/queue_run.h"
 #include "sys/signals.h"
 #include "sys/std_fds.h"
@@ -24,17 +25,20 @@ constexpr const char* kUsage =
     "usage: relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success]\n"
     "                        [--no-stderr] [--] [ID...]\n"
     "       relaymaild check-connect [-C FILE] [--name NAME]\n"
+    "       relaymaild password-set|password-clear [-C FILE] [--name NAME] ACCOUNT\n"
     "       relaymaild serve [-C FILE]\n"
     "relaymail's delivery. relaymail runs the one-shot commands for `relaymail flush`,\n"
-    "`sendmail -q`, `relaymail check --connect` and the foreground and background delivery\n"
-    "modes; `serve` is the daemon of delivery = \"daemon\", in the foreground.\n";
+    "`sendmail -q`, `relaymail check --connect`, `relaymail password set|clear` and the\n"
+    "foreground and background delivery modes; `serve` is the daemon of delivery = \"daemon\",\n"
+    "in the foreground.\n";
 
 int flush(const DeliveryCommand& c, std::shared_ptr<const Config> cfg, const Context& ctx,
-          Logger& log) {
+          Logger& log, SecretStore& keyring) {
   RunOptions opts;
   opts.force = !c.due_only;
   opts.only = c.ids;
-  RunSummary s = run_queue(FlushRequest{std::move(cfg), ctx, log, opts, c.print, c.quiet_success});
+  RunSummary s =
+      run_queue(FlushRequest{std::move(cfg), ctx, log, opts, c.print, c.quiet_success, &keyring});
   if (c.print && s.delivered + s.deferred + s.failed == 0) {
     std::printf("nothing to deliver\n");
   }
@@ -49,7 +53,7 @@ int flush(const DeliveryCommand& c, std::shared_ptr<const Config> cfg, const Con
 
 }  // namespace
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, SecretStore& keyring) {
   (void)ensure_std_fds();
   ignore_sigpipe();
   ::umask(077);
@@ -72,9 +76,14 @@ int run(int argc, char** argv) {
   }
   configure_logger(log, *cfg);
   if (c->command == "check-connect") {
-    return check_connect(*cfg, ctx, log, stdout);
+    return check_connect(*cfg, ctx, log, stdout, &keyring);
   }
-  return flush(*c, std::make_shared<const Config>(std::move(*cfg)), ctx, log);
+  if (c->command == "password-set" || c->command == "password-clear") {
+    return password_command(
+        c->command == "password-set" ? PasswordAction::set : PasswordAction::clear, c->ids[0], *cfg,
+        keyring, log);
+  }
+  return flush(*c, std::make_shared<const Config>(std::move(*cfg)), ctx, log, keyring);
 }
 
 }  // namespace rm::oneshot

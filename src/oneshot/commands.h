@@ -6,13 +6,18 @@
 //       come; --print writes one line per entry on stdout; exits 0, or 74 when the spool failed.
 //   relaymaild check-connect [-C FILE] [--name NAME]
 //       log in to each account and report (oneshot/check_connect.h); exits 0 or 69.
+//   relaymaild password-set|password-clear [-C FILE] [--name NAME] ACCOUNT
+//       write the account's keyring entry from stdin, or remove it (oneshot/password_command.h).
 // Log lines carry NAME ("sendmail", "relaymail"), so what the user sees does not depend on
 // which program wrote it. Errors: 64 on a bad command line, 78 on a bad configuration, each with
 // one line on stderr. Not thread-safe.
 #pragma once
 
+#include "secrets/secret_store.h"
+
 namespace rm::oneshot {
 
-int run(int argc, char** argv);
+// `keyring` answers password = { keyring = true; } and the password commands.
+int run(int argc, char** argv, SecretStore& keyring);
 
 }  // namespace rm::oneshot

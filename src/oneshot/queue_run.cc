@@ -36,7 +36,8 @@ RunSummary run_queue(const FlushRequest& req) {
     return refused;
   }
   FsQueueStore& store = **opened;
-  NetConnector connector(effective_hostname(*req.config, req.ctx), smtp_trace(req.log));
+  NetConnector connector(effective_hostname(*req.config, req.ctx), smtp_trace(req.log),
+                         req.keyring);
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {

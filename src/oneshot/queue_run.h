@@ -13,6 +13,7 @@
 #include "context/context.h"
 #include "log/logger.h"
 #include "relay/queue_runner.h"
+#include "secrets/secret_store.h"
 
 namespace rm::oneshot {
 
@@ -25,6 +26,7 @@ struct FlushRequest {
   // Successful deliveries are logged at debug level (a successful submission prints nothing,
   // DESIGN.md §9); failures always at warn.
   bool quiet_success = false;
+  SecretStore* keyring = nullptr;  // password = { keyring = true; } (secrets/secret_store.h)
 };
 
 // Runs the queue once. Returns the summary; spool problems are logged here.

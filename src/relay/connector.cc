@@ -26,7 +26,13 @@ SecretRef secret_ref(const Account& a) {
     case PasswordSource::Kind::env:
       r.kind = SecretRef::Kind::env;
       break;
+    case PasswordSource::Kind::credential:
+      r.kind = SecretRef::Kind::credential;
+      break;
   }
+  r.host = a.host;
+  r.user = a.user;
+  r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(a.timeout);
   return r;
 }
 
@@ -76,7 +82,7 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
     // A password command or the keyring is asked once at a time; the TlsClient is built once.
     std::lock_guard lock(mu_);
     if (!account.user.empty() && account.auth != AuthMethod::none) {
-      auto secret = fetch_secret(secret_ref(account));
+      auto secret = fetch_secret(secret_ref(account), keyring_);
       if (!secret) {
         return std::move(secret).error();
       }

@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "secrets/secret_store.h"
 #include "smtp/smtp_client.h"
 #include "tls/tls_client.h"
 
@@ -39,9 +40,12 @@ class NetConnector final : public Connector {
  public:
   // `trace`, when set, sees every SMTP line of every session (AUTH payloads redacted): see
   // SmtpOptions::trace.
+  // `keyring`, when set, answers password = { keyring = true; } (secrets/secret_store.h); it
+  // must outlive the connector.
   explicit NetConnector(std::string helo_name,
-                        std::function<void(bool sent, std::string_view line)> trace = {})
-      : helo_name_(std::move(helo_name)), trace_(std::move(trace)) {}
+                        std::function<void(bool sent, std::string_view line)> trace = {},
+                        SecretStore* keyring = nullptr)
+      : helo_name_(std::move(helo_name)), trace_(std::move(trace)), keyring_(keyring) {}
   Result<std::unique_ptr<SmtpClient>> connect(const Account& account) override;
 
  private:
@@ -51,6 +55,7 @@ class NetConnector final : public Connector {
 
   std::string helo_name_;
   std::function<void(bool sent, std::string_view line)> trace_;
+  SecretStore* keyring_;
   std::mutex trace_mu_;                                    // one trace_ call at a time
   std::mutex mu_;                                          // tls_ and the password sources
   std::map<std::string, std::unique_ptr<TlsClient>> tls_;  // by account name

@@ -79,6 +79,61 @@ Result<SecretString> from_file(const SecretRef& ref) {
   return SecretString(first_line(std::move(*text)));
 }
 
+// systemd makes $CREDENTIALS_DIRECTORY private to the service (mode 0500, owned by root or the
+// service user, its files possibly readable through an ACL), so the file source's owner and mode
+// rules are not applied here; a symlink or a non-regular file still is refused.
+Result<SecretString> from_credential(const SecretRef& ref, const char* credentials_dir) {
+  const std::string& name = ref.value;
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    return make_error(Errc::config, "account %s: credential \"%s\" must be a plain file name",
+                      ref.account.c_str(), name.c_str());
+  }
+  if (credentials_dir == nullptr || *credentials_dir == '\0') {
+    return make_error(Errc::secret_unavailable,
+                      "account %s: credential %s: CREDENTIALS_DIRECTORY is not set (not run by "
+                      "systemd with LoadCredential= or SetCredential=)",
+                      ref.account.c_str(), name.c_str());
+  }
+  std::string path = std::string(credentials_dir) + "/" + name;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    return sys_error(Errc::secret_unavailable, errno, "account %s: open credential %s",
+                     ref.account.c_str(), path.c_str());
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return sys_error(Errc::secret_unavailable, errno, "stat %s", path.c_str());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(Errc::config, "account %s: credential %s: not a regular file",
+                      ref.account.c_str(), path.c_str());
+  }
+  auto text = read_fd(fd.get(), path);
+  if (!text) {
+    return text.error();
+  }
+  return SecretString(first_line(std::move(*text)));
+}
+
+Result<SecretString> from_keyring(const SecretRef& ref, SecretStore* keyring) {
+  if (keyring == nullptr) {
+    return make_error(Errc::secret_unavailable,
+                      "account %s: keyring (libsecret): not available in this program",
+                      ref.account.c_str());
+  }
+  SecretQuery q;
+  q.host = ref.host;
+  q.user = ref.user;
+  q.timeout = ref.timeout;
+  auto secret = keyring->lookup(q);
+  if (!secret) {
+    Error e = std::move(secret).error();
+    e.what = format("account %s: %s", ref.account.c_str(), e.what.c_str());
+    return e;
+  }
+  return secret;
+}
+
 Result<SecretString> from_env(const SecretRef& ref) {
   if (ref.value.empty()) {
     return make_error(Errc::config, "account %s: empty password variable name",
@@ -130,7 +185,8 @@ Result<SecretString> from_command(const SecretRef& ref) {
 
 }  // namespace
 
-Result<SecretString> fetch_secret(const SecretRef& ref) {
+Result<SecretString> fetch_secret(const SecretRef& ref, SecretStore* keyring,
+                                  const char* credentials_dir) {
   switch (ref.kind) {
     case SecretRef::Kind::none:
       return SecretString();
@@ -140,11 +196,10 @@ Result<SecretString> fetch_secret(const SecretRef& ref) {
       return from_env(ref);
     case SecretRef::Kind::command:
       return from_command(ref);
+    case SecretRef::Kind::credential:
+      return from_credential(ref, credentials_dir);
     case SecretRef::Kind::keyring:
-      return make_error(Errc::secret_unavailable,
-                        "account %s: keyring passwords are not supported yet (use file, command "
-                        "or env)",
-                        ref.account.c_str());
+      return from_keyring(ref, keyring);
   }
   return make_error(Errc::config, "account %s: unknown password source", ref.account.c_str());
 }

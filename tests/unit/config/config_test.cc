@@ -171,7 +171,8 @@ accounts = (
   },
   { name = "local"; host = "127.0.0.1"; tls = "none"; auth = "none"; password = { env = "PW"; }; },
   { name = "keyring"; host = "smtp.example.org"; tls = "smtps"; password = { keyring = true; }; },
-  { name = "file"; host = "smtp.example.net"; password = { file = "/etc/relaymail/p"; }; }
+  { name = "file"; host = "smtp.example.net"; password = { file = "/etc/relaymail/p"; }; },
+  { name = "cred"; host = "smtp.example.com"; password = { credential = "smtp-pass"; }; }
 );
 )";
 
@@ -198,7 +199,7 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_EQ(c.daemon.user, "mailer");
   EXPECT_EQ(c.daemon.admin_group, "adm");
   EXPECT_EQ(c.daemon.stop_timeout, seconds(30));
-  ASSERT_EQ(c.accounts.size(), 4u);
+  ASSERT_EQ(c.accounts.size(), 5u);
   const Account& a = c.accounts[0];
   EXPECT_EQ(a.name, "gmail");
   EXPECT_EQ(a.host, "smtp.gmail.com");
@@ -233,6 +234,8 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_EQ(c.accounts[3].port, 587);
   EXPECT_EQ(c.accounts[3].password.kind, PasswordSource::Kind::file);
   EXPECT_EQ(c.accounts[3].password.value, "/etc/relaymail/p");
+  EXPECT_EQ(c.accounts[4].password.kind, PasswordSource::Kind::credential);
+  EXPECT_EQ(c.accounts[4].password.value, "smtp-pass");
 }
 
 TEST(Config, PrintedConfigLoadsBackEqual) {
@@ -249,6 +252,7 @@ TEST(Config, PrintedConfigLoadsBackEqual) {
             std::string::npos)
       << printed;
   EXPECT_NE(printed.find("password = { keyring = true; };"), std::string::npos);
+  EXPECT_NE(printed.find("password = { credential = \"smtp-pass\"; };"), std::string::npos);
   EXPECT_NE(printed.find("lifetime = \"1d\""), std::string::npos);
   EXPECT_NE(printed.find("recipients_with_t = \"exclude\";\n"), std::string::npos) << printed;
   EXPECT_NE(printed.find("unknown_local = \"reject\";\n"), std::string::npos);
@@ -308,6 +312,10 @@ TEST(Config, UnknownKeysNameFileAndLine) {
        .text =
            "accounts = ( { host = \"h\";\n password = { file = \"/p\";\n path = \"/q\"; }; } );\n",
        .want = {"t.conf:3: unknown setting 'accounts[0].password.path'"}},
+      {.name = "credential",
+       .text = "accounts = ( { host = \"h\";\n password = {\n credentials = \"x\"; }; } );\n",
+       .want = {"t.conf:2: accounts[0].password: no source",
+                "t.conf:3: unknown setting 'accounts[0].password.credentials'"}},
   });
 }
 
@@ -567,6 +575,23 @@ TEST(Config, PasswordSources) {
       {.name = "relative file",
        .text = "accounts = ({ host = \"h\"; password = { file = \"p\"; }; });",
        .want = {"accounts[0].password.file: must be an absolute path"}},
+      {.name = "credential and keyring",
+       .text =
+           "accounts = ({ host = \"h\"; password = { keyring = true; credential = \"c\"; }; });",
+       .want = {"more than one source (keyring, credential)"}},
+      {.name = "empty credential",
+       .text = "accounts = ({ host = \"h\"; password = { credential = \"\"; }; });",
+       .want = {"accounts[0].password.credential: must not be empty"}},
+      {.name = "credential with a slash",
+       .text = "accounts = ({ host = \"h\";\n password = { credential = \"../p\"; }; });",
+       .want = {"t.conf:2: accounts[0].password.credential: \"../p\" must be a plain file name"}},
+      {.name = "credential dot-dot",
+       .text = "accounts = ({ host = \"h\"; password = { credential = \"..\"; }; });",
+       .want = {"must be a plain file name"}},
+      {.name = "credential not a string",
+       .text = "accounts = ({ host = \"h\"; password = { credential = 3; }; });",
+       .want = {"accounts[0].password.credential: expected a string",
+                "accounts[0].password.credential: must not be empty"}},
   });
   Config c = must_parse("accounts = ({ host = \"h\"; });");
   EXPECT_EQ(c.accounts[0].password.kind, PasswordSource::Kind::none);

@@ -30,6 +30,9 @@ TEST(DeliveryCommand, SaysEveryChoiceOnTheCommandLineAndReadsItBack) {
        {.name = "sendmail", .quiet_success = true, .log_to_stderr = false, .ids = {"ABC"}},
        {"relaymaild", "flush", "--name", "sendmail", "--quiet-success", "--no-stderr", "--",
         "ABC"}},
+      {"password set",
+       {.command = "password-set", .config_path = "c", .name = "relaymail", .ids = {"gmail"}},
+       {"relaymaild", "password-set", "-C", "c", "--name", "relaymail", "--", "gmail"}},
       {"check --connect",
        {.command = "check-connect", .config_path = "c"},
        {"relaymaild", "check-connect", "-C", "c"}},
@@ -54,6 +57,10 @@ TEST(DeliveryCommand, ABadCommandLineIsOneUsageError) {
       {{"relaymaild", "flush", "-C"}, "unknown option '-C'"},
       {{"relaymaild", "check-connect", "ABC"}, "check-connect takes no ids or delivery options"},
       {{"relaymaild", "check-connect", "--due"}, "check-connect takes no ids or delivery options"},
+      {{"relaymaild", "password-set"},
+       "password-set takes one account name and no delivery options"},
+      {{"relaymaild", "password-clear", "a", "b"},
+       "password-clear takes one account name and no delivery options"},
   };
   for (const Case& c : kCases) {
     auto r = decode(c.argv);
