@@ -24,6 +24,7 @@
 #include "sys/signals.h"
 #include "sys/std_fds.h"
 #include "sys/sysexits.h"
+#include "sys/trusted_dir.h"
 
 namespace rm::daemon {
 namespace {
@@ -83,6 +84,27 @@ size_t worker_count(const Config& cfg) {
   return std::min<size_t>(n, kMaxConnections);
 }
 
+// RELIABILITY.md §6 case 55: what the daemon reads to decide where mail goes and as whom must
+// be changeable by root or the daemon user alone.
+Status check_daemon_files(const Config& cfg) {
+  const uid_t me = ::geteuid();
+  std::vector<std::string> files{cfg.path};
+  if (!cfg.aliases.empty() && ::access(cfg.aliases.c_str(), F_OK) == 0) {
+    files.push_back(cfg.aliases);
+  }
+  for (const Account& a : cfg.accounts) {
+    if (a.password.kind == PasswordSource::Kind::file) {
+      files.push_back(a.password.value);
+    }
+  }
+  for (const std::string& f : files) {
+    if (auto r = check_trusted_file(f, me); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
 int wait_for_stop(ConfigHolder& holder, const std::string& path, const Context& ctx,
                   const sigset_t& signals, Logger& log) {
   for (;;) {
@@ -95,8 +117,10 @@ int wait_for_stop(ConfigHolder& holder, const std::string& path, const Context& 
       return kExOk;
     }
     auto fresh = load_config_for(path, ctx);
-    if (!fresh) {
-      log.error("reload: %s; keeping the configuration in use", fresh.error().what.c_str());
+    Status trusted = fresh ? check_daemon_files(*fresh) : Status{};
+    if (!fresh || !trusted) {
+      log.error("reload: %s; keeping the configuration in use",
+                (fresh ? trusted.error() : fresh.error()).what.c_str());
       continue;
     }
     holder.set(std::make_shared<const Config>(std::move(*fresh)));
@@ -150,6 +174,10 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
     return d.error().code == Errc::config ? kExConfig : kExOsErr;
   }
   ctx = gather_context();  // who we are now
+  if (auto trusted = check_daemon_files(*cfg); !trusted) {
+    log.error("%s", trusted.error().what.c_str());
+    return kExConfig;
+  }
   Config as_daemon = *cfg;
   as_daemon.delivery = DeliveryMode::daemon;  // the daemon's spool, whatever mode the file says
   SystemClock clock;

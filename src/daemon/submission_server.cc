@@ -42,7 +42,7 @@ void refuse(int fd, const char* reply) {
 }  // namespace
 
 SubmissionServer::SubmissionServer(SubmissionDeps deps, UniqueFd listen_fd)
-    : d_(std::move(deps)), listen_(std::move(listen_fd)) {
+    : d_(deps), listen_(std::move(listen_fd)) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
     wake_read_.reset(p[0]);

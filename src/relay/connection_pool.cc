@@ -133,7 +133,8 @@ void ConnectionPool::release(Lease lease) {
     return;
   }
   std::lock_guard lock(mu_);
-  state(lease.account_).idle.push_back(Idle{std::move(lease), clock_.mono()});
+  AccountState& st = state(lease.account_);
+  st.idle.push_back(Idle{std::move(lease), clock_.mono()});
 }
 
 void ConnectionPool::close_idle(Millis idle_for) {

@@ -190,6 +190,30 @@ Status make_own_dir(const std::string& path, uid_t uid) {
   return check_dir_path(path, uid, DirRole::own);
 }
 
+Status check_trusted_file(const std::string& path, uid_t uid) {
+  if (auto dir = check_dir_path(dir_name(path), uid, DirRole::ancestor); !dir) {
+    return dir;
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return sys_error(Errc::io, errno, "check file %s", path.c_str());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(Errc::untrusted, "%s is not a regular file", path.c_str());
+  }
+  if (st.st_uid != 0 && st.st_uid != uid) {
+    return make_error(Errc::untrusted, "%s is owned by %s; expected root or %s", path.c_str(),
+                      uid_text(st.st_uid).c_str(), uid_text(uid).c_str());
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return make_error(Errc::untrusted,
+                      "%s is writable by group or others (mode %04o); expected no group or other "
+                      "write",
+                      path.c_str(), static_cast<unsigned>(st.st_mode & 07777));
+  }
+  return {};
+}
+
 Status make_own_subdir(const std::string& path, uid_t uid) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {

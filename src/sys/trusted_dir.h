@@ -48,4 +48,9 @@ Status make_own_dir(const std::string& path, uid_t uid);
 // checks of DirRole::own.
 Status make_own_subdir(const std::string& path, uid_t uid);
 
+// A file only root or `uid` can change (the daemon's config, aliases and password files,
+// RELIABILITY.md §6 case 55): a regular file, not a symlink, owned by root or `uid`, no group or
+// other write bit, in a directory that passes check_dir_path(ancestor), so it cannot be swapped.
+Status check_trusted_file(const std::string& path, uid_t uid);
+
 }  // namespace rm

@@ -253,5 +253,50 @@ TEST_F(DaemonServe, SighupKeepsTheOldConfigWhenTheNewOneIsBad) {
   EXPECT_EQ(d->wait(10s), 0) << d->log();
 }
 
+// RELIABILITY.md §6 case 55: a config, aliases or password file that anyone but root or the
+// daemon user may write is refused: at start the daemon does not start, on SIGHUP it keeps the
+// configuration it has.
+TEST_F(DaemonServe, Case55_FilesOthersCanWriteAreRefused) {
+  const std::string pass = w_.dir() + "/account.pass";
+  struct Case {
+    const char* name;
+    std::string path;
+    mode_t mode;
+  };
+  const Case kCases[] = {
+      {"config world-writable", w_.config_path(), 0666},
+      {"config group-writable", w_.config_path(), 0620},
+      {"password file group-writable", pass, 0620},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_EQ(::chmod(c.path.c_str(), c.mode), 0);
+    Served d(w_.config_path(), w_.dir() + "/refused.log");
+    EXPECT_EQ(d.wait(10s), 78) << d.log();
+    EXPECT_THAT(d.log(), HasSubstr(c.path + " is writable by group or others"));
+    ASSERT_EQ(::chmod(c.path.c_str(), 0600), 0);
+  }
+  // Owned by another uid: refused as well.
+  ASSERT_EQ(::chown(w_.config_path().c_str(), kAlice, kAlice), 0);
+  Served foreign(w_.config_path(), w_.dir() + "/foreign.log");
+  EXPECT_EQ(foreign.wait(10s), 78) << foreign.log();
+  EXPECT_THAT(foreign.log(), HasSubstr("is owned by uid " + std::to_string(kAlice)));
+  ASSERT_EQ(::chown(w_.config_path().c_str(), 0, 0), 0);
+  // Running: an aliases file others may write makes the reload keep the old configuration.
+  auto d = start();
+  const std::string aliases = w_.dir() + "/aliases";
+  ASSERT_TRUE(write_file(aliases, "root: ops@example.com\n", 0666));
+  ASSERT_EQ(::chmod(aliases.c_str(), 0666), 0);
+  std::string good = read_file(w_.config_path());
+  ASSERT_TRUE(write_file(w_.config_path(), good + "aliases = \"" + aliases + "\";\n", 0600));
+  ::kill(d->pid(), SIGHUP);
+  ASSERT_TRUE(wait_until(
+      [&] { return d->log().find("keeping the configuration in use") != std::string::npos; }, 10s))
+      << d->log();
+  EXPECT_THAT(d->log(), HasSubstr(aliases + " is writable by group or others"));
+  ::kill(d->pid(), SIGTERM);
+  EXPECT_EQ(d->wait(10s), 0) << d->log();
+}
+
 }  // namespace
 }  // namespace rm::e2e

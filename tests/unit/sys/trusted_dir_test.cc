@@ -298,5 +298,40 @@ TEST_F(TrustedDirTest, AnotherUsersDirectoryIsRefusedWithBothOwners) {
   EXPECT_NE(a.error().what.find("expected root or uid 0"), std::string::npos) << a.error().what;
 }
 
+TEST_F(TrustedDirTest, ATrustedFileIsOneOnlyRootOrTheUidCanChange) {
+  struct Case {
+    const char* name;
+    mode_t mode;
+    bool needs_root;
+    uid_t owner;  // applied with chown when needs_root
+    bool ok;
+  };
+  const Case kCases[] = {
+      {"0600", 0600, false, 0, true},
+      {"0644", 0644, false, 0, true},
+      {"0620 group-writable", 0620, false, 0, false},
+      {"0666 world-writable", 0666, false, 0, false},
+      {"another uid's", 0600, true, 1001, false},
+  };
+  int n = 0;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    if (c.needs_root && !root()) {
+      continue;
+    }
+    std::string name = "f" + std::to_string(n++);
+    ASSERT_TRUE(write_file_atomic(tmp_->path(), name, "x"));
+    ASSERT_EQ(::chmod(file(name).c_str(), c.mode), 0);
+    if (c.needs_root) {
+      ASSERT_EQ(::chown(file(name).c_str(), c.owner, c.owner), 0);
+    }
+    Status r = check_trusted_file(file(name), me_);
+    EXPECT_EQ(static_cast<bool>(r), c.ok) << (r ? "" : r.error().what);
+  }
+  ASSERT_EQ(::symlink(file("f0").c_str(), file("link").c_str()), 0);
+  EXPECT_FALSE(check_trusted_file(file("link"), me_));
+  EXPECT_FALSE(check_trusted_file(file("missing"), me_));
+}
+
 }  // namespace
 }  // namespace rm
