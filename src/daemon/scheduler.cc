@@ -49,7 +49,9 @@ std::optional<std::string> Scheduler::next() {
     if (heap_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, heap_.top().first);
+      // A copy: while we wait, add() may grow the heap and move its elements.
+      const MonoTime until = heap_.top().first;
+      cv_.wait_until(lock, until);
     }
   }
 }
