@@ -92,7 +92,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire(const Account& account) {
   }
   if (!c) {
     --st.open;
-    if (first) {
+    if (first || st.open == 0) {  // nothing of the account is open: it is down, not one session
       st.down = c.error();
       st.down_until.reset();
       if (options_.down_for) {

@@ -150,5 +150,21 @@ TEST_F(ConnectionPoolTest, AnUnreachableSmarthostCostsOneAttemptUntilDownForHasP
   }
 }
 
+// An account that was reached once and then lost (the laptop went offline): the first failed
+// connect with nothing open marks it down, so a daemon's many due entries cost one attempt.
+TEST_F(ConnectionPoolTest, AnAccountLostAfterItWasReachedIsDownToo) {
+  start_server();
+  ConnectionPool pool(connector_, clock_);
+  {
+    auto lease = pool.acquire(account());
+    ASSERT_TRUE(lease && *lease);
+  }  // dropped: closed, nothing of the account is open
+  server_->stop();
+  EXPECT_FALSE(pool.acquire(account()));
+  EXPECT_FALSE(pool.acquire(account()));
+  EXPECT_EQ(connector_.connects.load(), 2) << "one for the session, one for the failure";
+  EXPECT_TRUE(pool.reached("test"));
+}
+
 }  // namespace
 }  // namespace rm
