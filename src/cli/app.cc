@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/daemon_client.h"
 #include "cli/deliver_now.h"
 #include "cli/queue_admin.h"
-#include "cli/queue_list.h"
 #include "cli/sendmail_args.h"
 #include "cli/smtp_submit.h"
 #include "cli/submit.h"
@@ -21,6 +21,7 @@
 #include "context/spool.h"
 #include "log/logger.h"
 #include "mail/aliases.h"
+#include "queue/queue_list.h"
 #include "submit/recipients.h"
 #include "sys/fd_io.h"
 #include "sys/signals.h"
@@ -62,6 +63,9 @@ int spool_refused(const Error& e, Logger& log) {
 }
 
 int list_queue(const Config& cfg, const Context& ctx, Logger& log, bool json) {
+  if (cfg.delivery == DeliveryMode::daemon) {
+    return list_from_daemon(cfg, log, json);
+  }
   SystemClock clock;
   auto store = open_spool(cfg, ctx, clock);
   if (!store) {
@@ -227,6 +231,9 @@ int sendmail_main(Personality who, const std::vector<std::string>& args, const s
       if (a.queue_arg.size() > 1 && a.queue_arg[0] == 'I') {
         ids.push_back(a.queue_arg.substr(1));
       }
+      if (cfg->delivery == DeliveryMode::daemon) {
+        return flush_through_daemon(*cfg, log, ids, false);
+      }
       (void)run_delivery(flush_run(*cfg, log, ids, false), log);
       return kExOk;
     }
@@ -302,6 +309,9 @@ int relaymail_main(std::vector<std::string> args) {
     return list_queue(*cfg, ctx, log, json);
   }
   if (cmd == "flush") {
+    if (cfg->delivery == DeliveryMode::daemon) {
+      return flush_through_daemon(*cfg, log, sub, true);
+    }
     return exec_delivery(flush_run(*cfg, log, sub, true), log);
   }
   if (cmd == "requeue" || cmd == "delete") {

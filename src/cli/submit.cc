@@ -9,6 +9,7 @@
 #include <cctype>
 #include <set>
 
+#include "cli/daemon_client.h"
 #include "cli/deliver_now.h"
 #include "context/spool.h"
 #include "core/clock.h"
@@ -54,14 +55,12 @@ Result<std::string> envelope_sender(const SendmailArgs& a, const std::string& lo
 int submit_message(const SubmitRequest& req) {
   const SendmailArgs& a = req.args;
   const Config& cfg = req.config;
-  if (cfg.delivery == DeliveryMode::daemon) {
-    return fail(req, kExUnavailable,
-                "delivery = \"daemon\" is not available yet: use \"background\", "
-                "\"foreground\" or \"queue\"");
-  }
   auto sender = envelope_sender(a, req.ctx.login, req.policy.domain);
   if (!sender) {
     return fail(req, kExUsage, sender.error().what);
+  }
+  if (cfg.delivery == DeliveryMode::daemon) {
+    return submit_to_daemon(DaemonSubmit{a, cfg, req.ctx, req.log, *sender, req.input_fd});
   }
   // Argv recipients are checked before the body is read: a bad one costs no spool write.
   const std::vector<std::string> no_headers;

@@ -16,20 +16,22 @@ constexpr Millis kBusyRetry{1000};
 
 void DeliveryWorker::run() {
   while (auto id = d_.scheduler.next()) {
-    attempt(*id);
+    if (attempt(*id) == Attempted::busy) {
+      d_.scheduler.add(*id, d_.clock.mono() + kBusyRetry);
+    }
   }
 }
 
-void DeliveryWorker::attempt(const std::string& id) {
+DeliveryWorker::Attempted DeliveryWorker::attempt(const std::string& id) {
   std::shared_ptr<const Config> cfg = d_.config.get();  // this attempt's snapshot
   AttemptEnv env{cfg, d_.hostname, d_.store, d_.clock};
   auto begun = DeliveryAttempt::begin(env, id);
   if (!begun) {
     d_.log.error("%s", begun.error().what.c_str());
-    return;
+    return Attempted::skipped;
   }
   if (!begun->has_value()) {
-    return;  // held by a flush, or finished since it was scheduled
+    return Attempted::skipped;  // held by a flush, or finished since it was scheduled
   }
   DeliveryAttempt& a = **begun;
   if (!a.expire_unattempted()) {
@@ -39,8 +41,7 @@ void DeliveryWorker::attempt(const std::string& id) {
     } else {
       auto lease = d_.pool.acquire(*acc);
       if (lease && !*lease) {
-        d_.scheduler.add(id, d_.clock.mono() + kBusyRetry);
-        return;  // untouched: the attempt's lock goes with it
+        return Attempted::busy;  // untouched: the attempt's lock goes with it
       }
       if (!lease) {
         a.fail(lease.error(), acc->host + ":" + std::to_string(acc->port));
@@ -73,6 +74,7 @@ void DeliveryWorker::attempt(const std::string& id) {
   if (!out.bounce.empty()) {
     d_.scheduler.add(out.bounce, d_.clock.mono());
   }
+  return Attempted::yes;
 }
 
 void DeliveryWorker::schedule_again(const EntryOutcome& out) {

@@ -35,8 +35,10 @@ class DeliveryWorker {
   explicit DeliveryWorker(DeliveryDeps deps) : d_(std::move(deps)) {}
   // Until the Scheduler stops.
   void run();
-  // One due entry, now.
-  void attempt(const std::string& id);
+  enum class Attempted { yes, busy, skipped };
+  // One due entry, now. busy: every session of its account is leased, the entry is untouched
+  // and the caller decides when to try again; skipped: locked by another, or gone.
+  Attempted attempt(const std::string& id);
 
  private:
   void schedule_again(const EntryOutcome& out);

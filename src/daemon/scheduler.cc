@@ -65,6 +65,11 @@ std::vector<std::string> Scheduler::take_all() {
   return out;
 }
 
+bool Scheduler::take(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return due_.erase(id) > 0;  // its heap item is stale now and skipped
+}
+
 void Scheduler::stop() {
   {
     std::lock_guard lock(mu_);

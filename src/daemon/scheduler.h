@@ -28,6 +28,8 @@ class Scheduler {
   std::optional<std::string> next();
   // Every id, due or not, sooner first, removed from the schedule (XFLUSH).
   std::vector<std::string> take_all();
+  // `id` removed from the schedule; false when it was not in it (XFLUSH ID).
+  bool take(const std::string& id);
   void stop();
   size_t size() const;
 

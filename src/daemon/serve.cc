@@ -15,6 +15,7 @@
 #include "context/spool.h"
 #include "daemon/config_holder.h"
 #include "daemon/delivery_worker.h"
+#include "daemon/queue_flusher.h"
 #include "daemon/scheduler.h"
 #include "daemon/submission_server.h"
 #include "daemon/submit_socket.h"
@@ -198,7 +199,9 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
           .run();
     });
   }
-  SubmissionServer server(SubmissionDeps{holder, ctx, **store, clock, scheduler, log},
+  QueueFlusher flusher(DeliveryDeps{holder, hostname, **store, clock, scheduler, pool, log, {}},
+                       worker_count(*cfg));
+  SubmissionServer server(SubmissionDeps{holder, ctx, **store, clock, scheduler, flusher, log},
                           std::move(*listen_fd));
   std::thread acceptor([&server] { server.run(); });
   log.info("serving on %s, spool %s", cfg->daemon.socket.c_str(), (*store)->dir().c_str());

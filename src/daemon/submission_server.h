@@ -16,9 +16,11 @@
 
 #include "context/context.h"
 #include "daemon/config_holder.h"
+#include "daemon/queue_flusher.h"
 #include "daemon/scheduler.h"
 #include "log/logger.h"
 #include "queue/queue_store.h"
+#include "sys/peer_cred.h"
 #include "sys/unique_fd.h"
 
 namespace rm {
@@ -29,6 +31,7 @@ struct SubmissionDeps {
   QueueStore& store;
   const Clock& clock;
   Scheduler& scheduler;
+  QueueFlusher& flusher;  // XFLUSH
   Logger& log;
 };
 
@@ -45,6 +48,7 @@ class SubmissionServer {
 
  private:
   void serve(UniqueFd conn);
+  void dialogue(int fd, const PeerCred& cred);
 
   SubmissionDeps d_;
   UniqueFd listen_;

@@ -77,13 +77,4 @@ Result<UniqueFd> listen_at(const std::string& path) {
   return fd;
 }
 
-Result<PeerCred> peer_cred(int fd) {
-  ucred cred{};
-  socklen_t len = sizeof cred;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
-    return sys_error(Errc::io, errno, "SO_PEERCRED");
-  }
-  return PeerCred{cred.pid, cred.uid, cred.gid};
-}
-
 }  // namespace rm

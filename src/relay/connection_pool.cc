@@ -154,6 +154,14 @@ void ConnectionPool::close_idle(Millis idle_for) {
   old.clear();  // QUIT outside the lock; each Lease gives its count back
 }
 
+void ConnectionPool::clear_down() {
+  std::lock_guard lock(mu_);
+  for (auto& [name, st] : accounts_) {
+    st.down.reset();
+    st.down_until.reset();
+  }
+}
+
 bool ConnectionPool::reached(const std::string& account) const {
   std::lock_guard lock(mu_);
   auto it = accounts_.find(account);

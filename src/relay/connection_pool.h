@@ -70,6 +70,9 @@ class ConnectionPool {
   // QUITs the sessions that have been idle for `idle_for` or longer.
   void close_idle(Millis idle_for);
 
+  // Forgets which accounts are down: the next acquire() tries again (a flush ignores backoff).
+  void clear_down();
+
   // Some session of `account` opened in this pool's life: its smarthost was reached.
   bool reached(const std::string& account) const;
 

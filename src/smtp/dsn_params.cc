@@ -36,23 +36,6 @@ bool valid_notify(std::string_view v) {
 
 }  // namespace
 
-std::string xtext_encode(std::string_view raw) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 33 && u <= 126 && c != '+' && c != '=') {
-      out += c;
-    } else {
-      out += '+';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0f];
-    }
-  }
-  return out;
-}
-
 Result<DsnParams> DsnParams::parse(std::string_view notify, std::string_view ret,
                                    std::string_view envid) {
   DsnParams p{.notify = upper(notify), .ret = upper(ret), .envid = xtext_encode(envid)};

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "mail/xtext.h"
 
 namespace rm {
 
@@ -28,8 +29,5 @@ struct DsnParams {
   // " NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org": ORCPT always, NOTIFY when given.
   std::string rcpt_params(std::string_view addr) const;
 };
-
-// RFC 3461 §4: octets outside "!".."~", and "+" and "=", become "+HH" (upper-case hex).
-std::string xtext_encode(std::string_view raw);
 
 }  // namespace rm

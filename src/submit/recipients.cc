@@ -65,30 +65,25 @@ Result<std::vector<std::string>> map_recipient(const std::string& addr, const Re
   return names;
 }
 
-Result<std::vector<std::string>> parse_words(const std::vector<std::string>& words) {
-  std::vector<std::string> out;
-  for (const std::string& w : words) {
-    auto list = parse_address_list(w);
-    if (!list) {
-      return make_error(Errc::usage, "bad recipient address '%s': %s", w.c_str(),
-                        list.error().what.c_str());
-    }
-    out.insert(out.end(), list->begin(), list->end());
+// Checks an address as the spool can store it.
+Status check_address(const std::string& r) {
+  Status ok = check_envelope_address(r);
+  if (ok) {
+    ok = check_storable(r);
   }
-  return out;
+  if (!ok) {
+    return make_error(Errc::usage, "bad recipient address '%s': %s", r.c_str(),
+                      ok.error().what.c_str());
+  }
+  return {};
 }
 
 // Checks, maps and de-duplicates; `seen` carries over between calls.
 Status map_all(const std::vector<std::string>& raw, const RecipientPolicy& p,
                std::set<std::string>& seen, std::vector<std::string>& out) {
   for (const std::string& r : raw) {
-    Status ok = check_envelope_address(r);
-    if (ok) {
-      ok = check_storable(r);
-    }
-    if (!ok) {
-      return make_error(Errc::usage, "bad recipient address '%s': %s", r.c_str(),
-                        ok.error().what.c_str());
+    if (auto ok = check_address(r); !ok) {
+      return ok;
     }
     auto mapped = map_recipient(r, p);
     if (!mapped) {
@@ -108,6 +103,24 @@ Status map_all(const std::vector<std::string>& raw, const RecipientPolicy& p,
 
 }  // namespace
 
+Result<std::vector<std::string>> split_recipient_words(const std::vector<std::string>& words) {
+  std::vector<std::string> out;
+  for (const std::string& w : words) {
+    auto list = parse_address_list(w);
+    if (!list) {
+      return make_error(Errc::usage, "bad recipient address '%s': %s", w.c_str(),
+                        list.error().what.c_str());
+    }
+    for (std::string& a : *list) {
+      if (auto ok = check_address(a); !ok) {
+        return std::move(ok).error();
+      }
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
 Status check_storable(const std::string& addr) {
   for (unsigned char c : addr) {
     if (c <= 0x20 || c >= 0x7f) {
@@ -119,7 +132,7 @@ Status check_storable(const std::string& addr) {
 
 Result<std::vector<std::string>> collect_recipients(const RecipientInput& in,
                                                     const RecipientPolicy& policy) {
-  auto from_argv = parse_words(in.argv_words);
+  auto from_argv = split_recipient_words(in.argv_words);
   if (!from_argv) {
     return std::move(from_argv).error();
   }

@@ -37,6 +37,9 @@ struct RecipientInput {
 
 Result<std::vector<std::string>> collect_recipients(const RecipientInput& in,
                                                     const RecipientPolicy& policy);
+// The argv words as addresses, each checked as the spool can store it, neither mapped nor
+// de-duplicated (what `sendmail` in daemon mode sends as RCPT). Errors: Errc::usage.
+Result<std::vector<std::string>> split_recipient_words(const std::vector<std::string>& words);
 // The sysexits code for an error of collect_recipients.
 int recipient_exit_code(const Error& e);
 // The sender and recipient addresses the spool can store: printable ASCII without spaces.

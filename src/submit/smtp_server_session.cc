@@ -287,6 +287,9 @@ std::string SmtpServerSession::on_line(std::string_view line) {
   if (iequals(verb, "HELP")) {
     return reply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
   }
+  if (iequals(verb, kXQueue) || iequals(verb, kXFlush)) {
+    return on_admin(verb, arg);
+  }
   for (std::string_view known : {"EXPN", "ETRN", "TURN", "BDAT", "AUTH", "STARTTLS"}) {
     if (iequals(verb, known)) {
       return reply(502, "5.5.1", "Error: command not implemented");
@@ -312,8 +315,22 @@ std::string SmtpServerSession::on_helo(std::string_view arg, bool extended) {
   if (opts_.max_size > 0) {
     r += "250-SIZE " + std::to_string(opts_.max_size) + "\r\n";
   }
-  r += "250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n";
+  r += "250-8BITMIME\r\n";
+  if (opts_.local_extensions) {
+    r += "250-XRELAYMAIL\r\n";
+  }
+  r += "250 ENHANCEDSTATUSCODES\r\n";
   return r;
+}
+
+std::string SmtpServerSession::on_admin(std::string_view verb, std::string_view arg) {
+  if (!opts_.admin) {
+    return reply(502, "5.5.1", "Error: command not implemented");
+  }
+  if (state_ != State::idle) {
+    return reply(503, "5.5.1", "Error: not inside a transaction");
+  }
+  return opts_.admin(verb, trim(arg));
 }
 
 std::string SmtpServerSession::on_mail(std::string_view arg) {
@@ -334,6 +351,13 @@ std::string SmtpServerSession::on_mail(std::string_view arg) {
     if (std::string r = mail_param(next_word(rest)); !r.empty()) {
       reset_transaction();
       return r;
+    }
+  }
+  if (opts_.check_sender) {
+    if (auto ok = opts_.check_sender(path->addr); !ok) {
+      std::string r = requested_reply(ok.error());
+      reset_transaction();
+      return r.empty() ? reply(553, "5.7.1", sanitize(ok.error().what, kMaxReasonText)) : r;
     }
   }
   env_.sender = std::move(path->addr);
@@ -363,6 +387,15 @@ std::string SmtpServerSession::mail_param(std::string_view param) {
     }
     env_.declared_size = *n;
     return "";
+  }
+  if (opts_.local_extensions) {
+    auto ours = parse_mail_param(param, env_.flags);
+    if (!ours) {
+      return reply(501, "5.5.4", sanitize(ours.error().what, kMaxReasonText));
+    }
+    if (*ours) {
+      return "";
+    }
   }
   return reply(555, "5.5.4", "Unsupported option: " + sanitize(key, kMaxEchoedText));
 }
@@ -412,7 +445,7 @@ std::string SmtpServerSession::on_data_command(std::string_view arg) {
   if (state_ == State::idle) {
     return reply(503, "5.5.1", "Error: need MAIL command");
   }
-  if (state_ == State::mail) {
+  if (state_ == State::mail && !env_.flags.extract) {
     return reply(503, "5.5.1", "Error: need RCPT command");
   }
   state_ = State::data;
@@ -490,6 +523,7 @@ void SmtpServerSession::reset_transaction() {
   env_.recipients.clear();
   env_.body_type.clear();
   env_.declared_size = 0;
+  env_.flags = SubmitFlags{};
   if (state_ != State::closed) {
     state_ = State::idle;
   }

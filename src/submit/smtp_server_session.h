@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "submit/daemon_protocol.h"
 
 namespace rm {
 
@@ -26,6 +27,14 @@ struct SmtpServerOptions {
   uint64_t max_size = 0;         // message octets (after un-stuffing); 0 = no limit, no SIZE n
   size_t max_recipients = 1000;  // per transaction; more get 452 4.5.3
   size_t max_line = 2048;        // command line octets, line end excluded; more get 500 5.5.2
+  // The daemon's socket only (submit/daemon_protocol.h): EHLO offers XRELAYMAIL; MAIL takes the
+  // XRM-*, RET and ENVID parameters; DATA may follow MAIL without RCPT after XRM-T.
+  bool local_extensions = false;
+  // Optional: asked about each MAIL sender that passed the syntax checks; an Error refuses it
+  // with Error::reply when that holds a 4xx/5xx reply, else 553 5.7.1 with its text.
+  std::function<Status(std::string_view sender)> check_sender = {};
+  // Optional: answers XQUEUE and XFLUSH (outside a transaction) with a whole reply; unset: 502.
+  std::function<std::string(std::string_view verb, std::string_view arg)> admin = {};
 };
 
 // The transaction as the client gave it: addresses are the text between < and > (source route
@@ -36,6 +45,7 @@ struct SmtpEnvelope {
   std::vector<std::string> recipients;  // in order, at least one when the hook runs
   std::string body_type;                // "", "7BIT" or "8BITMIME" (MAIL BODY=)
   uint64_t declared_size = 0;           // MAIL SIZE=, 0 when absent
+  SubmitFlags flags;                    // local_extensions only
 };
 
 // Optional policy for a recipient that passed the syntax checks (aliases, unknown local names).
@@ -89,6 +99,7 @@ class SmtpServerSession {
   std::string on_mail(std::string_view arg);
   std::string on_rcpt(std::string_view arg);
   std::string on_data_command(std::string_view arg);
+  std::string on_admin(std::string_view verb, std::string_view arg);
   std::string mail_param(std::string_view param);
   std::string refused_recipient(const Error& e) const;
   void reset_transaction();

@@ -46,15 +46,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// `getent passwd <uid>`'s output, or "" when it could not be run.
-std::string run_getent(uint32_t uid, const std::string& getent) {
+// `getent passwd <key>`'s output (key: a uid or a name), or "" when it could not be run.
+std::string run_getent(const std::string& key, const std::string& getent) {
   std::array<int, 2> p{};
   if (::pipe2(p.data(), O_CLOEXEC) != 0) {
     return {};
   }
   UniqueFd rd(p[0]);
   UniqueFd wr(p[1]);
-  std::string uid_text = std::to_string(uid);
+  std::string uid_text = key;
   std::string arg0 = "getent";
   std::string arg1 = "passwd";
   std::array<char*, 4> argv = {arg0.data(), arg1.data(), uid_text.data(), nullptr};
@@ -155,7 +155,34 @@ std::optional<UserEntry> lookup_uid(uint32_t uid, const UserDbPaths& paths) {
       }
     }
   }
-  return find_uid(run_getent(uid, paths.getent), uid);
+  return find_uid(run_getent(std::to_string(uid), paths.getent), uid);
+}
+
+std::optional<uint32_t> find_name(std::string_view passwd_text, std::string_view name) {
+  std::optional<uint32_t> found;
+  for_each_line(passwd_text, [&](std::string_view line) {
+    if (auto p = parse_passwd_line(line); p && p->user.name == name) {
+      found = p->uid;
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+std::optional<uint32_t> lookup_name(const std::string& name, const UserDbPaths& paths) {
+  if (name.empty() || name.front() == '-') {  // never an option to getent
+    return std::nullopt;
+  }
+  auto nss = read_file(paths.nsswitch, kMaxConfigFile);
+  if (passwd_files_first(nss ? *nss : std::string_view())) {
+    if (auto text = read_file(paths.passwd, kMaxConfigFile)) {
+      if (auto u = find_name(*text, name)) {
+        return u;
+      }
+    }
+  }
+  return find_name(run_getent(name, paths.getent), name);
 }
 
 }  // namespace rm

@@ -1,14 +1,13 @@
-// sys/user_db.h — the passwd entry of a uid (login name, GECOS, home) without glibc's NSS in our
-// own process. relaymail is linked statically for its start-up cost, and a static glibc's
-// getpwuid() would dlopen NSS modules (systemd, sss, ldap) that must come from the very glibc it
-// was linked with. So: when /etc/nsswitch.conf asks for `files` first (Debian's default, and
-// glibc's when the file or its passwd line is missing), /etc/passwd is read here; a uid not found
-// there, or any other order (sss first, compat), is asked of `getent passwd <uid>`, which does
-// the full NSS lookup in a dynamic process of its own (stdin and stderr on /dev/null, an empty
-// environment, at most kMaxGetentOutput bytes read).
-// Errors: none are reported; nullopt when no source knows the uid or they cannot be read.
-// Never logs. Thread-safe (no shared state); lookup_uid() may spawn a process.
-// Not here: what the names are used for (context/context.h).
+// sys/user_db.h — the passwd entry of a uid (login name, GECOS, home), or a name's uid,
+// without glibc's NSS in our own process. relaymail is linked statically for its start-up cost, and
+// a static glibc's getpwuid() would dlopen NSS modules (systemd, sss, ldap) that must come from the
+// very glibc it was linked with. So: when /etc/nsswitch.conf asks for `files` first (Debian's
+// default, and glibc's when the file or its passwd line is missing), /etc/passwd is read here; a
+// uid not found there, or any other order (sss first, compat), is asked of `getent passwd <uid>`,
+// which does the full NSS lookup in a dynamic process of its own (stdin and stderr on /dev/null, an
+// empty environment, at most kMaxGetentOutput bytes read). Errors: none are reported; nullopt when
+// no source knows the uid or they cannot be read. Never logs. Thread-safe (no shared state);
+// lookup_uid() may spawn a process. Not here: what the names are used for (context/context.h).
 #pragma once
 
 #include <sys/types.h>
@@ -53,5 +52,10 @@ std::optional<UserEntry> find_uid(std::string_view passwd_text, uint32_t uid);
 bool passwd_files_first(std::string_view nsswitch_text);
 
 std::optional<UserEntry> lookup_uid(uint32_t uid, const UserDbPaths& paths = {});
+
+// The uid of the first line of `passwd_text` named `name`.
+std::optional<uint32_t> find_name(std::string_view passwd_text, std::string_view name);
+// The uid of user `name`, looked up as lookup_uid() does.
+std::optional<uint32_t> lookup_name(const std::string& name, const UserDbPaths& paths = {});
 
 }  // namespace rm

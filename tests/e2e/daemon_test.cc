@@ -19,7 +19,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "e2e/harness.h"
+#include "e2e/served.h"
 
 namespace rm::e2e {
 namespace {
@@ -60,71 +60,6 @@ print(line.decode().strip())
 f.write(b'QUIT\r\n'); f.flush()
 sys.exit(0 if line.startswith(b'250') else 1)
 )";
-
-std::string relaymaild_bin() {
-  std::string self = RM_RELAYMAIL_BIN;
-  return self.substr(0, self.rfind('/')) + "/relaymaild";
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::yield();
-  }
-  return done();
-}
-
-// relaymaild serve as a child of the test, its output in a log file.
-class Served {
- public:
-  Served(const std::string& config, const std::string& log) : log_(log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      std::string bin = relaymaild_bin();
-      ::execl(bin.c_str(), "relaymaild", "serve", "-C", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~Served() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      (void)wait(5s);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // The exit status, or -1 when it did not exit within `limit`.
-  int wait(std::chrono::milliseconds limit) {
-    int status = 0;
-    bool gone = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
-    if (!gone) {
-      return -1;
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  bool running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-  std::string log() const { return read_file(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::string log_;
-};
-
-bool answers(const std::string& path) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path.c_str());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(fd);
-  return ok;
-}
 
 class DaemonServe : public ::testing::Test {
  protected:

@@ -414,3 +414,63 @@ TEST(SmtpServerSession, InputClosedAbandonsTheTransaction) {
 
 }  // namespace
 }  // namespace rm::cli
+
+namespace rm::cli {
+namespace {
+
+// The daemon's socket (submit/daemon_protocol.h): the sendmail flags as MAIL parameters, DATA
+// straight after MAIL with -t, XQUEUE/XFLUSH outside transactions, and the sender check.
+SmtpServerOptions daemon_options() {
+  SmtpServerOptions o{.hostname = "mx.test"};
+  o.local_extensions = true;
+  o.check_sender = [](std::string_view s) -> Status {
+    if (s == "other@example.com") {
+      return make_error(Errc::usage, "uid 1000 may not send as <other@example.com>");
+    }
+    return {};
+  };
+  o.admin = [](std::string_view verb, std::string_view arg) {
+    return "250-" + std::string(verb) + "\r\n250 2.0.0 [" + std::string(arg) + "]\r\n";
+  };
+  return o;
+}
+
+TEST(SmtpServerSession, DaemonSocketExtensions) {
+  SmtpServerSession s(daemon_options());
+  EXPECT_EQ(s.on_line("EHLO c"),
+            "250-mx.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-XRELAYMAIL\r\n"
+            "250 ENHANCEDSTATUSCODES\r\n");
+  EXPECT_EQ(s.on_line("XQUEUE JSON"), "250-XQUEUE\r\n250 2.0.0 [JSON]\r\n");
+  EXPECT_EQ(s.on_line("MAIL FROM:<a@example.com> XRM-T XRM-DOTS XRM-NAME=Cron+20Daemon RET=HDRS"),
+            kMailOk);
+  const SubmitFlags& f = s.envelope().flags;
+  EXPECT_TRUE(f.extract);
+  EXPECT_TRUE(f.dot_ends);
+  EXPECT_FALSE(f.no_rewrite);
+  EXPECT_EQ(f.full_name, "Cron Daemon");
+  EXPECT_EQ(f.ret, "HDRS");
+  EXPECT_EQ(s.on_line("XFLUSH"), "503 5.5.1 Error: not inside a transaction\r\n");
+  EXPECT_EQ(s.on_line("DATA"), kGo) << "-t: the recipients come from the header";
+  EXPECT_EQ(s.state(), State::data);
+}
+
+TEST(SmtpServerSession, DaemonSocketRefusals) {
+  SmtpServerSession s(daemon_options());
+  EXPECT_EQ(s.on_line("MAIL FROM:<other@example.com>"),
+            "553 5.7.1 uid 1000 may not send as <other@example.com>\r\n");
+  EXPECT_EQ(s.state(), State::idle);
+  EXPECT_EQ(s.on_line("MAIL FROM:<a@example.com> XRM-NAME=a+zz"),
+            "501 5.5.4 XRM-NAME: not xtext\r\n");
+  EXPECT_EQ(s.on_line("MAIL FROM:<a@example.com>"), kMailOk);
+  EXPECT_EQ(s.on_line("DATA"), "503 5.5.1 Error: need RCPT command\r\n") << "no -t, no RCPT";
+  EXPECT_EQ(s.on_line("RSET"), kOk);
+  EXPECT_FALSE(s.envelope().flags.extract);
+  // Elsewhere (sendmail -bs) none of it exists.
+  SmtpServerSession bs({.hostname = "mx.test"});
+  EXPECT_EQ(bs.on_line("MAIL FROM:<a@example.com> XRM-T"),
+            "555 5.5.4 Unsupported option: XRM-T\r\n");
+  EXPECT_EQ(bs.on_line("XQUEUE"), "502 5.5.1 Error: command not implemented\r\n");
+}
+
+}  // namespace
+}  // namespace rm::cli

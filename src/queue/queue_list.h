@@ -1,4 +1,4 @@
-// cli/queue_list.h — `mailq`, `sendmail -bp` and `relaymail queue`: the spool listed Postfix
+// queue/queue_list.h — `mailq`, `sendmail -bp` and `relaymail queue`: the spool listed Postfix
 // style (id, size, arrival time, sender; the last error in parentheses with attempts and age;
 // each pending recipient indented; last line "-- N Kbytes in M Request(s)." or
 // "Mail queue is empty"), or as JSON for scripts. Reads only the .env files. Pure formatting
@@ -15,7 +15,7 @@
 #include "core/result.h"
 #include "queue/queue_entry.h"
 
-namespace rm::cli {
+namespace rm {
 
 Status write_mailq(const std::vector<QueueEntry>& entries, int64_t now, ByteSink& out);
 Status write_queue_json(const std::vector<QueueEntry>& entries, int64_t now, ByteSink& out);
@@ -24,4 +24,4 @@ Status write_queue_json(const std::vector<QueueEntry>& entries, int64_t now, Byt
 std::string format_mailq(const std::vector<QueueEntry>& entries, int64_t now);
 std::string format_queue_json(const std::vector<QueueEntry>& entries, int64_t now);
 
-}  // namespace rm::cli
+}  // namespace rm

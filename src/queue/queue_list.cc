@@ -1,4 +1,4 @@
-#include "cli/queue_list.h"
+#include "queue/queue_list.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 // printf onto the end of `out`; a short line costs no temporary string.
@@ -165,4 +165,4 @@ std::string format_queue_json(const std::vector<QueueEntry>& entries, int64_t no
   return std::move(s.out);
 }
 
-}  // namespace rm::cli
+}  // namespace rm

@@ -1,10 +1,10 @@
 // Behaviour 20 and DESIGN.md §9: the mailq format monitoring plugins parse.
-#include "cli/queue_list.h"
+#include "queue/queue_list.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace rm::cli {
+namespace rm {
 namespace {
 
 using ::testing::EndsWith;
@@ -56,4 +56,4 @@ TEST(QueueJson, EscapesAndLists) {
 }
 
 }  // namespace
-}  // namespace rm::cli
+}  // namespace rm

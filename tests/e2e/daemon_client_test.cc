@@ -1,0 +1,223 @@
+// `sendmail`, `mailq` and `relaymail flush` with delivery = "daemon" (the daemon issue, its
+// client half): unprivileged submitters of two uids hand their messages to `relaymaild serve`
+// over its socket and exit as they would without it; each sees only its own entries; only root
+// runs the queue; a squatter on the socket path and a daemon that is not there cost one line
+// and exit 69 (SENDMAIL.md behaviour 67, RELIABILITY.md §6 case 41). Skipped when not root.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "e2e/served.h"
+
+namespace rm::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr uid_t kAlice = 61411;
+constexpr uid_t kBob = 61412;
+
+class DaemonClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::getuid() != 0) {
+      GTEST_SKIP() << "needs root to submit as two other uids";
+    }
+    ASSERT_TRUE(srv_.start());
+    w_.write_config(srv_, "daemon");
+    ASSERT_EQ(::chmod(shared_.path().c_str(), 0755), 0);
+    socket_ = shared_.path() + "/submit.sock";
+    daemon_group_ = "daemon = { socket = \"" + socket_ + "\"; user = \"root\"; };\n";
+    ASSERT_TRUE(write_file(w_.config_path(), read_file(w_.config_path()) + daemon_group_, 0600));
+    // What every user reads: the mode, the socket, no account and no password.
+    client_config_ = shared_.path() + "/relaymail.conf";
+    ASSERT_TRUE(write_file(client_config_,
+                           "delivery = \"daemon\";\ndomain = \"example.com\";\n"
+                           "log = { syslog = false; };\n" +
+                               daemon_group_,
+                           0644));
+    for (const char* name : {"sendmail", "mailq", "relaymail"}) {
+      std::filesystem::create_symlink(RM_RELAYMAIL_BIN, shared_.path() + "/" + name);
+    }
+  }
+
+  std::unique_ptr<Served> start() {
+    auto d = std::make_unique<Served>(w_.config_path(), w_.dir() + "/serve.log");
+    EXPECT_TRUE(wait_until([&] { return answers(socket_); }, 20s)) << d->log();
+    return d;
+  }
+
+  // `prog` (sendmail, mailq, relaymail) as `uid` with the shared client config.
+  SpawnResult as(uid_t uid, const std::string& prog, std::vector<std::string> args,
+                 const std::string& input = "") {
+    SpawnSpec s;
+    s.path = shared_.path() + "/" + prog;
+    s.args = std::move(args);
+    s.input = input;
+    s.env = {"RELAYMAIL_CONFIG=" + client_config_};
+    s.uid = uid;
+    s.gid = uid;
+    s.cwd = "/";
+    return spawn(s);
+  }
+
+  World w_;
+  Smtpd srv_{w_.dir(), {}};
+  TempDir shared_;
+  std::string socket_;
+  std::string daemon_group_;
+  std::string client_config_;
+};
+
+TEST_F(DaemonClient, SendmailHandsTheMessageToTheDaemonAndExitsZeroOnItsCommit) {
+  auto d = start();
+  const std::string msg =
+      "To: bob@example.org\nSubject: through the daemon\n\nfirst\n.dot line\nlast\n";
+  SpawnResult r = as(kAlice, "sendmail", {"-t", "-i", "-FCron Daemon"}, msg);
+  ASSERT_EQ(r.exit_code, 0) << r.err << d->log();
+  EXPECT_EQ(r.err, "");
+  ASSERT_TRUE(srv_.wait_for(1, 10s)) << d->log();
+  const std::string got = srv_.messages().at(0);
+  EXPECT_THAT(got, HasSubstr("from userid " + std::to_string(kAlice)));
+  EXPECT_THAT(got, HasSubstr("From: Cron Daemon <"));
+  EXPECT_THAT(got, HasSubstr("\r\n.dot line\r\nlast\r\n"));
+  EXPECT_THAT(d->log(), HasSubstr("uid=" + std::to_string(kAlice)));
+  // Without -i a lone dot ends the message, as sendmail does without the daemon.
+  r = as(kBob, "sendmail", {"bob@example.org"}, "Subject: dots\n\nkept\n.\ndropped\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err << d->log();
+  ASSERT_TRUE(srv_.wait_for(2, 10s)) << d->log();
+  EXPECT_THAT(srv_.messages().at(1), HasSubstr("kept"));
+  EXPECT_THAT(srv_.messages().at(1), Not(HasSubstr("dropped")));
+}
+
+struct RefusalCase {
+  const char* name;
+  std::vector<std::string> args;
+  const char* input;
+  int exit_code;
+  const char* says;
+};
+
+TEST_F(DaemonClient, EachRefusalIsOneLineAndTheExitCodeOfQueueMode) {
+  auto d = start();
+  const RefusalCase cases[] = {
+      {"no recipient", {}, "Subject: x\n\nx\n", 64, "Recipient addresses must be specified"},
+      {"-t finds none", {"-t"}, "Subject: x\n\nx\n", 64, "No recipient addresses found"},
+      {"bad recipient", {"a b@example.org"}, "x\n", 64, "bad recipient address"},
+      {"bad header", {"-t"}, "To: <<<\n\nx\n", 65, "554 5.6.0 parse To: header"},
+  };
+  for (const RefusalCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    SpawnResult r = as(kAlice, "sendmail", c.args, c.input);
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.says));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(srv_.received(), 0u);
+  EXPECT_EQ(w_.queued(), 0u);
+}
+
+TEST_F(DaemonClient, EachUserSeesItsOwnEntriesAndOnlyRootRunsTheQueue) {
+  srv_.stop();  // the smarthost is down: what is submitted stays queued
+  auto d = start();
+  for (uid_t uid : {kAlice, kBob}) {
+    SpawnResult r = as(uid, "sendmail", {"carol@example.org"},
+                       "Subject: from " + std::to_string(uid) + "\n\nx\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err << d->log();
+  }
+  ASSERT_TRUE(wait_until([&] { return w_.queued() == 2; }, 10s));
+  SpawnResult alice = as(kAlice, "mailq", {});
+  ASSERT_EQ(alice.exit_code, 0) << alice.err;
+  EXPECT_THAT(alice.out, HasSubstr("uid61411@example.com"));
+  EXPECT_THAT(alice.out, Not(HasSubstr("uid61412@example.com")));
+  EXPECT_THAT(alice.out, HasSubstr("in 1 Request."));
+  SpawnResult json = as(kBob, "relaymail", {"queue", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("uid61412@example.com"));
+  EXPECT_THAT(json.out, Not(HasSubstr("uid61411@example.com")));
+  RunResult root = run(shared_.path() + "/mailq", {}, "", {"RELAYMAIL_CONFIG=" + client_config_});
+  EXPECT_THAT(root.out, HasSubstr("in 2 Requests."));
+  // Running the queue is root's (or daemon.admin_group's).
+  SpawnResult flush = as(kAlice, "relaymail", {"flush"});
+  EXPECT_EQ(flush.exit_code, 77);
+  EXPECT_THAT(flush.err, HasSubstr("only root may run the queue"));
+  SpawnResult q = as(kBob, "sendmail", {"-q"});
+  EXPECT_EQ(q.exit_code, 77);
+  ASSERT_TRUE(srv_.start());
+  RunResult all =
+      run(shared_.path() + "/relaymail", {"flush"}, "", {"RELAYMAIL_CONFIG=" + client_config_});
+  EXPECT_EQ(all.exit_code, 0) << all.err << d->log();
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 2) << all.out;
+  EXPECT_THAT(all.out, HasSubstr("status=sent"));
+  EXPECT_EQ(srv_.received(), 2u);
+  EXPECT_TRUE(wait_until([&] { return w_.queued() == 0; }, 10s));
+}
+
+TEST_F(DaemonClient, NoDaemonIsOneLineAndExit69) {
+  SpawnResult r = as(kAlice, "sendmail", {"bob@example.org"}, "Subject: x\n\nx\n");
+  EXPECT_EQ(r.exit_code, 69);
+  EXPECT_THAT(r.err, HasSubstr("cannot reach the relaymail daemon at " + socket_));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(as(kAlice, "mailq", {}).exit_code, 69);
+}
+
+// RELIABILITY.md §6 case 41: another uid listening at the socket path learns nothing.
+TEST_F(DaemonClient, Case41_ASquatterOnTheSocketPathGetsNothing) {
+  const std::string heard = shared_.path() + "/heard";
+  ASSERT_TRUE(write_file(heard, "", 0666));
+  const std::string squatter =
+      "import socket, sys\n"
+      "s = socket.socket(socket.AF_UNIX)\n"
+      "import os\nos.umask(0)\ns.bind(sys.argv[1]); s.listen(4)\n"
+      "open(sys.argv[1] + '.ready', 'w').close()\n"
+      "c, _ = s.accept()\n"
+      "c.settimeout(5)\n"
+      "data = b''\n"
+      "try:\n"
+      "    c.sendall(b'220 squatter ESMTP\\r\\n')\n"
+      "    while True:\n"
+      "        b = c.recv(4096)\n"
+      "        if not b: break\n"
+      "        data += b\n"
+      "except Exception: pass\n"
+      "open(sys.argv[2], 'wb').write(data)\n"
+      "open(sys.argv[2] + '.done', 'w').close()\n";
+  const std::string script = shared_.path() + "/squatter.py";
+  ASSERT_TRUE(write_file(script, squatter, 0644));
+  ASSERT_EQ(::chmod(shared_.path().c_str(), 0777), 0);  // Bob may create the socket there
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (::setgid(kBob) != 0 || ::setuid(kBob) != 0) {
+      ::_exit(126);
+    }
+    ::execl("/usr/bin/python3", "python3", script.c_str(), socket_.c_str(), heard.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_until([&] { return ::access((socket_ + ".ready").c_str(), F_OK) == 0; }, 20s));
+  SpawnResult r = as(kAlice, "sendmail", {"bob@example.org"}, "Subject: secret\n\nsecret\n");
+  EXPECT_EQ(r.exit_code, 69);
+  EXPECT_THAT(r.err,
+              HasSubstr("is served by uid " + std::to_string(kBob) + ", which is not the daemon"));
+  ASSERT_TRUE(wait_until([&] { return ::access((heard + ".done").c_str(), F_OK) == 0; }, 20s));
+  EXPECT_EQ(read_file(heard), "") << "the client spoke to the squatter";
+  int status = 0;
+  (void)::waitpid(pid, &status, 0);
+}
+
+}  // namespace
+}  // namespace rm::e2e
