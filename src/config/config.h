@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/policy.h"
@@ -88,12 +90,39 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// Whom a row of daemon.limits is `for`: "user:NAME", "uid:N", "group:NAME", "gid:N" or "*".
+// Names stay names here; daemon/uid_policy.h resolves them when a caller connects.
+struct LimitTarget {
+  enum class Kind { user, uid, group, gid, any };
+  Kind kind = Kind::any;
+  std::string name;  // user and group
+  uint32_t id = 0;   // uid and gid
+  bool operator==(const LimitTarget&) const = default;
+};
+
+// One row of daemon.limits: a field left nullopt is not set by this row, and comes from a less
+// specific one (daemon/uid_policy.h merges them). Sizes in bytes, counts; 0 = unlimited.
+struct LimitRule {
+  std::string target;  // `for`, as written (parse_limit_target)
+  std::optional<uint64_t> max_message_size = std::nullopt;
+  std::optional<uint32_t> messages_per_hour = std::nullopt;
+  std::optional<uint32_t> recipients_per_message = std::nullopt;
+  std::optional<uint32_t> connections = std::nullopt;  // open at once
+  // Envelope senders allowed: '*' any run, '?' one character, case-insensitive; "<>" the null
+  // sender (is_sender_pattern).
+  std::optional<std::vector<std::string>> senders = std::nullopt;
+  bool operator==(const LimitRule&) const = default;
+};
+
+inline constexpr uint32_t kMaxLimitCount = 1000000;  // LimitRule's counts
+
 // delivery = "daemon" (DESIGN.md §2); valid, and ignored, in every other mode.
 struct DaemonConfig {
   std::string socket = "/run/relaymail/submit.sock";
   std::string user = "relaymail";         // relaymaild started as root runs as this user
   std::string admin_group;                // its members see and run the whole queue; "" = root only
   std::chrono::seconds stop_timeout{10};  // SIGTERM waits this long for transactions
+  std::vector<LimitRule> limits;          // per user and group, in config order; each `for` once
   bool operator==(const DaemonConfig&) const = default;
 };
 
@@ -150,6 +179,14 @@ Result<uint64_t> parse_size(const std::string& text);
 // The inverse, in the largest suffix that is exact: 26214400 → "25M", 3072 → "3k",
 // 1536 → "1536", 0 → "0".
 std::string format_size(uint64_t bytes);
+
+// "user:NAME" | "uid:N" | "group:NAME" | "gid:N" | "*". nullopt for anything else: an empty
+// name or one with a character outside printable ASCII, a space or ':'; a number with a sign,
+// other characters or above 4294967294 ((uid_t)-1 is no one).
+std::optional<LimitTarget> parse_limit_target(std::string_view text);
+// A pattern of daemon.limits[].senders: non-empty printable ASCII without spaces, and '<' or
+// '>' only as the whole pattern "<>" (the null sender).
+bool is_sender_pattern(std::string_view pattern);
 
 // True for "localhost", 127.0.0.0/8 and ::1 (also IPv4-mapped): where tls = "none" is allowed.
 bool is_loopback_host(const std::string& host);

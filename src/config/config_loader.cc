@@ -10,6 +10,8 @@
 #include <libconfig.h++>
 #include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "config/config.h"
 #include "config/config_schema.h"
@@ -106,6 +108,8 @@ class Loader {
   bool get_bool(const Setting* g, Scope sc, const char* key);
   std::chrono::seconds get_duration(const Setting* g, Scope sc, const char* key);
   uint64_t get_size(const Setting* g, Scope sc, const char* key);
+  std::optional<uint64_t> size_value(const Setting& s);
+  std::optional<uint32_t> count_value(const Setting& s);
   std::vector<std::string> get_strings(const Setting* g, const char* key);
   template <class E>
   E get_choice(const Setting* g, Scope sc, const char* key,
@@ -114,6 +118,10 @@ class Loader {
 
   void load_top(const Setting& root, Config& cfg);
   void load_retry_log(const Setting& root, Config& cfg);
+  void load_daemon(const Setting& root, Config& cfg);
+  void load_limits(const Setting* daemon, DaemonConfig& d);
+  LimitRule load_limit(const Setting& s);
+  std::optional<std::vector<std::string>> load_senders(const Setting& row);
   void load_accounts(const Setting& root, Config& cfg);
   Account load_account(const Setting& s);
   void load_port(const Setting& s, Account& a);
@@ -216,25 +224,40 @@ uint64_t Loader::get_size(const Setting* g, Scope sc, const char* key) {
   if (s == nullptr) {
     return fallback;
   }
-  if (is_integer(*s)) {
-    long long n = as_integer(*s);
+  return size_value(*s).value_or(fallback);
+}
+
+// A size (bytes, or a string parse_size() reads); nullopt after reporting a bad one.
+std::optional<uint64_t> Loader::size_value(const Setting& s) {
+  if (is_integer(s)) {
+    long long n = as_integer(s);
     if (n < 0) {
-      problem(*s, "%s: must not be negative", setting_path(*s).c_str());
-      return fallback;
+      problem(s, "%s: must not be negative", setting_path(s).c_str());
+      return std::nullopt;
     }
     return static_cast<uint64_t>(n);
   }
-  if (s->getType() != Setting::TypeString) {
-    problem(*s, "%s: expected a size such as \"25M\", \"512k\" or a number of bytes",
-            setting_path(*s).c_str());
-    return fallback;
+  if (s.getType() != Setting::TypeString) {
+    problem(s, "%s: expected a size such as \"25M\", \"512k\" or a number of bytes",
+            setting_path(s).c_str());
+    return std::nullopt;
   }
-  auto n = parse_size(s->c_str());
+  auto n = parse_size(s.c_str());
   if (!n) {
-    problem(*s, "%s: %s", setting_path(*s).c_str(), n.error().what.c_str());
-    return fallback;
+    problem(s, "%s: %s", setting_path(s).c_str(), n.error().what.c_str());
+    return std::nullopt;
   }
   return *n;
+}
+
+// A count of daemon.limits, 0 (no limit) to kMaxLimitCount; nullopt after reporting a bad one.
+std::optional<uint32_t> Loader::count_value(const Setting& s) {
+  if (!is_integer(s) || as_integer(s) < 0 || as_integer(s) > kMaxLimitCount) {
+    problem(s, "%s: expected an integer from 0 (no limit) to %u", setting_path(s).c_str(),
+            kMaxLimitCount);
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(as_integer(s));
 }
 
 std::vector<std::string> Loader::get_strings(const Setting* g, const char* key) {
@@ -285,6 +308,7 @@ Result<Config> Loader::load(const Setting& root) {
   check_keys(root, Scope::top);
   load_top(root, cfg);
   load_retry_log(root, cfg);
+  load_daemon(root, cfg);
   load_accounts(root, cfg);
   if (problems_.empty()) {
     return cfg;
@@ -345,6 +369,9 @@ void Loader::load_retry_log(const Setting& root, Config& cfg) {
   cfg.log.syslog = get_bool(log, Scope::log, "syslog");
   cfg.log.file = get_path(log, Scope::log, "file");
   cfg.log.level = get_choice(log, Scope::log, "level", config_schema::log_levels());
+}
+
+void Loader::load_daemon(const Setting& root, Config& cfg) {
   const Setting* daemon = get_group(&root, "daemon");
   if (daemon != nullptr) {
     check_keys(*daemon, Scope::daemon);
@@ -353,6 +380,90 @@ void Loader::load_retry_log(const Setting& root, Config& cfg) {
   cfg.daemon.user = get_string(daemon, Scope::daemon, "user");
   cfg.daemon.admin_group = get_string(daemon, Scope::daemon, "admin_group");
   cfg.daemon.stop_timeout = get_duration(daemon, Scope::daemon, "stop_timeout");
+  load_limits(daemon, cfg.daemon);
+}
+
+void Loader::load_limits(const Setting* daemon, DaemonConfig& d) {
+  const Setting* list = child(daemon, "limits");
+  if (list == nullptr) {
+    return;
+  }
+  bool empty_array = list->getType() == Setting::TypeArray && list->getLength() == 0;
+  if (list->getType() != Setting::TypeList && !empty_array) {
+    problem(*list, "daemon.limits: expected a list of groups: limits = ( { for = \"*\"; ... } );");
+    return;
+  }
+  std::vector<std::pair<LimitTarget, int>> seen;
+  for (int i = 0; i < list->getLength(); ++i) {
+    const Setting& s = (*list)[i];
+    if (!s.isGroup()) {
+      problem(s, "%s: expected a group { for = \"...\"; ... }", setting_path(s).c_str());
+      continue;
+    }
+    LimitRule rule = load_limit(s);
+    if (auto target = parse_limit_target(rule.target)) {
+      auto same = [&](const auto& p) { return p.first == *target; };
+      if (auto it = std::find_if(seen.begin(), seen.end(), same); it != seen.end()) {
+        problem(*child(&s, "for"), "%s.for: \"%s\" is already used by daemon.limits[%d]",
+                setting_path(s).c_str(), rule.target.c_str(), it->second);
+      } else {
+        seen.emplace_back(*target, i);
+      }
+    }
+    d.limits.push_back(std::move(rule));
+  }
+}
+
+LimitRule Loader::load_limit(const Setting& s) {
+  check_keys(s, Scope::limit);
+  std::string at = setting_path(s);
+  LimitRule r;
+  r.target = get_string(&s, Scope::limit, "for");
+  const Setting* f = child(&s, "for");
+  if (f == nullptr) {
+    problem(s,
+            "%s: for is missing; give for = \"user:NAME\", \"uid:N\", \"group:NAME\", "
+            "\"gid:N\" or \"*\"",
+            at.c_str());
+  } else if (f->getType() == Setting::TypeString && !parse_limit_target(r.target)) {
+    problem(*f, "%s.for: expected user:NAME, uid:N, group:NAME, gid:N or *, not \"%s\"", at.c_str(),
+            r.target.c_str());
+  }
+  if (const Setting* m = child(&s, "max_message_size"); m != nullptr) {
+    r.max_message_size = size_value(*m);
+  }
+  const std::pair<const char*, std::optional<uint32_t>*> kCounts[] = {
+      {"messages_per_hour", &r.messages_per_hour},
+      {"recipients_per_message", &r.recipients_per_message},
+      {"connections", &r.connections}};
+  for (const auto& [key, field] : kCounts) {
+    if (const Setting* c = child(&s, key); c != nullptr) {
+      *field = count_value(*c);
+    }
+  }
+  r.senders = load_senders(s);
+  return r;
+}
+
+std::optional<std::vector<std::string>> Loader::load_senders(const Setting& row) {
+  const Setting* s = child(&row, "senders");
+  if (s == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<std::string> patterns = get_strings(&row, "senders");
+  if (s->getType() != Setting::TypeArray && s->getType() != Setting::TypeList) {
+    return std::nullopt;  // reported by get_strings
+  }
+  for (int i = 0; i < s->getLength(); ++i) {
+    const Setting& e = (*s)[i];
+    if (e.getType() == Setting::TypeString && *e.c_str() != '\0' && !is_sender_pattern(e.c_str())) {
+      problem(e,
+              "%s: \"%s\" is not a sender pattern (printable ASCII without spaces, * and ?; "
+              "\"<>\" for the null sender)",
+              setting_path(e).c_str(), e.c_str());
+    }
+  }
+  return patterns;
 }
 
 void Loader::load_accounts(const Setting& root, Config& cfg) {

@@ -1,7 +1,10 @@
 // config/config_print.cc — Config → libconfig text (`relaymail --print-config`). The output is
 // complete (every key, defaults included) and loads back to an equal Config. A password is
 // shown only as its source: the config never holds one.
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 
@@ -68,6 +71,50 @@ std::string password_group(const PasswordSource& p) {
   return "";
 }
 
+// [ "a", "b" ], or [] when empty.
+std::string string_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i == 0 ? " " : ", ") + quote(items[i]);
+  }
+  return out + (items.empty() ? "]" : " ]");
+}
+
+// One row on one line, with only the keys it sets: an absent key is inherited, not a default.
+std::string limit_row(const LimitRule& r) {
+  std::string out = "{ for = " + quote(r.target) + ";";
+  if (r.max_message_size) {
+    out += " max_message_size = " + quote(format_size(*r.max_message_size)) + ";";
+  }
+  const std::pair<const char*, const std::optional<uint32_t>&> kCounts[] = {
+      {"messages_per_hour", r.messages_per_hour},
+      {"recipients_per_message", r.recipients_per_message},
+      {"connections", r.connections}};
+  for (const auto& [key, value] : kCounts) {
+    if (value) {
+      out += std::string(" ") + key + " = " + std::to_string(*value) + ";";
+    }
+  }
+  if (r.senders) {
+    out += " senders = " + string_list(*r.senders) + ";";
+  }
+  return out + " }";
+}
+
+void print_daemon(std::string& out, const DaemonConfig& d) {
+  const char* in = "  ";
+  out += "daemon = {\n";
+  line(out, in, "socket", quote(d.socket));
+  line(out, in, "user", quote(d.user));
+  line(out, in, "admin_group", quote(d.admin_group));
+  line(out, in, "stop_timeout", quote(format_duration(d.stop_timeout)));
+  out += "  limits = (\n";
+  for (size_t i = 0; i < d.limits.size(); ++i) {
+    out += "    " + limit_row(d.limits[i]) + (i + 1 == d.limits.size() ? "\n" : ",\n");
+  }
+  out += "  );\n};\n";
+}
+
 void print_account(std::string& out, const Account& a, bool last) {
   const char* in = "    ";
   out += "  {\n";
@@ -89,12 +136,7 @@ void print_account(std::string& out, const Account& a, bool last) {
     line(out, in, "password", password_group(a.password));
   }
   line(out, in, "from", quote(a.from));
-  std::string senders = "[";
-  for (size_t i = 0; i < a.senders.size(); ++i) {
-    senders += (i == 0 ? " " : ", ") + quote(a.senders[i]);
-  }
-  senders += a.senders.empty() ? "]" : " ]";
-  line(out, in, "senders", senders);
+  line(out, in, "senders", string_list(a.senders));
   line(out, in, "timeout", quote(format_duration(a.timeout)));
   line(out, in, "messages_per_connection", std::to_string(a.messages_per_connection));
   line(out, in, "connections", std::to_string(a.connections));
@@ -126,10 +168,7 @@ std::string print_config(const Config& cfg) {
   line(out, "", "log",
        std::string("{ syslog = ") + (cfg.log.syslog ? "true" : "false") + "; file = " +
            quote(cfg.log.file) + "; level = " + quote(log_level_name(cfg.log.level)) + "; }");
-  line(out, "", "daemon",
-       "{ socket = " + quote(cfg.daemon.socket) + "; user = " + quote(cfg.daemon.user) +
-           "; admin_group = " + quote(cfg.daemon.admin_group) +
-           "; stop_timeout = " + quote(format_duration(cfg.daemon.stop_timeout)) + "; }");
+  print_daemon(out, cfg.daemon);
   out += "accounts = (\n";
   for (size_t i = 0; i < cfg.accounts.size(); ++i) {
     print_account(out, cfg.accounts[i], i + 1 == cfg.accounts.size());

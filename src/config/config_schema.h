@@ -14,14 +14,16 @@
 
 namespace rm::config_schema {
 
-enum class Scope { top, retry, log, daemon, account, password };
+enum class Scope { top, retry, log, daemon, limit, account, password };
 enum class Kind { string, boolean, integer, duration, size, choice, strings, group, list };
 
 struct KeySpec {
   Scope scope;
   const char* name;
   Kind kind;
-  const char* def;  // the default as text ("" for none); choices and durations as written
+  // The default as text ("" for none); choices and durations as written. A daemon.limits[] key
+  // has none: a row sets only what it names.
+  const char* def;
   const char* doc;
 };
 
@@ -30,7 +32,8 @@ std::span<const KeySpec> keys();
 const KeySpec* find_key(Scope scope, std::string_view name);
 // The spec of a key the code knows exists (a missing one is a bug and aborts).
 const KeySpec& key(Scope scope, std::string_view name);
-const char* scope_prefix(Scope scope);  // "", "retry.", "log.", "accounts[].", "password."
+// "", "retry.", "log.", "daemon.", "daemon.limits[].", "accounts[].", "accounts[].password."
+const char* scope_prefix(Scope scope);
 
 template <class E>
 struct Choice {

@@ -1,5 +1,6 @@
 // config/config_values.cc — the value-level pieces of config.h: enum names, durations, the
-// loopback test, the account for a sender and the config file lookup.
+// loopback test, the account for a sender, the config file lookup, and the `for` and sender
+// patterns of daemon.limits.
 #include <arpa/inet.h>
 #include <fnmatch.h>
 #include <netinet/in.h>
@@ -23,6 +24,43 @@ const char* name_of(std::span<const config_schema::Choice<E>> table, E value) {
     }
   }
   return "?";
+}
+
+// Printable ASCII other than the space.
+bool is_visible(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7f;
+}
+
+// A user or group name as a limit may name it: printable ASCII, no space, no ':'.
+bool is_plain_name(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {
+    if (!is_visible(c) || c == ':') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Digits only, at most 4294967294.
+std::optional<uint32_t> parse_id(std::string_view digits) {
+  if (digits.empty() || digits.size() > 10) {
+    return std::nullopt;
+  }
+  uint64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (n >= std::numeric_limits<uint32_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(n);
 }
 
 bool file_exists(const std::string& path) {
@@ -185,6 +223,43 @@ const Account* pick_account(const Config& cfg, const std::string& sender,
     }
   }
   return &cfg.accounts.front();
+}
+
+std::optional<LimitTarget> parse_limit_target(std::string_view text) {
+  if (text == "*") {
+    return LimitTarget{};
+  }
+  using K = LimitTarget::Kind;
+  const std::pair<std::string_view, K> kPrefixes[] = {
+      {"user:", K::user}, {"uid:", K::uid}, {"group:", K::group}, {"gid:", K::gid}};
+  for (const auto& [prefix, kind] : kPrefixes) {
+    if (!text.starts_with(prefix)) {
+      continue;
+    }
+    std::string_view rest = text.substr(prefix.size());
+    if (kind == K::user || kind == K::group) {
+      return is_plain_name(rest) ? std::optional(LimitTarget{kind, std::string(rest), 0})
+                                 : std::nullopt;
+    }
+    auto id = parse_id(rest);
+    return id ? std::optional(LimitTarget{kind, "", *id}) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool is_sender_pattern(std::string_view pattern) {
+  if (pattern == "<>") {
+    return true;
+  }
+  if (pattern.empty()) {
+    return false;
+  }
+  for (char c : pattern) {
+    if (!is_visible(c) || c == '<' || c == '>') {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool is_loopback_host(const std::string& host) {

@@ -44,6 +44,18 @@ constexpr KeySpec kKeys[] = {
      "members see every entry and may run the queue; empty: root only"},
     {Scope::daemon, "stop_timeout", Kind::duration, "10s",
      "how long SIGTERM waits for transactions in flight"},
+    {Scope::daemon, "limits", Kind::list, "",
+     "per-user and per-group submission limits, rows { for = ...; ... }; none: unlimited"},
+    {Scope::limit, "for", Kind::string, "",
+     "user:NAME | uid:N | group:NAME | gid:N | * (the default row); required, once each"},
+    {Scope::limit, "max_message_size", Kind::size, "",
+     "bytes, with an optional k, M or G suffix; 0: unlimited"},
+    {Scope::limit, "messages_per_hour", Kind::integer, "",
+     "messages accepted in any hour; 0: unlimited"},
+    {Scope::limit, "recipients_per_message", Kind::integer, "", "0: unlimited"},
+    {Scope::limit, "connections", Kind::integer, "", "open at once; 0: unlimited"},
+    {Scope::limit, "senders", Kind::strings, "",
+     "envelope senders allowed besides one's own and <>: * and ? patterns, \"<>\""},
     {Scope::account, "name", Kind::string, "", "empty: the host"},
     {Scope::account, "host", Kind::string, "",
      "smarthost name or IP literal (required); \"a, b\": b is a fallback for a"},
@@ -135,6 +147,8 @@ const char* scope_prefix(Scope scope) {
       return "log.";
     case Scope::daemon:
       return "daemon.";
+    case Scope::limit:
+      return "daemon.limits[].";
     case Scope::account:
       return "accounts[].";
     case Scope::password:

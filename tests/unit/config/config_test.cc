@@ -99,6 +99,10 @@ TEST(Config, SchemaDefaultsAreValid) {
   for (const auto& k : keys()) {
     SCOPED_TRACE(std::string(scope_prefix(k.scope)) + k.name);
     EXPECT_NE(std::string(k.doc), "");
+    if (k.scope == Scope::limit) {
+      EXPECT_STREQ(k.def, "");  // a row sets only what it names
+      continue;
+    }
     if (k.kind == Kind::duration) {
       EXPECT_TRUE(parse_duration(k.def));
     }
@@ -125,6 +129,14 @@ TEST(Config, SchemaDefaultsAreValid) {
             def.unknown_local);
   EXPECT_EQ(std::string(key(Scope::top, "add_to_header").def) == "true", def.add_to_header);
   EXPECT_EQ(parse_size(key(Scope::top, "max_message_size").def).value(), def.max_message_size);
+  EXPECT_TRUE(def.daemon.limits.empty());
+  EXPECT_FALSE(LimitRule{}.max_message_size || LimitRule{}.messages_per_hour ||
+               LimitRule{}.recipients_per_message || LimitRule{}.connections ||
+               LimitRule{}.senders);
+  for (const char* k : {"for", "max_message_size", "messages_per_hour", "recipients_per_message",
+                        "connections", "senders"}) {
+    EXPECT_NE(find_key(Scope::limit, k), nullptr) << k;
+  }
 }
 
 // The submission keys' defaults: union (28), qualify (61), no To: added (52), no size limit
@@ -151,7 +163,14 @@ add_to_header = true;
 max_message_size = "25M";
 retry = { first = "30s"; max = "2h"; lifetime = 86400; };
 log = { syslog = false; file = "/var/log/relaymail.log"; level = "debug"; };
-daemon = { socket = "/run/rm/s.sock"; user = "mailer"; admin_group = "adm"; stop_timeout = "30s"; };
+daemon = { socket = "/run/rm/s.sock"; user = "mailer"; admin_group = "adm"; stop_timeout = "30s";
+  limits = (
+    { for = "user:www-data"; messages_per_hour = 100; recipients_per_message = 20;
+      max_message_size = "5M"; connections = 4; senders = [ "*@example.com", "<>" ]; },
+    { for = "group:webapps"; messages_per_hour = 500; senders = [ ]; },
+    { for = "*"; messages_per_hour = 1000; }
+  );
+};
 accounts = (
   { name = "gmail";
     host = "smtp.gmail.com, smtp2.gmail.com smtp3.gmail.com"; port = 2525;
@@ -199,6 +218,17 @@ TEST(Config, EveryKeyParsed) {
   EXPECT_EQ(c.daemon.user, "mailer");
   EXPECT_EQ(c.daemon.admin_group, "adm");
   EXPECT_EQ(c.daemon.stop_timeout, seconds(30));
+  const std::vector<LimitRule> limits = {
+      {.target = "user:www-data",
+       .max_message_size = 5u << 20,
+       .messages_per_hour = 100,
+       .recipients_per_message = 20,
+       .connections = 4,
+       .senders = std::vector<std::string>{"*@example.com", "<>"}},
+      {.target = "group:webapps", .messages_per_hour = 500, .senders = std::vector<std::string>{}},
+      {.target = "*", .messages_per_hour = 1000},
+  };
+  EXPECT_EQ(c.daemon.limits, limits);
   ASSERT_EQ(c.accounts.size(), 5u);
   const Account& a = c.accounts[0];
   EXPECT_EQ(a.name, "gmail");
