@@ -15,10 +15,11 @@ CMAKE_ARGS += -DRM_WERROR=ON
 endif
 
 # gnome-keyring, libsecret-tools (secret-tool), dbus and libglib2.0-bin (gdbus): the real Secret
-# Service the keyring tests start on a private bus.
+# Service the keyring tests start on a private bus. libsystemd-dev: socket activation and
+# sd_notify in relaymaild; systemd: systemd-analyze, which the unit-file tests run.
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
-            libgtest-dev libgmock-dev python3 python3-aiosmtpd \
-            gnome-keyring libsecret-tools dbus libglib2.0-bin
+            libsystemd-dev libgtest-dev libgmock-dev python3 python3-aiosmtpd \
+            gnome-keyring libsecret-tools dbus libglib2.0-bin systemd
 
 .PHONY: all build deps test test-fast test-asan demo bench format clean
 

@@ -19,6 +19,7 @@
 #include "daemon/scheduler.h"
 #include "daemon/submission_server.h"
 #include "daemon/submit_socket.h"
+#include "daemon/systemd_notify.h"
 #include "relay/connector.h"
 #include "relay/retry_policy.h"
 #include "sys/hardening.h"
@@ -31,6 +32,7 @@ namespace rm::daemon {
 namespace {
 
 // Started as root: become daemon.user now that the socket is open ("" or "root": stay root).
+// `socket_path` is given to that user; "" when the socket is systemd's (SocketUser= owns it).
 Status drop_privileges(const Config& cfg, const std::string& socket_path) {
   if (::geteuid() != 0 || cfg.daemon.user.empty() || cfg.daemon.user == "root") {
     return {};
@@ -41,7 +43,7 @@ Status drop_privileges(const Config& cfg, const std::string& socket_path) {
   }
   const uid_t uid = pw->pw_uid;
   const gid_t gid = pw->pw_gid;
-  if (::chown(socket_path.c_str(), uid, gid) != 0) {
+  if (!socket_path.empty() && ::chown(socket_path.c_str(), uid, gid) != 0) {
     return sys_error(Errc::io, errno, "chown %s", socket_path.c_str());
   }
   if (::setgroups(1, &gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
@@ -106,6 +108,23 @@ Status check_daemon_files(const Config& cfg) {
   return {};
 }
 
+// systemd is told, not asked: a failed notification is worth a line, never a stop.
+void tell(Logger& log, const Status& notified) {
+  if (!notified) {
+    log.warn("%s", notified.error().what.c_str());
+  }
+}
+
+// The socket systemd passed (relaymail.socket), else one of our own at daemon.socket.
+Result<UniqueFd> open_listen_socket(const Config& cfg, bool& activated) {
+  auto passed = systemd::passed_socket();
+  if (!passed) {
+    return std::move(passed).error();
+  }
+  activated = passed->has_value();
+  return activated ? std::move(**passed) : listen_at(cfg.daemon.socket);
+}
+
 int wait_for_stop(ConfigHolder& holder, const std::string& path, const Context& ctx,
                   const sigset_t& signals, Logger& log) {
   for (;;) {
@@ -115,17 +134,21 @@ int wait_for_stop(ConfigHolder& holder, const std::string& path, const Context& 
     }
     if (sig != SIGHUP) {
       log.info("signal %d: stopping", sig);
+      tell(log, systemd::stopping());
       return kExOk;
     }
+    tell(log, systemd::reloading());
     auto fresh = load_config_for(path, ctx);
     Status trusted = fresh ? check_daemon_files(*fresh) : Status{};
     if (!fresh || !trusted) {
       log.error("reload: %s; keeping the configuration in use",
                 (fresh ? trusted.error() : fresh.error()).what.c_str());
+      tell(log, systemd::ready("reload refused; the previous configuration stays in use"));
       continue;
     }
     holder.set(std::make_shared<const Config>(std::move(*fresh)));
     log.info("reload: configuration from %s in use", holder.get()->path.c_str());
+    tell(log, systemd::ready("serving; configuration reloaded"));
   }
 }
 
@@ -165,12 +188,13 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   }
   ConfigHolder holder(std::make_shared<const Config>(std::move(*loaded)));
   std::shared_ptr<const Config> cfg = holder.get();
-  auto listen_fd = listen_at(cfg->daemon.socket);
+  bool activated = false;
+  auto listen_fd = open_listen_socket(*cfg, activated);
   if (!listen_fd) {
     log.error("%s", listen_fd.error().what.c_str());
     return kExOsErr;
   }
-  if (auto d = drop_privileges(*cfg, cfg->daemon.socket); !d) {
+  if (auto d = drop_privileges(*cfg, activated ? "" : cfg->daemon.socket); !d) {
     log.error("%s", d.error().what.c_str());
     return d.error().code == Errc::config ? kExConfig : kExOsErr;
   }
@@ -204,7 +228,9 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   SubmissionServer server(SubmissionDeps{holder, ctx, **store, clock, scheduler, flusher, log},
                           std::move(*listen_fd));
   std::thread acceptor([&server] { server.run(); });
-  log.info("serving on %s, spool %s", cfg->daemon.socket.c_str(), (*store)->dir().c_str());
+  const std::string where = activated ? "the socket systemd passed" : cfg->daemon.socket;
+  log.info("serving on %s, spool %s", where.c_str(), (*store)->dir().c_str());
+  tell(log, systemd::ready("serving on " + where));
   int code = wait_for_stop(holder, config_path, ctx, signals, log);
   server.stop();
   acceptor.join();

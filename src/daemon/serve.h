@@ -1,13 +1,15 @@
 // daemon/serve.h — `relaymaild serve [-C FILE]`: the daemon of delivery = "daemon" (DESIGN.md
-// §2), in the foreground. Listens on daemon.socket; started as root, it runs as daemon.user from
-// the moment the socket is open (the spool is then that user's); started as any other user it
-// stays that user. Loads the spool's due times into memory, delivers each new message at once,
-// and retries on retry.* as the one-shot runs do. SIGHUP reloads the configuration (a bad one
-// keeps the old, with one line saying why); SIGTERM or SIGINT stop accepting, let dialogues in
-// progress finish within daemon.stop_timeout and in-flight attempts end, then exit 0.
+// §2), in the foreground. Listens on the socket systemd passes (relaymail.socket), else on
+// daemon.socket; started as root, it runs as daemon.user from the moment the socket is open (the
+// spool is then that user's); started as any other user it stays that user. Tells systemd when
+// it is ready, reloading and stopping (daemon/systemd_notify.h; nothing without systemd). Loads
+// the spool's due times into memory, delivers each new message at once, and retries on retry.*
+// as the one-shot runs do. SIGHUP reloads the configuration (a bad one keeps the old, with one
+// line saying why); SIGTERM or SIGINT stop accepting, let dialogues in progress finish within
+// daemon.stop_timeout and in-flight attempts end, then exit 0.
 // Errors: one line on stderr and the log; exit 64 usage, 78 configuration, 71 socket, 73 spool.
 // Threads: the calling thread waits for signals; accepting, each dialogue and each delivery
-// worker have threads of their own. Not here: socket activation, sd_notify, per-uid policy,
+// worker have threads of their own. Not here: the unit files (etc/systemd/), per-uid policy,
 // XQUEUE/XFLUSH and the sendmail client side (not yet).
 #pragma once
 
