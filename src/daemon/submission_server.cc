@@ -1,7 +1,6 @@
 #include "daemon/submission_server.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 
 #include "daemon/queue_commands.h"
 #include "daemon/submit_socket.h"
+#include "daemon/uid_policy.h"
 #include "mail/address.h"
 #include "mail/aliases.h"
 #include "submit/commit.h"
@@ -59,20 +59,36 @@ MessageSpec message_spec(const SmtpEnvelope& env, const std::string& domain) {
   return spec;
 }
 
-// Root, or a member of daemon.admin_group by its primary or a supplementary group.
-bool is_admin(const DaemonConfig& dc, const PeerCred& cred, const std::vector<gid_t>& groups) {
-  if (cred.uid == 0) {
-    return true;
+// Who is calling: the kernel's uid, gid and groups, and the passwd entry's name and GECOS.
+struct Peer {
+  Caller caller;
+  std::string full_name;  // GECOS up to its first comma
+};
+
+Peer peer_of(int fd, const PeerCred& cred) {
+  Peer p;
+  p.caller.uid = cred.uid;
+  p.caller.gid = cred.gid;
+  if (auto groups = peer_groups(fd)) {
+    p.caller.groups = std::move(*groups);
   }
-  if (dc.admin_group.empty()) {
-    return false;
+  if (auto pw = lookup_uid(cred.uid)) {
+    p.caller.user = pw->name;
+    p.full_name = pw->gecos.substr(0, pw->gecos.find(','));
   }
-  const group* g = ::getgrnam(dc.admin_group.c_str());
-  if (g == nullptr) {
-    return false;
-  }
-  return cred.gid == g->gr_gid ||
-         std::find(groups.begin(), groups.end(), g->gr_gid) != groups.end();
+  return p;
+}
+
+// The address a uid may always send as: its login (as context/context.h names a uid without
+// one) with the domain.
+std::string own_address(const Caller& c, const std::string& domain) {
+  return qualify(c.user.empty() ? "uid" + std::to_string(c.uid) : c.user, domain);
+}
+
+Error policy_refusal(int code, const char* enhanced, std::string text) {
+  Error e = make_error(Errc::usage, "%s", text.c_str());
+  e.reply = SmtpReply{code, enhanced, {std::move(text)}};
+  return e;
 }
 
 }  // namespace
@@ -148,12 +164,17 @@ void SubmissionServer::serve(UniqueFd conn) {
 
 void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
   std::shared_ptr<const Config> cfg = d_.config.get();  // this connection's snapshot
+  const Peer peer = peer_of(fd, cred);
   const uid_t uid = cred.uid;
-  auto groups = peer_groups(fd);
-  const bool admin = is_admin(cfg->daemon, cred, groups ? *groups : std::vector<gid_t>{});
-  std::string gecos;
-  if (auto pw = lookup_uid(uid)) {
-    gecos = pw->gecos.substr(0, pw->gecos.find(','));
+  const Limits limits = limits_for(cfg->daemon, peer.caller, system_name_lookup());
+  auto ticket = ledger_.admit_connection(uid, limits.connections);
+  if (!ticket) {
+    const std::string r = "421 4.7.0 uid " + std::to_string(uid) + " has " +
+                          std::to_string(limits.connections) + " connections open already\r\n";
+    refuse(fd, r.c_str());
+    d_.log.warn("uid %u: connection refused: %u open already", static_cast<unsigned>(uid),
+                limits.connections);
+    return;
   }
   Aliases aliases = load_aliases_or_none(*cfg, d_.log);
   RecipientPolicy policy;
@@ -163,14 +184,24 @@ void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
   policy.admin = cfg->admin;
   policy.aliases = &aliases;
   policy.unknown_local = cfg->unknown_local;
+  const std::string own = own_address(peer.caller, policy.domain);
+  const std::string hour_full = "uid " + std::to_string(uid) + " has sent its " +
+                                std::to_string(limits.messages_per_hour) +
+                                " messages of the last hour";
   auto commit = [&](const SmtpEnvelope& env, ByteSource& body) -> Result<std::string> {
+    auto slot = ledger_.admit_message(uid, limits.messages_per_hour, d_.clock.mono());
+    if (!slot) {
+      d_.log.warn("uid %u: message refused: %s", static_cast<unsigned>(uid), hour_full.c_str());
+      return policy_refusal(450, "4.7.1", hour_full);
+    }
     MessageSpec spec = message_spec(env, policy.domain);
     if (spec.full_name.empty()) {
-      spec.full_name = gecos;
+      spec.full_name = peer.full_name;
     }
+    Submitter who{*cfg, policy, uid, d_.log, limits.max_message_size,
+                  limits.recipients_per_message};
     int code = 0;
-    auto id =
-        commit_message(Submitter{*cfg, policy, uid, d_.log}, d_.store, d_.clock, spec, body, code);
+    auto id = commit_message(who, d_.store, d_.clock, spec, body, code);
     if (!id) {
       d_.log.warn("uid %u: message refused: %s", static_cast<unsigned>(uid),
                   id.error().what.c_str());
@@ -178,6 +209,7 @@ void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
       e.reply = reply_for_refusal(e, code);
       return e;
     }
+    slot->commit();
     d_.log.info("%s: uid=%u from=<%s>", id->c_str(), static_cast<unsigned>(uid),
                 spec.sender.c_str());
     d_.scheduler.add(*id, d_.clock.mono());
@@ -185,10 +217,22 @@ void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
   };
   SmtpServerOptions so;
   so.hostname = policy.hostname;
-  so.max_size = cfg->max_message_size;
+  so.max_size = smaller_limit(cfg->max_message_size, limits.max_message_size);
   so.max_recipients = kMaxRecipients;
   so.local_extensions = true;
-  const QueueCaller caller{uid, admin, cfg->daemon.admin_group};
+  so.check_sender = [&](std::string_view sender) -> Status {
+    const std::string s = sender.empty() ? "" : qualify(std::string(sender), policy.domain);
+    if (!sender_allowed(limits, s, own)) {
+      return policy_refusal(553, "5.7.1",
+                            "uid " + std::to_string(uid) + " may not send as <" + s + ">");
+    }
+    if (limits.messages_per_hour > 0 &&
+        ledger_.messages(uid, d_.clock.mono()) >= limits.messages_per_hour) {
+      return policy_refusal(450, "4.7.1", hour_full);
+    }
+    return {};
+  };
+  const QueueCaller caller{uid, limits.admin, cfg->daemon.admin_group};
   so.admin = [&](std::string_view verb, std::string_view arg) {
     return queue_command_reply(QueueCommandDeps{d_.store, d_.clock, d_.flusher, d_.log}, caller,
                                verb, arg);

@@ -7,7 +7,9 @@
 // Errors: logged once here, one line per refused connection or message.
 // Threads: run() is the accepting thread; dialogues run on threads of their own; stop() and
 // wait_idle() may be called from any thread.
-// Not here: delivery (daemon/delivery_worker.h), per-uid policy (not yet).
+// Per-uid limits (daemon/uid_policy.h) are refused with 421 4.7.0 (connections), 553 5.7.1
+// (sender), 450 4.7.1 (messages of the hour), 552 5.3.4 (size), 550 5.7.1 (recipients).
+// Not here: delivery (daemon/delivery_worker.h), what the limits are (daemon/uid_policy.h).
 #pragma once
 
 #include <condition_variable>
@@ -18,6 +20,7 @@
 #include "daemon/config_holder.h"
 #include "daemon/queue_flusher.h"
 #include "daemon/scheduler.h"
+#include "daemon/submission_ledger.h"
 #include "log/logger.h"
 #include "queue/queue_store.h"
 #include "sys/peer_cred.h"
@@ -57,6 +60,7 @@ class SubmissionServer {
   std::mutex mu_;
   std::condition_variable idle_;
   size_t active_ = 0;
+  SubmissionLedger ledger_;  // per-uid connections and messages of the hour
 };
 
 }  // namespace rm

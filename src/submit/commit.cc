@@ -5,6 +5,13 @@
 
 namespace rm {
 
+uint64_t smaller_limit(uint64_t a, uint64_t b) {
+  if (a == 0 || b == 0) {
+    return a == 0 ? b : a;
+  }
+  return a < b ? a : b;
+}
+
 Result<std::string> commit_message(const Submitter& who, QueueStore& store, const Clock& clock,
                                    const MessageSpec& spec, ByteSource& body, int& exit_code) {
   const Config& cfg = who.config;
@@ -25,7 +32,8 @@ Result<std::string> commit_message(const Submitter& who, QueueStore& store, cons
   const ClockReading now = read_clock(clock);
   opts.now = now.wall;
   opts.unique = (*draft)->id();
-  opts.max_size = cfg.max_message_size;
+  const uint64_t limit = smaller_limit(cfg.max_message_size, who.max_size);
+  opts.max_size = limit;
   opts.add_to_header = cfg.add_to_header;
   // from_rewrite = "always": the header is rewritten here, once, for the account the sender
   // picks; the entry remembers that account so delivery uses the same one.
@@ -44,7 +52,7 @@ Result<std::string> commit_message(const Submitter& who, QueueStore& store, cons
   if (built->too_big) {  // behaviour 46: the draft is dropped, nothing is queued
     exit_code = kExUnavailable;
     Error e = make_error(Errc::smtp_perm, "message exceeds the size limit (max_message_size = %s)",
-                         format_size(cfg.max_message_size).c_str());
+                         format_size(limit).c_str());
     e.reply = SmtpReply{552, "5.3.4", {"message exceeds the size limit"}};
     return e;
   }
@@ -53,6 +61,11 @@ Result<std::string> commit_message(const Submitter& who, QueueStore& store, cons
   if (!rcpts) {
     exit_code = recipient_exit_code(rcpts.error());
     return std::move(rcpts).error();
+  }
+  if (who.max_recipients > 0 && rcpts->size() > who.max_recipients) {
+    exit_code = kExNoPerm;
+    return make_error(Errc::usage, "too many recipients: %zu, at most %zu for uid %u",
+                      rcpts->size(), who.max_recipients, static_cast<unsigned>(who.uid));
   }
   QueueEntry entry;
   entry.id = (*draft)->id();

@@ -40,7 +40,14 @@ struct Submitter {
   const RecipientPolicy& policy;
   uint32_t uid;  // recorded in the entry and the Received: line
   Logger& log;   // a NUL-stripping warning
+  // The daemon's per-uid limits (0: none beyond the config's): a smaller size limit, and at
+  // most this many recipients after -t and aliases (more: exit 77, 550 5.7.1).
+  uint64_t max_size = 0;
+  size_t max_recipients = 0;
 };
+
+// The smaller of two size limits, 0 meaning none.
+uint64_t smaller_limit(uint64_t a, uint64_t b);
 
 // Fixes up `body`, works out the recipients and commits one entry to `store`, stamped with
 // `clock`'s wall and boot time: the shared core of sendmail and -bs. On failure nothing is queued

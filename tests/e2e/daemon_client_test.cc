@@ -163,6 +163,79 @@ TEST_F(DaemonClient, EachUserSeesItsOwnEntriesAndOnlyRootRunsTheQueue) {
   EXPECT_TRUE(wait_until([&] { return w_.queued() == 0; }, 10s));
 }
 
+// RELIABILITY.md §6 case 40: the identity is the uid at connect; a non-admin cannot set another
+// sender with -f, unless daemon.limits lets that uid use it; root may.
+TEST_F(DaemonClient, Case40_ANonAdminCannotSendAsAnotherSender) {
+  auto d = start();
+  SpawnResult r =
+      as(kAlice, "sendmail", {"-f", "ceo@example.com", "bob@example.org"}, "Subject: x\n\nx\n");
+  EXPECT_EQ(r.exit_code, 77);
+  EXPECT_THAT(r.err, HasSubstr("553 5.7.1 uid 61411 may not send as <ceo@example.com>"));
+  EXPECT_EQ(w_.queued(), 0u);
+  for (const char* ok : {"uid61411@example.com", "uid61411", ""}) {
+    SCOPED_TRACE(ok);
+    r = as(kAlice, "sendmail", {"-f", ok, "bob@example.org"}, "Subject: own\n\nx\n");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  RunResult root = run(shared_.path() + "/sendmail", {"-f", "ceo@example.com", "bob@example.org"},
+                       "Subject: root\n\nx\n", {"RELAYMAIL_CONFIG=" + client_config_});
+  EXPECT_EQ(root.exit_code, 0) << root.err;
+  EXPECT_TRUE(srv_.wait_for(4, 10s)) << d->log();
+}
+
+// The www-data case: per-uid limits from daemon.limits, each refusal precise, other uids and
+// root not limited by them.
+TEST_F(DaemonClient, PerUidLimitsAndSenderRules) {
+  ASSERT_TRUE(write_file(
+      w_.config_path(),
+      read_file(w_.config_path()) +
+          "daemon = { socket = \"" + socket_ +
+          "\"; user = \"root\"; limits = (\n"
+          "  { for = \"uid:61411\"; messages_per_hour = 2; recipients_per_message = 2;\n"
+          "    max_message_size = \"1k\"; senders = [ \"*@shop.example.com\" ]; },\n"
+          "  { for = \"*\"; messages_per_hour = 100; } ); };\n",
+      0600));
+  // The daemon group above replaces the fixture's: one group, the last one given.
+  std::string cfg = read_file(w_.config_path());
+  cfg.erase(cfg.find(daemon_group_), daemon_group_.size());
+  ASSERT_TRUE(write_file(w_.config_path(), cfg, 0600));
+  auto d = start();
+  struct Case {
+    const char* name;
+    std::vector<std::string> args;
+    std::string input;
+    int exit_code;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"a permitted sender", {"-f", "orders@shop.example.com", "a@example.org"}, "S: 1\n\nx\n",
+       0, ""},
+      {"not a permitted sender", {"-f", "x@example.org", "a@example.org"}, "S: 2\n\nx\n", 77,
+       "may not send as <x@example.org>"},
+      {"too many recipients", {"a@example.org", "b@example.org", "c@example.org"},
+       "S: 3\n\nx\n", 77, "550 5.7.1 too many recipients: 3, at most 2 for uid 61411"},
+      {"too big", {"a@example.org"}, "S: 4\n\n" + std::string(2000, 'x') + "\n", 69,
+       "552 5.3.4"},
+      {"the second of the hour", {"a@example.org"}, "S: 5\n\nx\n", 0, ""},
+      {"the third of the hour", {"a@example.org"}, "S: 6\n\nx\n", 77,
+       "450 4.7.1 uid 61411 has sent its 2 messages of the last hour"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    SpawnResult r = as(kAlice, "sendmail", c.args, c.input);
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.says));
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // Bob falls under "*": three messages, three recipients, a big one.
+  for (int i = 0; i < 3; ++i) {
+    SpawnResult r = as(kBob, "sendmail", {"a@example.org", "b@example.org", "c@example.org"},
+                       "S: bob\n\n" + std::string(2000, 'y') + "\n");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_TRUE(srv_.wait_for(5, 10s)) << d->log();
+}
+
 TEST_F(DaemonClient, NoDaemonIsOneLineAndExit69) {
   SpawnResult r = as(kAlice, "sendmail", {"bob@example.org"}, "Subject: x\n\nx\n");
   EXPECT_EQ(r.exit_code, 69);

@@ -115,7 +115,7 @@ TEST_F(DaemonServe, SubmittersOfOtherUidsAreCommittedUnderTheirUidAndDeliveredAt
     peek.gid = uid;
     EXPECT_NE(spawn(peek).exit_code, 0);
     size_t before = srv_.received();
-    SpawnResult r = submit_as(uid, "user" + std::to_string(uid) + "@example.com",
+    SpawnResult r = submit_as(uid, "uid" + std::to_string(uid) + "@example.com",
                               "Subject: from " + std::to_string(uid) + "\n\nhello\n");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << d->log();
     EXPECT_THAT(r.out, HasSubstr("250 2.0.0 Ok: queued as"));
@@ -136,7 +136,7 @@ TEST_F(DaemonServe, WhatAKilledDaemonAcceptedIsDeliveredAfterItsRestart) {
       read_file(w_.config_path()) + "retry = { first = \"1s\"; max = \"2s\"; };\n", 0600));
   srv_.stop();  // the smarthost is down: the message stays queued
   auto d = start();
-  SpawnResult r = submit_as(kAlice, "alice@example.com", "Subject: kept\n\nsurvives\n");
+  SpawnResult r = submit_as(kAlice, "uid61401@example.com", "Subject: kept\n\nsurvives\n");
   ASSERT_EQ(r.exit_code, 0) << r.out << d->log();
   ASSERT_TRUE(
       wait_until([&] { return d->log().find("status=deferred") != std::string::npos; }, 10s))
@@ -176,7 +176,7 @@ TEST_F(DaemonServe, SighupKeepsTheOldConfigWhenTheNewOneIsBad) {
       [&] { return d->log().find("keeping the configuration in use") != std::string::npos; }, 10s))
       << d->log();
   EXPECT_THAT(d->log(), HasSubstr("unknown setting 'bogus'"));
-  SpawnResult r = submit_as(kBob, "bob@example.com", "Subject: after a bad reload\n\nok\n");
+  SpawnResult r = submit_as(kBob, "uid61402@example.com", "Subject: after a bad reload\n\nok\n");
   EXPECT_EQ(r.exit_code, 0) << r.out << d->log();
   ASSERT_TRUE(write_file(w_.config_path(), good, 0600));
   ::kill(d->pid(), SIGHUP);
