@@ -198,8 +198,8 @@ void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
     if (spec.full_name.empty()) {
       spec.full_name = peer.full_name;
     }
-    Submitter who{*cfg, policy, uid, d_.log, limits.max_message_size,
-                  limits.recipients_per_message};
+    Submitter who{
+        *cfg, policy, uid, d_.log, limits.max_message_size, limits.recipients_per_message};
     int code = 0;
     auto id = commit_message(who, d_.store, d_.clock, spec, body, code);
     if (!id) {
@@ -246,8 +246,10 @@ void SubmissionServer::dialogue(int fd, const PeerCred& cred) {
   FdSource in(fd);
   FdSink out(fd);
   auto r = run_smtp_stdio(so, SmtpStdio{in, out, [&out] { return out.flush(); }}, commit, check);
-  if (!r) {
-    d_.log.warn("uid %u: %s", static_cast<unsigned>(uid), r.error().what.c_str());
+  if (!r) {  // a client that hung up without QUIT (a probe, a killed sendmail) is no news
+    const int e = r.error().sys_errno;
+    d_.log.log(e == EPIPE || e == ECONNRESET ? LogLevel::debug : LogLevel::warn, "uid %u: %s",
+               static_cast<unsigned>(uid), r.error().what.c_str());
   }
 }
 

@@ -24,60 +24,10 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr uid_t kAlice = 61411;
-constexpr uid_t kBob = 61412;
+constexpr uid_t kAlice = DaemonFixture::kAlice;
+constexpr uid_t kBob = DaemonFixture::kBob;
 
-class DaemonClient : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (::getuid() != 0) {
-      GTEST_SKIP() << "needs root to submit as two other uids";
-    }
-    ASSERT_TRUE(srv_.start());
-    w_.write_config(srv_, "daemon");
-    ASSERT_EQ(::chmod(shared_.path().c_str(), 0755), 0);
-    socket_ = shared_.path() + "/submit.sock";
-    daemon_group_ = "daemon = { socket = \"" + socket_ + "\"; user = \"root\"; };\n";
-    ASSERT_TRUE(write_file(w_.config_path(), read_file(w_.config_path()) + daemon_group_, 0600));
-    // What every user reads: the mode, the socket, no account and no password.
-    client_config_ = shared_.path() + "/relaymail.conf";
-    ASSERT_TRUE(write_file(client_config_,
-                           "delivery = \"daemon\";\ndomain = \"example.com\";\n"
-                           "log = { syslog = false; };\n" +
-                               daemon_group_,
-                           0644));
-    for (const char* name : {"sendmail", "mailq", "relaymail"}) {
-      std::filesystem::create_symlink(RM_RELAYMAIL_BIN, shared_.path() + "/" + name);
-    }
-  }
-
-  std::unique_ptr<Served> start() {
-    auto d = std::make_unique<Served>(w_.config_path(), w_.dir() + "/serve.log");
-    EXPECT_TRUE(wait_until([&] { return answers(socket_); }, 20s)) << d->log();
-    return d;
-  }
-
-  // `prog` (sendmail, mailq, relaymail) as `uid` with the shared client config.
-  SpawnResult as(uid_t uid, const std::string& prog, std::vector<std::string> args,
-                 const std::string& input = "") {
-    SpawnSpec s;
-    s.path = shared_.path() + "/" + prog;
-    s.args = std::move(args);
-    s.input = input;
-    s.env = {"RELAYMAIL_CONFIG=" + client_config_};
-    s.uid = uid;
-    s.gid = uid;
-    s.cwd = "/";
-    return spawn(s);
-  }
-
-  World w_;
-  Smtpd srv_{w_.dir(), {}};
-  TempDir shared_;
-  std::string socket_;
-  std::string daemon_group_;
-  std::string client_config_;
-};
+using DaemonClient = DaemonFixture;
 
 TEST_F(DaemonClient, SendmailHandsTheMessageToTheDaemonAndExitsZeroOnItsCommit) {
   auto d = start();
@@ -186,15 +136,14 @@ TEST_F(DaemonClient, Case40_ANonAdminCannotSendAsAnotherSender) {
 // The www-data case: per-uid limits from daemon.limits, each refusal precise, other uids and
 // root not limited by them.
 TEST_F(DaemonClient, PerUidLimitsAndSenderRules) {
-  ASSERT_TRUE(write_file(
-      w_.config_path(),
-      read_file(w_.config_path()) +
-          "daemon = { socket = \"" + socket_ +
-          "\"; user = \"root\"; limits = (\n"
-          "  { for = \"uid:61411\"; messages_per_hour = 2; recipients_per_message = 2;\n"
-          "    max_message_size = \"1k\"; senders = [ \"*@shop.example.com\" ]; },\n"
-          "  { for = \"*\"; messages_per_hour = 100; } ); };\n",
-      0600));
+  ASSERT_TRUE(
+      write_file(w_.config_path(),
+                 read_file(w_.config_path()) + "daemon = { socket = \"" + socket_ +
+                     "\"; user = \"root\"; limits = (\n"
+                     "  { for = \"uid:61411\"; messages_per_hour = 2; recipients_per_message = 2;\n"
+                     "    max_message_size = \"1k\"; senders = [ \"*@shop.example.com\" ]; },\n"
+                     "  { for = \"*\"; messages_per_hour = 100; } ); };\n",
+                 0600));
   // The daemon group above replaces the fixture's: one group, the last one given.
   std::string cfg = read_file(w_.config_path());
   cfg.erase(cfg.find(daemon_group_), daemon_group_.size());
@@ -208,16 +157,27 @@ TEST_F(DaemonClient, PerUidLimitsAndSenderRules) {
     const char* says;
   };
   const Case cases[] = {
-      {"a permitted sender", {"-f", "orders@shop.example.com", "a@example.org"}, "S: 1\n\nx\n",
-       0, ""},
-      {"not a permitted sender", {"-f", "x@example.org", "a@example.org"}, "S: 2\n\nx\n", 77,
+      {"a permitted sender",
+       {"-f", "orders@shop.example.com", "a@example.org"},
+       "S: 1\n\nx\n",
+       0,
+       ""},
+      {"not a permitted sender",
+       {"-f", "x@example.org", "a@example.org"},
+       "S: 2\n\nx\n",
+       77,
        "may not send as <x@example.org>"},
-      {"too many recipients", {"a@example.org", "b@example.org", "c@example.org"},
-       "S: 3\n\nx\n", 77, "550 5.7.1 too many recipients: 3, at most 2 for uid 61411"},
-      {"too big", {"a@example.org"}, "S: 4\n\n" + std::string(2000, 'x') + "\n", 69,
-       "552 5.3.4"},
+      {"too many recipients",
+       {"a@example.org", "b@example.org", "c@example.org"},
+       "S: 3\n\nx\n",
+       77,
+       "550 5.7.1 too many recipients: 3, at most 2 for uid 61411"},
+      {"too big", {"a@example.org"}, "S: 4\n\n" + std::string(2000, 'x') + "\n", 69, "552 5.3.4"},
       {"the second of the hour", {"a@example.org"}, "S: 5\n\nx\n", 0, ""},
-      {"the third of the hour", {"a@example.org"}, "S: 6\n\nx\n", 77,
+      {"the third of the hour",
+       {"a@example.org"},
+       "S: 6\n\nx\n",
+       77,
        "450 4.7.1 uid 61411 has sent its 2 messages of the last hour"},
   };
   for (const Case& c : cases) {
