@@ -1,5 +1,6 @@
 #include "cli/daemon_client.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -335,6 +336,42 @@ int admin_command(const Config& cfg, Logger& log, const std::string& command, bo
 }
 
 }  // namespace
+
+int bridge_to_daemon(const Config& cfg, Logger& log, int in, int out) {
+  auto link = connect_daemon(cfg, true);
+  if (!link) {
+    log.error("%s", link.error().what.c_str());
+    return link.error().code == Errc::config ? kExConfig : kExUnavailable;
+  }
+  std::array<char, 16384> buf{};
+  bool in_open = true;
+  for (;;) {
+    pollfd fds[2] = {{link->fd(), POLLIN, 0}, {in_open ? in : -1, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, kReplyTimeoutSeconds * 1000);
+    if (ready < 0 && errno == EINTR) {
+      continue;
+    }
+    if (ready <= 0) {
+      break;  // silence on both sides for the daemon's own idle time: give up as it would
+    }
+    if (fds[0].revents != 0) {
+      const ssize_t n = ::read(link->fd(), buf.data(), buf.size());
+      if (n <= 0 || !write_all(out, std::string_view(buf.data(), static_cast<size_t>(n)))) {
+        break;  // the daemon is done (221, or it hung up), or the client is gone
+      }
+    }
+    if (in_open && fds[1].revents != 0) {
+      const ssize_t n = ::read(in, buf.data(), buf.size());
+      if (n <= 0) {
+        in_open = false;
+        (void)::shutdown(link->fd(), SHUT_WR);  // the daemon sees the end of input
+      } else if (!link->send(std::string_view(buf.data(), static_cast<size_t>(n)))) {
+        break;
+      }
+    }
+  }
+  return kExOk;
+}
 
 int list_from_daemon(const Config& cfg, Logger& log, bool json) {
   return admin_command(cfg, log, std::string(kXQueue) + (json ? " JSON" : ""), true, true);

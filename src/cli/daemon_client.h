@@ -31,6 +31,10 @@ struct DaemonSubmit {
 
 // Returns the exit code (sysexits).
 int submit_to_daemon(const DaemonSubmit& req);
+// `sendmail -bs`: the bytes of `in` to the daemon and its replies to `out`, as they come, until
+// the daemon closes (after QUIT, or once `in` has ended). Not kExOk: nothing was relayed (the
+// daemon is unreachable or a squatter), said in one line.
+int bridge_to_daemon(const Config& cfg, Logger& log, int in, int out);
 // The listing on stdout; `json` for `relaymail queue --json`.
 int list_from_daemon(const Config& cfg, Logger& log, bool json);
 // Runs the queue (all of it, or `ids`); `print`: each outcome line on stdout.

@@ -1,5 +1,6 @@
 #include "cli/smtp_submit.h"
 
+#include "cli/daemon_client.h"
 #include "cli/deliver_now.h"
 #include "context/spool.h"
 #include "mail/address.h"
@@ -23,8 +24,9 @@ int refuse(const SubmitRequest& req, int code, const std::string& why) {
 
 int serve_smtp(const SubmitRequest& req) {
   const Config& cfg = req.config;
-  if (cfg.delivery == DeliveryMode::daemon) {
-    return refuse(req, kExUnavailable, "delivery = \"daemon\" is not available yet");
+  if (cfg.delivery == DeliveryMode::daemon) {  // the daemon speaks SMTP itself
+    const int code = bridge_to_daemon(cfg, req.log, 0, 1);
+    return code == kExOk ? code : refuse(req, code, "-bs: no dialogue with the daemon");
   }
   SystemClock clock;
   auto opened = open_spool(cfg, req.ctx, clock);

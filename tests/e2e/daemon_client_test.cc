@@ -196,6 +196,20 @@ TEST_F(DaemonClient, PerUidLimitsAndSenderRules) {
   EXPECT_TRUE(srv_.wait_for(5, 10s)) << d->log();
 }
 
+TEST_F(DaemonClient, SendmailBsTalksToTheDaemon) {
+  auto d = start();
+  SpawnResult r = as(kAlice, "sendmail", {"-bs"},
+                     "EHLO client\r\nMAIL FROM:<uid61411@example.com>\r\n"
+                     "RCPT TO:<bob@example.org>\r\nDATA\r\nSubject: bs\r\n\r\nvia -bs\r\n"
+                     ".\r\nMAIL FROM:<ceo@example.com>\r\nQUIT\r\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("250 2.0.0 Ok: queued as"));
+  EXPECT_THAT(r.out, HasSubstr("553 5.7.1 uid 61411 may not send as <ceo@example.com>"));
+  EXPECT_THAT(r.out, HasSubstr("221 2.0.0 Bye"));
+  ASSERT_TRUE(srv_.wait_for(1, 10s)) << d->log();
+  EXPECT_THAT(srv_.messages().at(0), HasSubstr("via -bs"));
+}
+
 TEST_F(DaemonClient, NoDaemonIsOneLineAndExit69) {
   SpawnResult r = as(kAlice, "sendmail", {"bob@example.org"}, "Subject: x\n\nx\n");
   EXPECT_EQ(r.exit_code, 69);
