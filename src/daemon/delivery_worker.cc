@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "relay/delivery_attempt.h"
+#include "relay/retry_policy.h"
 
 namespace rm {
 namespace {
@@ -34,8 +35,10 @@ DeliveryWorker::Attempted DeliveryWorker::attempt(const std::string& id) {
     return Attempted::skipped;  // held by a flush, or finished since it was scheduled
   }
   DeliveryAttempt& a = **begun;
+  const Account* acc = nullptr;
+  bool reached = false;
   if (!a.expire_unattempted()) {
-    const Account* acc = pick_account(*cfg, a.entry().sender, a.entry().account);
+    acc = pick_account(*cfg, a.entry().sender, a.entry().account);
     if (acc == nullptr) {
       a.fail(make_error(Errc::config, "no account configured"));
     } else {
@@ -46,12 +49,14 @@ DeliveryWorker::Attempted DeliveryWorker::attempt(const std::string& id) {
       if (!lease) {
         a.fail(lease.error(), acc->host + ":" + std::to_string(acc->port));
       } else {
+        reached = true;
         d_.pool.after_send(*lease, a.send(lease->client(), *acc));
         d_.pool.release(std::move(*lease));
       }
     }
   }
   const DeliveryAttempt::Recorded rec = a.conclude(random_);
+  note_network(acc, reached, a, rec);
   for (const Error& e : a.errors()) {
     d_.log.error("%s", e.what.c_str());
   }
@@ -75,6 +80,24 @@ DeliveryWorker::Attempted DeliveryWorker::attempt(const std::string& id) {
     d_.scheduler.add(out.bounce, d_.clock.mono());
   }
   return Attempted::yes;
+}
+
+void DeliveryWorker::note_network(const Account* acc, bool reached, const DeliveryAttempt& a,
+                                  DeliveryAttempt::Recorded rec) {
+  if (d_.waiters == nullptr) {
+    return;
+  }
+  if (acc != nullptr && rec == DeliveryAttempt::Recorded::deferred && awaits_network(a.entry())) {
+    d_.waiters->add(acc->name, a.entry().id);
+  } else {
+    d_.waiters->forget(a.entry().id);
+  }
+  if (reached) {
+    const MonoTime now = d_.clock.mono();
+    for (const std::string& id : d_.waiters->take(acc->name)) {
+      d_.scheduler.add(id, now);
+    }
+  }
 }
 
 void DeliveryWorker::schedule_again(const EntryOutcome& out) {

@@ -5,16 +5,21 @@
 // Contract: an entry's state is on disk before it is scheduled again or reported.
 // Errors: logged once here, one line each (this is the layer that decides: try again later).
 // Threads: run() is one worker thread; several may share a Scheduler, pool and store.
-// Not here: when the network is back (not yet), the one-shot run (relay/queue_runner.h).
+// An entry deferred only for want of its smarthost waits in the NetworkWaiters; an attempt that
+// reaches the account sends every such entry of it at once (the network is back).
+// Not here: noticing address and route changes (daemon/network_watch.h), the one-shot run
+// (relay/queue_runner.h).
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "daemon/config_holder.h"
+#include "daemon/network_waiters.h"
 #include "daemon/scheduler.h"
 #include "log/logger.h"
 #include "relay/connection_pool.h"
+#include "relay/delivery_attempt.h"
 #include "relay/entry_outcome.h"
 
 namespace rm {
@@ -28,6 +33,7 @@ struct DeliveryDeps {
   ConnectionPool& pool;
   Logger& log;
   std::function<void(const EntryOutcome&)> on_outcome;  // after the log line; may be empty
+  NetworkWaiters* waiters = nullptr;  // entries waiting for the network; may be null
 };
 
 class DeliveryWorker {
@@ -42,6 +48,8 @@ class DeliveryWorker {
 
  private:
   void schedule_again(const EntryOutcome& out);
+  void note_network(const Account* acc, bool reached, const DeliveryAttempt& a,
+                    DeliveryAttempt::Recorded rec);
 
   DeliveryDeps d_;
   SystemRandom random_;

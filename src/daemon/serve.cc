@@ -15,6 +15,8 @@
 #include "context/spool.h"
 #include "daemon/config_holder.h"
 #include "daemon/delivery_worker.h"
+#include "daemon/network_waiters.h"
+#include "daemon/network_watch.h"
 #include "daemon/queue_flusher.h"
 #include "daemon/scheduler.h"
 #include "daemon/submission_server.h"
@@ -55,7 +57,7 @@ Status drop_privileges(const Config& cfg, const std::string& socket_path) {
 // Every entry with something left to do, due at its next try (now when it is past, or when the
 // entry has outlived its lifetime and must bounce).
 void schedule_spool(QueueStore& store, const Config& cfg, const Clock& clock, Scheduler& sched,
-                    Logger& log) {
+                    NetworkWaiters& waiters, Logger& log) {
   auto listed = store.list();
   if (!listed) {
     log.error("%s", listed.error().what.c_str());
@@ -75,8 +77,30 @@ void schedule_spool(QueueStore& store, const Config& cfg, const Clock& clock, Sc
       wait = std::max<int64_t>(0, e.next_try - now.wall);
     }
     sched.add(e.id, mono + std::chrono::seconds(wait));
+    const Account* acc = pick_account(cfg, e.sender, e.account);
+    if (wait > 0 && acc != nullptr && awaits_network(e)) {
+      waiters.add(acc->name, e.id);
+    }
   }
   log.info("%zu queued entries scheduled", sched.size());
+}
+
+// The host gained an address or a route: the network may be back. Each account with entries
+// waiting for it is tried again at once, with one of them; when that one reaches the smarthost
+// the rest follow (daemon/delivery_worker.h).
+void watch_network(NetworkWatch& watch, NetworkWaiters& waiters, ConnectionPool& pool,
+                   Scheduler& sched, const Clock& clock, Logger& log) {
+  while (watch.wait()) {
+    std::vector<std::string> probes = waiters.take_probes();
+    if (probes.empty()) {
+      continue;
+    }
+    pool.clear_down();
+    log.info("the network changed: trying %zu account(s) again", probes.size());
+    for (const std::string& id : probes) {
+      sched.add(id, clock.mono());
+    }
+  }
 }
 
 size_t worker_count(const Config& cfg) {
@@ -212,22 +236,35 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
     return spool_exit(store.error());
   }
   Scheduler scheduler;
-  schedule_spool(**store, *cfg, clock, scheduler, log);
+  NetworkWaiters waiters;
+  schedule_spool(**store, *cfg, clock, scheduler, waiters, log);
   const std::string hostname = effective_hostname(*cfg, ctx);
   NetConnector connector(hostname, {}, &keyring);
   ConnectionPool pool(connector, clock, ConnectionPool::Options{Millis(cfg->retry.first)});
   std::vector<std::thread> workers;
   for (size_t k = 0; k < worker_count(*cfg); ++k) {
     workers.emplace_back([&] {
-      DeliveryWorker(DeliveryDeps{holder, hostname, **store, clock, scheduler, pool, log, {}})
+      DeliveryWorker(
+          DeliveryDeps{holder, hostname, **store, clock, scheduler, pool, log, {}, &waiters})
           .run();
     });
   }
-  QueueFlusher flusher(DeliveryDeps{holder, hostname, **store, clock, scheduler, pool, log, {}},
-                       worker_count(*cfg));
+  QueueFlusher flusher(
+      DeliveryDeps{holder, hostname, **store, clock, scheduler, pool, log, {}, &waiters},
+      worker_count(*cfg));
   SubmissionServer server(SubmissionDeps{holder, ctx, **store, clock, scheduler, flusher, log},
                           std::move(*listen_fd));
   std::thread acceptor([&server] { server.run(); });
+  auto watch = NetworkWatch::open();
+  if (!watch) {
+    log.warn("%s: a network coming back is noticed by the next retry only",
+             watch.error().what.c_str());
+  }
+  std::thread network([&] {
+    if (watch) {
+      watch_network(*watch, waiters, pool, scheduler, clock, log);
+    }
+  });
   const std::string where = activated ? "the socket systemd passed" : cfg->daemon.socket;
   log.info("serving on %s, spool %s", where.c_str(), (*store)->dir().c_str());
   tell(log, systemd::ready("serving on " + where));
@@ -238,6 +275,10 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   if (!idle) {
     log.warn("stop: dialogues still open after daemon.stop_timeout; their messages are not queued");
   }
+  if (watch) {
+    watch->stop();
+  }
+  network.join();
   scheduler.stop();
   for (std::thread& t : workers) {
     t.join();  // each ends its attempt in flight first

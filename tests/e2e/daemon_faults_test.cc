@@ -129,16 +129,19 @@ TEST_F(DaemonFaults, Case1_KillNineDuringTwoHundredConcurrentSubmissions) {
   ASSERT_TRUE(wait_until([&] { return finished >= kMessages / 3; }, 60s));
   ::kill(d->pid(), SIGKILL);
   EXPECT_EQ(d->wait(10s), 128 + SIGKILL);
+  d = start();  // while the rest go on: they find the daemon again, or failed cleanly
   for (std::thread& t : threads) {
     t.join();
   }
-  d = start();  // the rest find the daemon again, or failed cleanly while it was gone
   const auto accepted = std::count(exit_codes.begin(), exit_codes.end(), 0);
-  EXPECT_GT(accepted, kMessages / 3);
+  EXPECT_GE(accepted, kMessages / 3);
   for (int code : exit_codes) {
     EXPECT_TRUE(code == 0 || code == 69) << code;
   }
-  ASSERT_TRUE(srv_.wait_for(static_cast<size_t>(accepted), 60s)) << d->log();
+  // Everything committed has left the queue (what a killed delivery sent twice counts once
+  // towards `accepted` only).
+  ASSERT_TRUE(wait_until([&] { return w_.queued() == 0; }, 60s)) << d->log();
+  ASSERT_GE(srv_.received(), static_cast<size_t>(accepted)) << d->log();
   std::map<int, int> seen;
   for (const std::string& m : srv_.messages()) {
     size_t at = m.find("number ");
@@ -154,7 +157,6 @@ TEST_F(DaemonFaults, Case1_KillNineDuringTwoHundredConcurrentSubmissions) {
   }
   RecordProperty("accepted", static_cast<int>(accepted));
   RecordProperty("duplicates", duplicates);
-  EXPECT_TRUE(wait_until([&] { return w_.queued() == 0; }, 30s));
 }
 
 // Case 11: a message caught in the middle of its send when the daemon dies is delivered by the
