@@ -2,13 +2,18 @@
 # make demo — the main job end to end, on loopback, with nothing done by hand:
 # a throwaway CA and the project's own test smarthost (STARTTLS + AUTH), a message piped into
 # `sendmail -t -i`, the smarthost stopped so the message waits in the queue (mailq shows it),
-# the smarthost started again, `relaymail flush`, and what the smarthost received.
+# the smarthost started again, `relaymail flush`, and what the smarthost received. Then daemon
+# mode: `relaymaild serve` on a socket of its own, `sendmail` handing it a message that reaches
+# the smarthost at once, a message kept while the smarthost is down, `mailq` and `relaymail
+# flush` answered by the daemon, and SIGTERM.
 set -euo pipefail
 build=${1:-build}
 bin=$(cd "$build/bin" && pwd)
 work=$(mktemp -d /tmp/relaymail-demo-XXXXXX)
 smtpd_pid=""
+daemon_pid=""
 cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
   [ -n "$smtpd_pid" ] && kill "$smtpd_pid" 2>/dev/null && wait "$smtpd_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -77,3 +82,49 @@ step "mailq"
 step "what the smarthost received"
 for f in "$work"/maildir/*.env; do echo "-- envelope ($f)"; cat "$f"; done
 for f in "$work"/maildir/*.eml; do echo "-- message bytes (CRLF shown as \\r)"; sed 's/\r$/\\r/' "$f"; done
+
+step "daemon mode: relaymaild serve holds the spool and the password; sendmail only talks to it"
+mkdir -m 0755 "$work/run"
+sed -e 's/^delivery = "queue";/delivery = "daemon";/' -e "s|^spool    = .*|spool    = \"$work/daemon-spool\";|" \
+  "$work/relaymail.conf" > "$work/relaymaild.conf"
+# Started as root it would become daemon.user ("relaymail" when installed); the demo stays itself.
+printf 'daemon = { socket = "%s"; user = "%s"; };\n' "$work/run/submit.sock" "$(id -un)" \
+  >> "$work/relaymaild.conf"
+# What every user reads: the mode and the socket; no account, no password.
+cat > "$work/client.conf" <<CONF
+delivery = "daemon";
+domain   = "example.com";
+log      = { syslog = false; };
+daemon   = { socket = "$work/run/submit.sock"; };
+CONF
+echo "client config:"; sed 's/^/  /' "$work/client.conf"
+"$bin/relaymaild" serve -C "$work/relaymaild.conf" 2> "$work/relaymaild.log" &
+daemon_pid=$!
+for _ in $(seq 1 200); do grep -q 'serving on' "$work/relaymaild.log" && break; sleep 0.05; done
+grep -q 'serving on' "$work/relaymaild.log" || { echo "demo: relaymaild serve did not start" >&2; cat "$work/relaymaild.log"; exit 1; }
+export RELAYMAIL_CONFIG="$work/client.conf"
+before=$(ls "$work"/maildir/*.eml | wc -l)
+
+step "sendmail -t -i through the daemon: delivered at once, no queue run needed"
+printf 'To: carol@example.org\nSubject: relaymail demo, daemon mode\n\nHanded to relaymaild over its socket.\n' \
+  | "$work/bin/sendmail" -t -i
+echo "sendmail exit status: $? (0 = committed by the daemon)"
+for _ in $(seq 1 200); do [ "$(ls "$work"/maildir/*.eml | wc -l)" -gt "$before" ] && break; sleep 0.05; done
+echo "the smarthost now holds $(ls "$work"/maildir/*.eml | wc -l) messages (was $before)"
+
+step "the smarthost goes down; a message sent now waits in the daemon's queue"
+stop_smtpd
+printf 'To: dave@example.org\nSubject: written offline\n\nKept by the daemon.\n' | "$work/bin/sendmail" -t -i
+for _ in $(seq 1 200); do grep -q 'status=deferred' "$work/relaymaild.log" && break; sleep 0.05; done
+"$work/bin/mailq"
+
+step "the smarthost is back; relaymail flush asks the daemon to run its queue now (XFLUSH)"
+start_smtpd "$port"
+"$work/bin/relaymail" flush
+
+step "SIGTERM: the daemon stops accepting, finishes what is in flight, exits 0"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" && echo "relaymaild exit status: 0"
+daemon_pid=""
+echo "-- relaymaild's log"
+sed 's/^/  /' "$work/relaymaild.log"
