@@ -265,5 +265,44 @@ TEST_F(DaemonFaults, Case43_OneUidsConnectionsDoNotBlockOthers) {
   hold.join();
 }
 
+size_t open_fds(pid_t pid) {
+  return list_dir("/proc/" + std::to_string(pid) + "/fd", "").size();
+}
+
+// Case 49: 1000 submissions, 100 at a time: all exit 0, all delivered, and the daemon holds no
+// more descriptors afterwards than before (no leaked connection, lock or file).
+TEST_F(DaemonFaults, Case49_AThousandParallelSubmissionsLeakNothing) {
+  auto d = start();
+  ASSERT_TRUE(wait_until([&] { return open_fds(d->pid()) > 0; }, 10s));
+  SpawnResult warm = as(kAlice, "sendmail", {"rcpt@example.org"}, "Subject: warm\n\nx\n");
+  ASSERT_EQ(warm.exit_code, 0) << warm.err;
+  ASSERT_TRUE(srv_.wait_for(1, 10s));
+  ASSERT_TRUE(wait_until([&] { return w_.queued() == 0; }, 10s));
+  const size_t fds_before = open_fds(d->pid());
+  constexpr int kMessages = 1000;
+  constexpr int kThreads = 100;
+  std::vector<int> exit_codes(kMessages, -1);
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < kMessages; i = next++) {
+        exit_codes[i] = as(i % 2 == 0 ? kAlice : kBob, "sendmail", {"-i", "rcpt@example.org"},
+                           "Subject: p" + std::to_string(i) + "\n\nx\n")
+                            .exit_code;
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(std::count(exit_codes.begin(), exit_codes.end(), 0), kMessages);
+  ASSERT_TRUE(srv_.wait_for(kMessages + 1, 120s)) << d->log();
+  ASSERT_TRUE(wait_until([&] { return w_.queued() == 0; }, 30s));
+  // The pool's idle sessions may still be open: at most `connections` (3) more than before.
+  EXPECT_TRUE(wait_until([&] { return open_fds(d->pid()) <= fds_before + 3; }, 10s))
+      << open_fds(d->pid()) << " descriptors, " << fds_before << " before";
+}
+
 }  // namespace
 }  // namespace rm::e2e
