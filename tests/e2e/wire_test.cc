@@ -262,6 +262,15 @@ TEST(WireInstall, B72_InstallsSendmailPathsWithoutSetuid) {
     EXPECT_EQ(fs::read_symlink(p, ec).string(), "/usr/bin/relaymail");
   }
 
+  // Daemon mode's units, its user and its spool.
+  for (const char* file :
+       {"/usr/lib/systemd/system/relaymail.socket", "/usr/lib/systemd/system/relaymail.service",
+        "/usr/lib/systemd/user/relaymail.service", "/usr/lib/systemd/user/relaymail-flush.timer",
+        "/usr/lib/sysusers.d/relaymail.conf", "/usr/lib/tmpfiles.d/relaymail.conf"}) {
+    EXPECT_TRUE(fs::is_regular_file(root + file)) << file;
+  }
+  EXPECT_THAT(read_file(root + "/usr/lib/sysusers.d/relaymail.conf"), HasSubstr("u relaymail "));
+
   std::vector<std::string> special;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, ec);
