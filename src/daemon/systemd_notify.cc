@@ -45,6 +45,7 @@ Result<std::optional<UniqueFd>> passed_socket() {
     return sys_error(Errc::io, -n, "sockets passed by systemd (LISTEN_FDS)");
   }
   std::vector<UniqueFd> fds;  // each closed unless it is the one handed back
+  fds.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     fds.emplace_back(SD_LISTEN_FDS_START + i);
   }
