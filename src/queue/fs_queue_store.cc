@@ -11,6 +11,12 @@
 //   leaves a stray .msg without .env: no entry, never listed, never delivered (the submitter got
 //   no exit 0 for it). Strays are left for the operator; nothing removes them automatically,
 //   because an age test cannot tell a stray from a commit in progress.
+// - Every fsync of queue/ (or failed/) after a rename or unlink there goes through that
+//   directory's DirSyncBatcher (queue/dir_sync_batcher.h): the commits, updates and removals
+//   of the daemon's threads that arrive while one fsync runs share the next one (group commit);
+//   a caller alone costs one fsync, as before. Each operation takes its ticket before its first
+//   rename or unlink, so a directory fsync that fails after that point fails the operation,
+//   whatever fsync succeeds later.
 // - remove() and move_to_failed() take the .env away first, so a concurrent list() may see an
 //   .env without .msg only when the entry has just gone (it re-checks before quarantining).
 // - list() reads only .env files, one readdir, one read per entry and one fstatat of its .msg:
@@ -213,7 +219,12 @@ FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock)
     : FsQueueStore(std::move(spool_dir), clock, real_sys_ops()) {}
 
 FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock, const SysOps& ops)
-    : dir_(std::move(spool_dir)), clock_(clock), ops_(&ops), owner_(::geteuid()) {}
+    : dir_(std::move(spool_dir)),
+      clock_(clock),
+      ops_(&ops),
+      owner_(::geteuid()),
+      queue_sync_([this] { return fsync_dir(queue_dir(), *ops_); }),
+      failed_sync_([this] { return fsync_dir(failed_dir(), *ops_); }) {}
 
 std::string FsQueueStore::msg_path(std::string_view id) const {
   return queue_dir() + "/" + std::string(id) + std::string(kMsgSuffix);
@@ -276,7 +287,7 @@ Status FsQueueStore::place_env(const std::string& id, const std::string& text,
   if (auto w = write_all(tmp->fd(), text, *ops_); !w) {
     return sys_error(Errc::io, w.error().sys_errno, "write %s", tmp->path().c_str());
   }
-  Status r = tmp->commit_as(env_path(id), replace);
+  Status r = tmp->commit_as(env_path(id), replace, TempFile::DirSync::by_caller);
   placed = tmp->committed();
   return r;
 }
@@ -301,8 +312,9 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
     return std::move(text).error();
   }
   const std::string msg = msg_path(entry.id);
-  // One directory fsync for both renames: the .env's commit below fsyncs queue/ after its own
-  // rename, which makes the .msg's rename durable too (issue 6: 3 fsyncs a message, not 4).
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+  // One directory fsync for both renames, after the .env's (issue 6: 3 fsyncs a message, not
+  // 4), shared with whatever else reaches queue_sync_ meanwhile.
   if (auto r = draft->file().commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller);
       !r) {
     if (draft->file().committed()) {
@@ -311,14 +323,17 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
     return r;
   }
   bool placed = false;
-  if (auto r = place_env(entry.id, *text, TempFile::Replace::no, placed); !r) {
+  Status r = place_env(entry.id, *text, TempFile::Replace::no, placed);
+  if (r) {
+    r = queue_sync_.sync(since);
+  }
+  if (!r) {
     if (placed) {
       unlink_quietly(*ops_, env_path(entry.id));
     }
     unlink_quietly(*ops_, msg);
-    return r;
   }
-  return {};
+  return r;
 }
 
 Result<QueueEntry> FsQueueStore::load(std::string_view id) {
@@ -370,8 +385,12 @@ Status FsQueueStore::update(const QueueEntry& entry) {
   if (!file_exists(msg_path(entry.id))) {
     return sys_error(Errc::io, ENOENT, "update %s", msg_path(entry.id).c_str());
   }
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   bool placed = false;
-  return place_env(entry.id, *text, TempFile::Replace::yes, placed);
+  if (auto r = place_env(entry.id, *text, TempFile::Replace::yes, placed); !r) {
+    return r;
+  }
+  return queue_sync_.sync(since);
 }
 
 void FsQueueStore::quarantine(const std::string& id, ListResult& out) {
@@ -502,6 +521,7 @@ std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& id
     std::fill(out.begin(), out.end(), r);
     return out;
   }
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   bool unlinked = false;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (auto r = check_id("remove", ids[i]); !r) {
@@ -518,8 +538,9 @@ std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& id
   if (!unlinked) {
     return out;
   }
-  // One fsync of queue/ makes every unlink above durable: the removals share its cost.
-  if (auto r = fsync_dir(queue_dir(), *ops_); !r) {
+  // One fsync of queue/ makes every unlink above durable: the removals share its cost (and
+  // share it with the commits that reach queue_sync_ meanwhile).
+  if (auto r = queue_sync_.sync(since); !r) {
     for (Status& st : out) {
       if (st) {
         st = r;
@@ -536,6 +557,8 @@ Status FsQueueStore::move_to_failed(std::string_view id) {
   if (auto r = ensure_dirs(); !r) {
     return r;
   }
+  const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
+  const DirSyncBatcher::Ticket queue_since = queue_sync_.ticket();
   int missing = 0;
   for (std::string_view suffix : {kEnvSuffix, kMsgSuffix}) {  // .env first: the entry ends here
     std::string name = std::string(id) + std::string(suffix);
@@ -551,10 +574,10 @@ Status FsQueueStore::move_to_failed(std::string_view id) {
   if (missing == 2) {
     return sys_error(Errc::io, ENOENT, "move %s to failed/", std::string(id).c_str());
   }
-  if (auto r = fsync_dir(failed_dir(), *ops_); !r) {
+  if (auto r = failed_sync_.sync(failed_since); !r) {
     return r;
   }
-  return fsync_dir(queue_dir(), *ops_);
+  return queue_sync_.sync(queue_since);
 }
 
 Result<UniqueFd> FsQueueStore::open_content(std::string_view id) {
@@ -687,7 +710,12 @@ Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
   }
   // No queue/<id>.env (checked by the caller under the failed/ lock): a queue/<id>.msg here is
   // no entry's message, only the leftover of an interrupted requeue, so it may be replaced.
-  return tmp->commit_as(msg_path(id), TempFile::Replace::yes);
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+  if (auto r = tmp->commit_as(msg_path(id), TempFile::Replace::yes, TempFile::DirSync::by_caller);
+      !r) {
+    return r;
+  }
+  return queue_sync_.sync(since);
 }
 
 Status FsQueueStore::requeue(std::string_view id_view) {
@@ -741,16 +769,21 @@ Status FsQueueStore::requeue(std::string_view id_view) {
   if (!text) {
     return std::move(text).error();
   }
+  const DirSyncBatcher::Ticket queue_since = queue_sync_.ticket();
   bool placed = false;
   if (auto r = place_env(id, *text, TempFile::Replace::no, placed); !r) {
     return r;
   }
+  if (auto r = queue_sync_.sync(queue_since); !r) {
+    return r;
+  }
   // Queued now; what is left in failed/ is a copy. .env first: the failed entry ends there.
+  const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
   int missing = 0;
   if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
     return r;
   }
-  return fsync_dir(failed_dir(), *ops_);
+  return failed_sync_.sync(failed_since);
 }
 
 Status FsQueueStore::remove_failed(std::string_view id_view) {
@@ -768,6 +801,7 @@ Status FsQueueStore::remove_failed(std::string_view id_view) {
     return sys_error(Errc::io, EWOULDBLOCK, "remove %s: held by a requeue", failed_msg.c_str());
   }
   // Any other error (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
+  const DirSyncBatcher::Ticket since = failed_sync_.ticket();
   int missing = 0;
   if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
     return r;
@@ -775,7 +809,7 @@ Status FsQueueStore::remove_failed(std::string_view id_view) {
   if (missing == 2) {
     return sys_error(Errc::io, ENOENT, "remove %s from failed/", id.c_str());
   }
-  return fsync_dir(failed_dir(), *ops_);
+  return failed_sync_.sync(since);
 }
 
 }  // namespace rm

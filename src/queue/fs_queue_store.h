@@ -6,9 +6,9 @@
 // Errc::untrusted and nothing is read or written. An .env or .msg that is not a single-link
 // regular file of that uid is quarantined by list() and try_lock(), refused by load() and
 // open_content(): never listed, never sent.
-// Errors: Result; never logs. Threads: nothing changes after construction but an atomic
-// "checked" flag; calls for different entries may run at once, one entry is kept apart by its
-// lock (try_lock()).
+// Errors: Result; never logs. Threads: calls for different entries may run at once, one entry
+// is kept apart by its lock (try_lock()); concurrent commits, updates and removals share fsyncs
+// of queue/ (group commit: queue/dir_sync_batcher.h, one per directory).
 // Not here: retry timing (relay/), message parsing (mail/).
 #pragma once
 
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "queue/dir_sync_batcher.h"
 #include "queue/queue_store.h"
 #include "sys/sys_ops.h"
 #include "sys/temp_file.h"
@@ -53,6 +54,9 @@ class FsQueueStore final : public QueueStore {
   // must refuse an untrusted spool before doing anything else.
   Status prepare() const { return ensure_dirs(); }
 
+  // Calls waiting for an fsync of queue/ now, or running one (for tests).
+  size_t queue_sync_waiting() const { return queue_sync_.waiting(); }
+
   const std::string& dir() const { return dir_; }
   std::string queue_dir() const { return dir_ + "/queue"; }
   std::string tmp_dir() const { return dir_ + "/tmp"; }
@@ -66,7 +70,8 @@ class FsQueueStore final : public QueueStore {
   Result<QueueEntry> load_from(const std::string& dir, std::string_view id);
   // Copies the message open at `fd` to queue/<id>.msg through tmp/ (fsync, rename, fsync dir).
   Status copy_msg_in(int fd, const std::string& id);
-  // Writes <id>.env through a temp file in tmp/; `placed` says whether the rename happened.
+  // Writes <id>.env through a temp file in tmp/ (fsync, rename); the caller fsyncs queue/
+  // through queue_sync_. `placed` says whether the rename happened.
   Status place_env(const std::string& id, const std::string& text, TempFile::Replace replace,
                    bool& placed);
   // One .env found by list(): appends to entries, or quarantines, or records an error.
@@ -79,6 +84,8 @@ class FsQueueStore final : public QueueStore {
   const SysOps* ops_;
   uid_t owner_;                               // the effective uid: the spool must be its own
   mutable std::atomic<bool> trusted_{false};  // the directories passed ensure_dirs()' checks
+  DirSyncBatcher queue_sync_;                 // every fsync of queue/ after a rename or unlink
+  DirSyncBatcher failed_sync_;                // the same for failed/
 };
 
 }  // namespace rm
