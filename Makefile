@@ -58,7 +58,7 @@ test: test-fast test-asan
 demo: build
 	tests/demo/demo.sh $(BUILD)
 
-# One Markdown table, relaymail against msmtp, also written to $(BUILD)/bench.md (~5 minutes).
+# One Markdown table, relaymail against msmtp, also written to $(BUILD)/bench.md (~8 minutes).
 # BENCH_ARGS passes flags to tests/bench/bench_relay, e.g. BENCH_ARGS="--only 1,3 --runs 5".
 bench: build
 	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD) $(BENCH_ARGS); else echo "bench: not yet written"; fi

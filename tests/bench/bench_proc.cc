@@ -293,6 +293,41 @@ std::vector<ExitCollector::Exit> ExitCollector::finish(double deadline_ms) {
   return exits_;
 }
 
+std::vector<int> run_window(size_t total, size_t width, const std::function<Spawned(size_t)>& start,
+                            double deadline_ms) {
+  std::vector<int> status(total, kNotRun);
+  std::vector<std::pair<size_t, Spawned>> running;
+  std::vector<pollfd> fds;
+  size_t next = 0;
+  for (;;) {  // bounded by total starts and deadline_ms
+    while (next < total && running.size() < std::max<size_t>(width, 1) && now_ms() < deadline_ms) {
+      Spawned child = start(next);
+      if (child.pid > 0 && child.pidfd.valid()) {
+        running.emplace_back(next, std::move(child));
+      } else if (child.pid > 0) {  // no pidfd (old kernel): this one alone, to its end
+        status[next] = wait_exit(child, deadline_ms);
+      }
+      ++next;
+    }
+    if (running.empty()) {
+      return status;  // all done, or the deadline stopped the starts
+    }
+    fds.clear();
+    for (const auto& r : running) {
+      fds.push_back(pollfd{r.second.pidfd.get(), POLLIN, 0});
+    }
+    const int n = ::poll(fds.data(), fds.size(), remaining_ms(deadline_ms, 1000));
+    const bool late = n == 0 && now_ms() >= deadline_ms;
+    for (size_t i = running.size(); i-- > 0;) {
+      if (late || (n > 0 && fds[i].revents != 0)) {
+        // Exited (wait_exit returns at once), or past the deadline (it kills).
+        status[running[i].first] = wait_exit(running[i].second, late ? now_ms() : deadline_ms);
+        running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }
+}
+
 bool wait_until(const std::function<bool()>& done, const std::vector<std::string>& dirs,
                 double deadline_ms) {
   UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
@@ -348,6 +383,18 @@ std::string read_file(const std::string& path) {
   std::string text;
   char buf[65536];
   for (ssize_t n; fd.valid() && (n = ::read(fd.get(), buf, sizeof buf)) > 0;) {
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+std::string read_file_from(const std::string& path, size_t offset, size_t max_bytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; fd.valid() && text.size() < max_bytes &&
+                  (n = ::pread(fd.get(), buf, std::min(sizeof buf, max_bytes - text.size()),
+                               static_cast<off_t>(offset + text.size()))) > 0;) {
     text.append(buf, static_cast<size_t>(n));
   }
   return text;

@@ -101,6 +101,13 @@ class ExitCollector {
   std::thread thread_;
 };
 
+// Starts `total` children, at most `width` running at once, each with start(i) (a Spawned whose
+// pid is -1 when it could not start), and reaps each as it exits (a poll() over their pidfds),
+// so a slot is refilled at once. Their exit statuses in the order of i: kNotRun for one that did
+// not start (or was not started before deadline_ms), kTimedOut for one killed at deadline_ms.
+std::vector<int> run_window(size_t total, size_t width, const std::function<Spawned(size_t)>& start,
+                            double deadline_ms);
+
 // Polls done() until it returns true (true) or deadline_ms passes (false). Changes in dirs
 // (inotify) wake it at once; between them it re-checks at least every 20 ms. No sleeps.
 bool wait_until(const std::function<bool()>& done, const std::vector<std::string>& dirs,
@@ -116,6 +123,8 @@ bool reap_orphan(pid_t keep, double deadline_ms);
 // Files.
 bool write_file(const std::string& path, const std::string& text, int mode = 0600);
 std::string read_file(const std::string& path);  // "" when unreadable
+// What a growing file (a log) holds from byte `offset` on, at most max_bytes; "" when unreadable.
+std::string read_file_from(const std::string& path, size_t offset, size_t max_bytes);
 // Regular files in dir whose names end in suffix (".eml"), or -1 when dir is unreadable.
 long count_files(const std::string& dir, const std::string& suffix);
 // Removes every entry in dir (not dir itself); false on the first failure.

@@ -10,8 +10,15 @@
 //      sequentially, over a smaller batch); 4. peak RSS with a 50 MB message: submitter, flush,
 //      msmtp's send (through bench_rss_exec, since ru_maxrss survives execve); 5. 100 concurrent
 //      submissions, spawn-to-exit per process; 6. `--version` start-up; 7. `mailq` on 100,000
-//      entries (bench_spool); and two floors: spawning an empty static binary, and a durable
-//      4 KB commit (write, fsync, rename, fsync dir) on the spool's filesystem.
+//      entries (bench_spool); then daemon mode (`relaymaild serve`, one per figure, its smarthost
+//      the same fake_smtpd), each figure side by side with queue mode in the same run: 8.
+//      `sendmail -t -i` of the 4 KB message, daemon against queue mode; 9. a burst of 400
+//      submissions, 20 at a time, wall time, daemon against queue mode and an empty program; 10.
+//      from starting `sendmail` to the message in the smarthost's maildir, daemon mode (msmtp's
+//      synchronous send timed the same way); 11. `relaymail flush` of 2,000 queued messages
+//      through XFLUSH against the one-shot flush of a 2,000-entry queue; and two floors: spawning
+//      an empty static binary, and a durable 4 KB commit (write, fsync, rename, fsync dir) on
+//      the spool's filesystem.
 // Times are CLOCK_MONOTONIC around posix_spawn .. exit; waits are polls with deadlines.
 //
 //   bench_relay [--out FILE] [--smoke] [--no-msmtp] [--msmtp PATH --msmtp-libdir DIR]
@@ -20,12 +27,14 @@
 //               [--runs N] [--latency-runs N] [--bg-runs N] [--flush-msgs N] [--flush-runs N]
 //               [--msmtp-flush-msgs N] [--msmtp-flush-runs N] [--big-mb N] [--rss-runs N]
 //               [--concurrent N] [--conc-rounds N] [--msmtp-conc-rounds N]
-//               [--mailq-entries N] [--mailq-runs N]
+//               [--mailq-entries N] [--mailq-runs N] [--burst-msgs N] [--burst-width N]
+//               [--burst-runs N] [--daemon-flush-msgs N] [--daemon-flush-runs N]
 //               [--relaymail P] [--fake-smtpd P] [--bench-spool P] [--rss-exec P] [--empty P]
 //               [--only KEY,...]
 // --smoke makes every count tiny (the ctest `bench_smoke`); explicit counts still win. --only
-// runs some figures (keys 1 to 7 and floors) and marks the other rows skipped. The defaults
-// (about five minutes on a 2-core VM) are the fields of Options in bench_relay.h.
+// runs some figures (keys 1 to 11 and floors) and marks the other rows skipped; 8 and 10 come
+// from the same runs, so either key fills both rows. The defaults (about eight minutes on a
+// 2-core VM, three of them figures 8 to 11) are the fields of Options in bench_relay.h.
 //
 // Output: the table and the lines under it (date, machine, run counts, revision, notes,
 // failures) on stdout and in --out; progress on stderr. Exit 0 when everything ran, even when a
@@ -33,9 +42,10 @@
 // non-zero, a message was not delivered, the smarthost did not start); 64 on bad usage.
 // Not a test of correctness (the e2e tests are), and not registered with ctest except as the
 // smoke run, which checks that every row is printed, not the targets. The figures themselves:
-// bench_figures.cc.
+// bench_figures.cc and, for daemon mode, bench_daemon.cc.
 #include "bench/bench_relay.h"
 
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -72,6 +82,10 @@ void make_smoke(Options* o) {
   o->msmtp_conc_rounds = 1;
   o->mailq_entries = 300;
   o->mailq_runs = 1;
+  o->burst_msgs = 40;
+  o->burst_runs = 1;
+  o->daemon_flush_msgs = 20;
+  o->daemon_flush_runs = 1;
 }
 
 int usage(const std::string& msg) {
@@ -83,8 +97,10 @@ int usage(const std::string& msg) {
                "[--keep] [--runs N] [--latency-runs N] [--bg-runs N] [--flush-msgs N] "
                "[--flush-runs N] [--msmtp-flush-msgs N] [--msmtp-flush-runs N] [--big-mb N] "
                "[--rss-runs N] [--concurrent N] [--conc-rounds N] [--msmtp-conc-rounds N] "
-               "[--mailq-entries N] [--mailq-runs N] [--relaymail P] [--fake-smtpd P] "
-               "[--bench-spool P] [--rss-exec P] [--empty P] [--only 1,2,...,7,floors]\n");
+               "[--mailq-entries N] [--mailq-runs N] [--burst-msgs N] [--burst-width N] "
+               "[--burst-runs N] [--daemon-flush-msgs N] [--daemon-flush-runs N] "
+               "[--relaymail P] [--fake-smtpd P] "
+               "[--bench-spool P] [--rss-exec P] [--empty P] [--only 1,2,...,11,floors]\n");
   return kExUsage;
 }
 
@@ -112,6 +128,11 @@ int parse_args(int argc, char** argv, Options* o) {
       {"--msmtp-conc-rounds", &o->msmtp_conc_rounds},
       {"--mailq-entries", &o->mailq_entries},
       {"--mailq-runs", &o->mailq_runs},
+      {"--burst-msgs", &o->burst_msgs},
+      {"--burst-width", &o->burst_width},
+      {"--burst-runs", &o->burst_runs},
+      {"--daemon-flush-msgs", &o->daemon_flush_msgs},
+      {"--daemon-flush-runs", &o->daemon_flush_runs},
   };
   const std::map<std::string, std::string*> strings = {
       {"--out", &o->out},
@@ -152,8 +173,11 @@ int parse_args(int argc, char** argv, Options* o) {
       return usage("unknown option " + flag);
     }
   }
-  if (o->concurrent < 1 || o->flush_msgs < 1 || o->msmtp_flush_msgs < 1 || o->big_mb < 1) {
-    return usage("--concurrent, --flush-msgs, --msmtp-flush-msgs and --big-mb must be >= 1");
+  if (o->concurrent < 1 || o->flush_msgs < 1 || o->msmtp_flush_msgs < 1 || o->big_mb < 1 ||
+      o->burst_msgs < 1 || o->burst_width < 1 || o->daemon_flush_msgs < 1) {
+    return usage(
+        "--concurrent, --flush-msgs, --msmtp-flush-msgs, --big-mb, --burst-msgs, --burst-width "
+        "and --daemon-flush-msgs must be >= 1");
   }
   return 0;
 }
@@ -201,6 +225,31 @@ accounts = ( {
   auth = "auto"; user = "bench"; password = { file = "@DIR@/account.pass"; };
 } );
 )";
+
+// Daemon mode: NAME-serve.conf is kRelaymailConf plus these lines (relaymaild serve reads it),
+// NAME.conf only kDaemonClientConf and the daemon group (what `sendmail` reads). retry.first is
+// long so that an entry deferred on purpose (figure 11) is not tried again behind the bench's
+// back; every other figure counts a deferral as a failure anyway.
+constexpr const char* kDaemonClientConf = R"(delivery = "daemon";
+domain   = "example.com";
+hostname = "bench.example.com";
+log      = { syslog = false; };
+)";
+constexpr const char* kDaemonServeExtra = R"(retry    = { first = "1h"; };
+)";
+constexpr const char* kDaemonGroup = R"(daemon   = { socket = "@DIR@/@NAME@.sock"; @WHO@ };
+)";
+
+// Started as root, relaymaild would become daemon.user ("relaymail"): it stays root here, and
+// root may XFLUSH. Otherwise it stays the bench's user, and XFLUSH needs daemon.admin_group: the
+// bench's primary group.
+std::string daemon_who() {
+  if (::geteuid() == 0) {
+    return "user = \"root\";";
+  }
+  const group* g = ::getgrgid(::getegid());
+  return g == nullptr ? "" : "admin_group = \"" + std::string(g->gr_name) + "\";";
+}
 
 constexpr const char* kMsmtprc = R"(defaults
 account bench
@@ -374,7 +423,7 @@ bool Bench::setup() {
     std::fprintf(stderr, "bench_relay: PR_SET_CHILD_SUBREAPER: %s\n", std::strerror(errno));
     return false;
   }
-  dir_ = templ;
+  dir_ = std::filesystem::absolute(templ).string();  // configs want absolute paths
   bin_ = dir_ + "/bin";
   maildir_ = dir_ + "/maildir";
   for (const char* sub : {"/bin", "/maildir", "/pki", "/logs", "/commit"}) {
@@ -413,43 +462,56 @@ bool Bench::setup() {
   return true;
 }
 
-// A fresh smarthost (so no figure pays for the messages the last one left in its memory), and
-// the configs that name its port.
-bool Bench::restart_smarthost() {
+void Bench::stop_smarthost() {
   if (smtpd_ok_) {
     if (int st = smtpd_.stop(); st != 0) {
       fail("fake_smtpd " + describe_status(st) + " when stopped");
     }
     smtpd_ok_ = false;
   }
+}
+
+// A fresh smarthost (so no figure pays for the messages the last one left in its memory), and
+// the configs that name its port.
+bool Bench::restart_smarthost(int port) {
+  stop_smarthost();
   const long max_bytes = (o_.big_mb + 16) << 20;
   const long max_conns = std::max(256L, 2 * o_.concurrent);
   std::string err;
   smtpd_ok_ =
       smtpd_.start({"--tls", "starttls", "--pki", dir_ + "/pki", "--user", "bench", "--pass-file",
                     dir_ + "/smtpd.pass", "--maildir", maildir_, "--host", "127.0.0.1", "--port",
-                    "0", "--no-fsync", "--max-message-bytes", std::to_string(max_bytes),
-                    "--max-connections", std::to_string(max_conns)},
+                    std::to_string(port), "--no-fsync", "--max-message-bytes",
+                    std::to_string(max_bytes), "--max-connections", std::to_string(max_conns)},
                    o_.fake_smtpd, dir_ + "/logs/fake_smtpd.stderr", &err);
   if (!smtpd_ok_) {
     fail("start fake_smtpd: " + err);
     return false;
   }
-  const std::string port = std::to_string(smtpd_.port());
+  const std::string port_text = std::to_string(smtpd_.port());
   const std::map<std::string, std::string> modes = {
-      {"submit", "queue"}, {"bg", "background"}, {"flush", "queue"},
-      {"big", "queue"},    {"conc", "queue"},
+      {"submit", "queue"}, {"bg", "background"}, {"flush", "queue"},  {"big", "queue"},
+      {"conc", "queue"},   {"dsub", "daemon"},   {"qsub", "queue"},   {"dburst", "daemon"},
+      {"qburst", "queue"}, {"dflush", "daemon"}, {"qflush", "queue"},
   };
   bool ok = true;
   for (const auto& [name, mode] : modes) {
-    ok = ok &&
-         write_file(
-             dir_ + "/" + name + ".conf",
-             replace_all(kRelaymailConf,
-                         {{"@MODE@", mode}, {"@NAME@", name}, {"@DIR@", dir_}, {"@PORT@", port}}));
+    const std::map<std::string, std::string> vars = {{"@MODE@", mode},
+                                                     {"@NAME@", name},
+                                                     {"@DIR@", dir_},
+                                                     {"@PORT@", port_text},
+                                                     {"@WHO@", daemon_who()}};
+    const std::string conf = replace_all(kRelaymailConf, vars);
+    if (mode != "daemon") {
+      ok = ok && write_file(dir_ + "/" + name + ".conf", conf);
+      continue;
+    }
+    const std::string group = replace_all(kDaemonGroup, vars);
+    ok = ok && write_file(dir_ + "/" + name + "-serve.conf", conf + kDaemonServeExtra + group) &&
+         write_file(dir_ + "/" + name + ".conf", kDaemonClientConf + group);
   }
-  ok = ok &&
-       write_file(dir_ + "/msmtprc", replace_all(kMsmtprc, {{"@DIR@", dir_}, {"@PORT@", port}}));
+  ok = ok && write_file(dir_ + "/msmtprc",
+                        replace_all(kMsmtprc, {{"@DIR@", dir_}, {"@PORT@", port_text}}));
   if (!ok) {
     fail("write the configs: " + std::string(std::strerror(errno)));
   }
@@ -526,7 +588,9 @@ std::string Bench::footer(double started_ms) const {
        "Latencies run from just before posix_spawn to the exit, with the message written into "
        "a pipe on stdin; relaymail and msmtp runs alternate within each figure.\n";
   std::vector<std::string> notes = notes_;  // "Figure N: ..." in figure order
-  std::sort(notes.begin(), notes.end());
+  std::stable_sort(notes.begin(), notes.end(), [](const std::string& a, const std::string& b) {
+    return std::atoi(a.c_str() + 7) < std::atoi(b.c_str() + 7);  // after "Figure "
+  });
   for (const std::string& n : notes) {
     f += "- " + n + "\n";
   }
@@ -554,17 +618,17 @@ int Bench::run() {
   if (!setup()) {
     return 1;
   }
-  const char* labels[] = {"1.", "2.", "3.", "4a.",          "4b.",
-                          "5.", "6.", "7.", "floor: spawn", "floor: durable commit"};
-  std::vector<Row> rows(10);
+  const char* labels[] = {"1.", "2.", "3.", "4a.", "4b.", "5.",           "6.",
+                          "7.", "8.", "9.", "10.", "11.", "floor: spawn", "floor: durable commit"};
+  std::vector<Row> rows(std::size(labels));
   for (size_t i = 0; i < rows.size(); ++i) {
     rows[i].figure = std::string(labels[i]) + " skipped";
     rows[i].target = "(--only " + o_.only + ")";
     rows[i].meets = "—";
   }
   if (wanted("floors")) {  // first, on a quiet machine
-    rows[8] = floor_spawn();
-    rows[9] = floor_commit();
+    rows[12] = floor_spawn();
+    rows[13] = floor_commit();
   }
   if (wanted("6")) {
     rows[6] = fig_startup();
@@ -589,9 +653,21 @@ int Bench::run() {
     rows[3] = rss[0];
     rows[4] = rss[1];
   }
+  if (wanted("8") || wanted("10")) {
+    std::vector<Row> both = fig_daemon_submit();
+    rows[8] = both[0];
+    rows[10] = both[1];
+  }
+  if (wanted("9")) {
+    rows[9] = fig_daemon_burst();
+  }
+  if (wanted("11")) {
+    rows[11] = fig_daemon_flush();
+  }
   if (wanted("7")) {
     rows[7] = fig_mailq();
   }
+  stop_daemon();  // figures stop theirs; this is for one cut short
   if (smtpd_ok_) {
     figure_ = "shutdown";
     if (int st = smtpd_.stop(); st != 0) {

@@ -1,8 +1,9 @@
 // tests/bench/bench_relay.h — the parts of bench_relay (bench_relay.cc: options, set-up, the
-// smarthost, the report; bench_figures.cc: what each figure measures). One Bench runs once:
-// run() sets up a temp dir, measures every figure, prints the table and returns the exit status.
-// Failures (a child exiting non-zero, a message not delivered) are recorded with fail(), shown
-// under the table and make run() return 1; a missed target is not a failure. Not thread-safe.
+// smarthost, the report; bench_figures.cc: what figures 1 to 7 and the floors measure;
+// bench_daemon.cc: relaymaild serve as a child and figures 8 to 11, daemon mode). One Bench runs
+// once: run() sets up a temp dir, measures every figure, prints the table and returns the exit
+// status. Failures (a child exiting non-zero, a message not delivered) are recorded with fail(),
+// shown under the table and make run() return 1; a missed target is not a failure. Not thread-safe.
 #pragma once
 
 #include <functional>
@@ -30,9 +31,9 @@ struct Options {
   // flush, not the test server's file creations (2 per message) on the bench's disk.
   std::string smarthost_parent = "/dev/shm";
   bool keep = false;
-  std::string only;         // comma-separated figure keys (1..7, floors); empty: all
-  long runs = 20;           // msmtp runs of figures 1, 2 and 6
-  long latency_runs = 200;  // relaymail runs of figures 1 and 6, and of the floors
+  std::string only;         // comma-separated figure keys (1..11, floors); empty: all
+  long runs = 20;           // msmtp runs of figures 1, 2, 6 and 10
+  long latency_runs = 200;  // relaymail runs of figures 1, 6 and 8 (each mode), and of the floors
   long bg_runs = 100;
   long flush_msgs = 1000;
   long flush_runs = 12;
@@ -45,6 +46,11 @@ struct Options {
   long msmtp_conc_rounds = 3;
   long mailq_entries = 100000;
   long mailq_runs = 5;
+  long burst_msgs = 400;          // figure 9: submissions per burst
+  long burst_width = 20;          // ... at most this many running at once
+  long burst_runs = 5;            // bursts per mode
+  long daemon_flush_msgs = 2000;  // figure 11: messages per flush
+  long daemon_flush_runs = 3;     // flushes per mode
   std::string relaymail = RM_RELAYMAIL_BIN;
   std::string fake_smtpd = RM_FAKE_SMTPD_BIN;
   std::string bench_spool = RM_BENCH_SPOOL_BIN;
@@ -79,6 +85,26 @@ class Smarthost {
   int port_ = 0;
 };
 
+// relaymaild serve as a child process, started and stopped by its pid alone; start() returns
+// once its socket accepts a connection (or it exited, or 20 s passed). Stopped at destruction
+// when still running.
+class Relaymaild {
+ public:
+  Relaymaild() = default;
+  ~Relaymaild() { (void)stop(); }
+  Relaymaild(const Relaymaild&) = delete;
+  Relaymaild& operator=(const Relaymaild&) = delete;
+  bool start(const std::string& bin, const std::string& conf, const std::string& socket,
+             const std::string& stderr_path, std::string* err);
+  // SIGTERM to its pid, then wait until the deadline (past it: SIGKILL, kTimedOut): its exit
+  // status (0 expected); 0 when it was not running.
+  int stop();
+  bool running() const { return child_.pid > 0; }
+
+ private:
+  Spawned child_;
+};
+
 class Bench {
  public:
   explicit Bench(Options o) : o_(std::move(o)) {}
@@ -87,7 +113,9 @@ class Bench {
  private:
   // bench_relay.cc
   bool setup();
-  bool restart_smarthost();
+  // A fresh fake_smtpd on `port` (0: any free one) and the configs that name its port.
+  bool restart_smarthost(int port = 0);
+  void stop_smarthost();
   void check_msmtp();
   void begin(const std::string& figure, const std::string& log_name);
   void fail(const std::string& what);
@@ -116,6 +144,22 @@ class Bench {
   std::vector<double> concurrent_round(const Cmd& cmd, size_t n, const std::string& who, long* ok);
   std::optional<long> rss_kb(const Cmd& target, int stdin_fd, double timeout_ms);
 
+  // bench_daemon.cc
+  std::vector<Row> fig_daemon_submit();  // figures 8 and 10, from the same runs
+  Row fig_daemon_burst();
+  Row fig_daemon_flush();
+  bool start_daemon(const std::string& conf);  // relaymaild serve -C dir_/CONF-serve.conf
+  void stop_daemon();
+  std::optional<double> burst(const Cmd& cmd, long n, long width, const std::string& who);
+  struct Delivered {
+    double exit_ms = 0;     // spawn to exit
+    double arrived_ms = 0;  // spawn to the message in the maildir
+  };
+  std::optional<Delivered> submit_delivered(const Cmd& cmd, const std::string& spool, long* sent);
+  bool defer_through_daemon(const Cmd& cmd, const std::string& spool, long n, size_t* log_at);
+  std::optional<double> timed_flush(const Cmd& flush, const std::string& spool, long n, int port,
+                                    const std::string& who);
+
   Options o_;
   std::string dir_;
   std::string bin_;  // symlinks sendmail, relaymail, relaymaild -> the build's binaries
@@ -129,6 +173,8 @@ class Bench {
   std::string msmtp_version_;
   Smarthost smtpd_;
   bool smtpd_ok_ = false;
+  Relaymaild daemon_;
+  std::string daemon_log_;  // the current relaymaild's stderr (its log: syslog is off)
   double started_ms_ = 0;
   std::string figure_;
   std::string log_;  // the current figure's children's stderr

@@ -12,7 +12,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "bench_relay --smoke exited ${rc}\n${err}")
 endif()
 foreach(row "| 1\\. " "| 2\\. " "| 3\\. " "| 4a\\. " "| 4b\\. " "| 5\\. " "| 6\\. " "| 7\\. "
-            "| floor: spawn" "| floor: durable")
+            "| 8\\. " "| 9\\. " "| 10\\. " "| 11\\. " "| floor: spawn" "| floor: durable")
   string(REGEX MATCH "\n${row}[^\n]*\n" line "${out}")
   if(NOT line)
     message(FATAL_ERROR "bench_relay --smoke printed no row starting \"${row}\"")
