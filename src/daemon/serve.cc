@@ -15,6 +15,7 @@
 #include "context/spool.h"
 #include "daemon/config_holder.h"
 #include "daemon/delivery_worker.h"
+#include "daemon/housekeeper.h"
 #include "daemon/network_waiters.h"
 #include "daemon/network_watch.h"
 #include "daemon/queue_flusher.h"
@@ -255,6 +256,8 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   SubmissionServer server(SubmissionDeps{holder, ctx, **store, clock, scheduler, flusher, log},
                           std::move(*listen_fd));
   std::thread acceptor([&server] { server.run(); });
+  Housekeeper housekeeper(pool, **store, log);
+  std::thread chores([&housekeeper] { housekeeper.run(); });
   auto watch = NetworkWatch::open();
   if (!watch) {
     log.warn("%s: a network coming back is noticed by the next retry only",
@@ -279,6 +282,8 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
     watch->stop();
   }
   network.join();
+  housekeeper.stop();
+  chores.join();
   scheduler.stop();
   for (std::thread& t : workers) {
     t.join();  // each ends its attempt in flight first

@@ -1,0 +1,39 @@
+#include "daemon/housekeeper.h"
+
+#include <chrono>
+
+namespace rm {
+
+void Housekeeper::run() {
+  auto next_clean = std::chrono::steady_clock::now();
+  std::unique_lock lock(mu_);
+  while (!stopped_) {
+    lock.unlock();
+    pool_.close_idle(opts_.idle_session);
+    if (std::chrono::steady_clock::now() >= next_clean) {
+      clean_tmp();
+      next_clean = std::chrono::steady_clock::now() + opts_.tmp_every;
+    }
+    lock.lock();
+    cv_.wait_for(lock, opts_.tick, [&] { return stopped_; });
+  }
+}
+
+void Housekeeper::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Housekeeper::clean_tmp() {
+  auto cleaned = store_.clean_tmp(kTmpGarbageAge);
+  if (!cleaned) {
+    log_.error("%s", cleaned.error().what.c_str());
+  } else if (*cleaned > 0) {
+    log_.info("removed %zu files crashed writers left in tmp/", *cleaned);
+  }
+}
+
+}  // namespace rm

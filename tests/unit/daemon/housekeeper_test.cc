@@ -1,0 +1,60 @@
+// Tests for daemon/housekeeper.h: idle SMTP sessions are QUIT on the housekeeper's round (not
+// left for the smarthost to drop), and what crashed writers left in tmp/ is removed at start.
+#include "daemon/housekeeper.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "unit/relay/runner_fixture.h"
+
+namespace rm {
+namespace {
+
+using namespace std::chrono_literals;
+
+class HousekeeperTest : public test::RunnerFixture {
+ protected:
+  bool eventually(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) {
+        return true;
+      }
+      std::this_thread::yield();
+    }
+    return done();
+  }
+  test::SlowConnector connector_{nullptr, 0};
+};
+
+TEST_F(HousekeeperTest, QuitsIdleSessionsAndCleansTmp) {
+  start_server();
+  ConnectionPool pool(connector_, clock_);
+  auto lease = pool.acquire(config_.accounts.at(0));
+  ASSERT_TRUE(lease && *lease);
+  pool.release(std::move(*lease));
+  ASSERT_TRUE(store_->list());  // the spool and its tmp/ exist
+  const std::string garbage = dir_->file("spool") + "/tmp/0661FC0000000000DEAD.msg.x";
+  std::ofstream(garbage) << "left by a crashed writer";
+  std::filesystem::last_write_time(garbage, std::filesystem::file_time_type::clock::now() - 2h);
+  Logger log("test", LogLevel::error);
+  Housekeeper keeper(pool, *store_, log, Housekeeper::Options{.tick = 10ms, .idle_session = 0ms});
+  std::thread t([&] { keeper.run(); });
+  EXPECT_TRUE(eventually([&] {
+    return server_->transcript_text(0).find("QUIT") != std::string::npos;
+  })) << server_->transcript_text(0);
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(garbage); }));
+  keeper.stop();
+  t.join();
+  auto again = pool.acquire(config_.accounts.at(0));
+  ASSERT_TRUE(again && *again);
+  EXPECT_EQ(connector_.connects.load(), 2) << "a fresh session, not the one that was idle";
+}
+
+}  // namespace
+}  // namespace rm
