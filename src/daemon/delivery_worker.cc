@@ -87,16 +87,18 @@ void DeliveryWorker::note_network(const Account* acc, bool reached, const Delive
   if (d_.waiters == nullptr) {
     return;
   }
-  if (acc != nullptr && rec == DeliveryAttempt::Recorded::deferred && awaits_network(a.entry())) {
-    d_.waiters->add(acc->name, a.entry().id);
-  } else {
-    d_.waiters->forget(a.entry().id);
-  }
+  // The others first: this entry is never sent again at once by its own attempt (a smarthost
+  // that takes the connection and then drops it must not make a tight loop, case 48).
   if (reached) {
     const MonoTime now = d_.clock.mono();
     for (const std::string& id : d_.waiters->take(acc->name)) {
       d_.scheduler.add(id, now);
     }
+  }
+  if (acc != nullptr && rec == DeliveryAttempt::Recorded::deferred && awaits_network(a.entry())) {
+    d_.waiters->add(acc->name, a.entry().id);
+  } else {
+    d_.waiters->forget(a.entry().id);
   }
 }
 

@@ -312,5 +312,31 @@ TEST_F(DaemonFaults, Case49_AThousandParallelSubmissionsLeakNothing) {
       << open_fds(d->pid()) << " descriptors, " << fds_before << " before";
 }
 
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Case 48's cousin: a smarthost that takes the connection and the login and then drops it at
+// MAIL is retried on the backoff, not at once over and over.
+class DaemonDroppingSmarthost : public DaemonFixture {
+ protected:
+  DaemonDroppingSmarthost() : DaemonFixture(SmtpdOptions{.fail = {"MAIL=disconnect"}}) {}
+};
+
+TEST_F(DaemonDroppingSmarthost, ASessionDroppedMidTransactionWaitsForItsRetry) {
+  auto d = start();
+  SpawnResult r = as(kAlice, "sendmail", {"rcpt@example.org"}, "Subject: dropped\n\nx\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(wait_until([&] { return count_of(d->log(), "status=deferred") >= 1; }, 20s))
+      << d->log();
+  // A tight loop would have made dozens of attempts by now.
+  EXPECT_FALSE(wait_until([&] { return count_of(d->log(), "status=deferred") >= 2; }, 2s))
+      << d->log();
+}
+
 }  // namespace
 }  // namespace rm::e2e
