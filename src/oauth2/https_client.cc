@@ -1,20 +1,131 @@
 #include "oauth2/https_client.h"
 
 #include <curl/curl.h>
-
-#include <memory>
+#include <dlfcn.h>
 
 namespace rm {
+
+struct HttpsClient::Curl {
+  struct Unload {
+    void operator()(void* handle) const { dlclose(handle); }
+  };
+  std::unique_ptr<void, Unload> lib;  // declared first: unloaded last
+  bool initialised = false;
+  decltype(&::curl_global_init) global_init = nullptr;
+  decltype(&::curl_global_cleanup) global_cleanup = nullptr;
+  decltype(&::curl_version_info) version_info = nullptr;
+  decltype(&::curl_easy_init) easy_init = nullptr;
+  decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&::curl_easy_perform) easy_perform = nullptr;
+  decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&::curl_easy_escape) easy_escape = nullptr;
+  decltype(&::curl_free) free = nullptr;
+  decltype(&::curl_slist_append) slist_append = nullptr;
+  decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+
+  ~Curl() {
+    if (initialised) {
+      global_cleanup();
+    }
+  }
+};
+
 namespace {
 
+using Curl = HttpsClient::Curl;
+
+constexpr char kLibcurl[] = "libcurl.so.4";  // Debian's libcurl4 (OpenSSL flavour)
+constexpr unsigned kMinVersion = 0x075500;   // 7.85: CURLOPT_PROTOCOLS_STR
+
+template <class F>
+bool bind(void* lib, const char* name, F& fn) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  return fn != nullptr;
+}
+
+Result<std::unique_ptr<Curl>> load_curl() {
+  auto c = std::make_unique<Curl>();
+  c->lib.reset(dlopen(kLibcurl, RTLD_NOW | RTLD_LOCAL));
+  if (!c->lib) {
+    const char* why = dlerror();
+    return make_error(Errc::config, "load %s: %s", kLibcurl, why != nullptr ? why : "?");
+  }
+  void* lib = c->lib.get();
+  const bool bound =
+      bind(lib, "curl_global_init", c->global_init) &&
+      bind(lib, "curl_global_cleanup", c->global_cleanup) &&
+      bind(lib, "curl_version_info", c->version_info) &&
+      bind(lib, "curl_easy_init", c->easy_init) && bind(lib, "curl_easy_setopt", c->easy_setopt) &&
+      bind(lib, "curl_easy_perform", c->easy_perform) &&
+      bind(lib, "curl_easy_getinfo", c->easy_getinfo) &&
+      bind(lib, "curl_easy_cleanup", c->easy_cleanup) &&
+      bind(lib, "curl_easy_strerror", c->easy_strerror) &&
+      bind(lib, "curl_easy_escape", c->easy_escape) && bind(lib, "curl_free", c->free) &&
+      bind(lib, "curl_slist_append", c->slist_append) &&
+      bind(lib, "curl_slist_free_all", c->slist_free_all);
+  if (!bound) {
+    return make_error(Errc::config, "load %s: a function is missing", kLibcurl);
+  }
+  const curl_version_info_data* v = c->version_info(CURLVERSION_NOW);
+  if (v == nullptr || v->version_num < kMinVersion) {
+    return make_error(Errc::config, "load %s: version %s, 7.85 or later is needed", kLibcurl,
+                      v != nullptr ? v->version : "?");
+  }
+  if (c->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    return make_error(Errc::io, "load %s: curl_global_init failed", kLibcurl);
+  }
+  c->initialised = true;
+  return c;
+}
+
 struct EasyFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const Curl* c;
+  void operator()(CURL* h) const { c->easy_cleanup(h); }
 };
 struct HeadersFree {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const Curl* c;
+  void operator()(curl_slist* l) const { c->slist_free_all(l); }
+};
+// curl_easy_escape's result, wiped before it is freed: it may be a refresh token.
+struct EscapedFree {
+  const Curl* c;
+  void operator()(char* p) const {
+    volatile char* v = p;
+    for (size_t i = 0; v[i] != '\0'; ++i) {
+      v[i] = 0;
+    }
+    c->free(p);
+  }
 };
 using Easy = std::unique_ptr<CURL, EasyFree>;
 using Headers = std::unique_ptr<curl_slist, HeadersFree>;
+using Escaped = std::unique_ptr<char, EscapedFree>;
+
+// name=value&name=value, each percent-encoded; empty on a failing allocation.
+SecretString encode_form(const Curl& c, const std::vector<FormField>& form) {
+  size_t size = 0;
+  for (const FormField& f : form) {
+    size += 2 + 3 * (f.name.size() + f.value.size());
+  }
+  std::string out;
+  out.reserve(size);  // no reallocation leaves a copy of a secret behind
+  for (const FormField& f : form) {
+    // Since 7.82 the handle argument is ignored: nullptr is what the manual suggests.
+    Escaped name(c.easy_escape(nullptr, f.name.data(), static_cast<int>(f.name.size())), {&c});
+    Escaped value(c.easy_escape(nullptr, f.value.view().data(), static_cast<int>(f.value.size())),
+                  {&c});
+    if (!name || !value) {
+      return SecretString(std::string());
+    }
+    out += out.empty() ? "" : "&";
+    out += name.get();
+    out += '=';
+    out += value.get();
+  }
+  return SecretString(std::move(out));
+}
 
 // The answer as it arrives; more than `max` octets stops the transfer (CURLE_WRITE_ERROR).
 struct Sink {
@@ -59,20 +170,15 @@ Errc errc_of(CURLcode rc) {
   }
 }
 
-Error curl_error(CURLcode rc, const char* detail, const std::string& url) {
-  return make_error(errc_of(rc), "post %s: %s", url_for_humans(url).c_str(),
-                    *detail != '\0' ? detail : curl_easy_strerror(rc));
-}
-
 // Sets every option of the request; the first that libcurl refuses is returned.
-CURLcode configure(CURL* c, const HttpsPost& r, curl_slist* headers, Sink* sink, char* errbuf) {
+CURLcode configure(const Curl& c, CURL* h, const HttpsPost& r, const SecretString& form,
+                   curl_slist* headers, Sink* sink, char* errbuf) {
   const long timeout_ms =
       static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(r.timeout).count());
-  const std::string_view form = r.form.view();
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption opt, auto value) {
     if (rc == CURLE_OK) {
-      rc = curl_easy_setopt(c, opt, value);
+      rc = c.easy_setopt(h, opt, value);
     }
   };
   set(CURLOPT_ERRORBUFFER, errbuf);
@@ -92,7 +198,7 @@ CURLcode configure(CURL* c, const HttpsPost& r, curl_slist* headers, Sink* sink,
   set(CURLOPT_HTTPHEADER, headers);
   set(CURLOPT_POST, 1L);
   set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form.size()));
-  set(CURLOPT_POSTFIELDS, form.data());  // not copied: the form outlives the transfer
+  set(CURLOPT_POSTFIELDS, form.view().data());  // not copied: the form outlives the transfer
   set(CURLOPT_WRITEFUNCTION, &on_data);
   set(CURLOPT_WRITEDATA, static_cast<void*>(sink));
   return rc;
@@ -100,47 +206,59 @@ CURLcode configure(CURL* c, const HttpsPost& r, curl_slist* headers, Sink* sink,
 
 }  // namespace
 
-HttpsClient::HttpsClient() : ready_(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {}
+HttpsClient::HttpsClient() = default;
+HttpsClient::~HttpsClient() = default;
 
-HttpsClient::~HttpsClient() {
-  if (ready_) {
-    curl_global_cleanup();
+Result<const Curl*> HttpsClient::curl() {
+  if (!curl_) {
+    auto loaded = load_curl();
+    if (!loaded) {
+      return std::move(loaded).error();
+    }
+    curl_ = std::move(*loaded);
   }
+  return curl_.get();
 }
 
-Result<HttpsAnswer> HttpsClient::post(const HttpsPost& request) const {
+Result<HttpsAnswer> HttpsClient::post(const HttpsPost& request) {
   const std::string url = url_for_humans(request.url);
-  Easy c(ready_ ? curl_easy_init() : nullptr);
-  if (!c) {
-    return make_error(Errc::io, "post %s: libcurl could not be set up", url.c_str());
+  auto loaded = curl();
+  if (!loaded) {
+    Error e = std::move(loaded).error();
+    e.what = "post " + url + ": " + e.what;
+    return e;
   }
-  curl_slist* list = curl_slist_append(nullptr, "Accept: application/json");
-  Headers headers(list);
+  const Curl& c = **loaded;
+  Easy h(c.easy_init(), {&c});
+  SecretString form = encode_form(c, request.form);
   // No "Expect: 100-continue" round trip before a long form: token endpoints take it at once.
-  for (const char* h : {"Content-Type: application/x-www-form-urlencoded", "Expect:"}) {
-    list = list != nullptr ? curl_slist_append(list, h) : nullptr;
+  Headers headers(c.slist_append(nullptr, "Accept: application/json"), {&c});
+  curl_slist* last = headers.get();
+  for (const char* line : {"Content-Type: application/x-www-form-urlencoded", "Expect:"}) {
+    last = last != nullptr ? c.slist_append(last, line) : nullptr;
   }
-  if (list == nullptr) {
-    return make_error(Errc::io, "post %s: out of memory", url.c_str());
+  if (!h || last == nullptr || (form.empty() && !request.form.empty())) {
+    return make_error(Errc::io, "post %s: libcurl could not set the request up", url.c_str());
   }
   Sink sink;
   sink.max = request.max_answer;
   sink.body.reserve(request.max_answer);
   char errbuf[CURL_ERROR_SIZE] = {};
-  if (CURLcode rc = configure(c.get(), request, headers.get(), &sink, errbuf); rc != CURLE_OK) {
-    return curl_error(rc, errbuf, request.url);
+  CURLcode rc = configure(c, h.get(), request, form, headers.get(), &sink, errbuf);
+  if (rc == CURLE_OK) {
+    rc = c.easy_perform(h.get());
   }
-  CURLcode rc = curl_easy_perform(c.get());
   SecretString body(std::move(sink.body));
   if (sink.too_big) {
     return make_error(Errc::io, "post %s: the answer is larger than %zu octets", url.c_str(),
                       request.max_answer);
   }
   if (rc != CURLE_OK) {
-    return curl_error(rc, errbuf, request.url);
+    return make_error(errc_of(rc), "post %s: %s", url.c_str(),
+                      errbuf[0] != '\0' ? errbuf : c.easy_strerror(rc));
   }
   long status = 0;
-  (void)curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
+  (void)c.easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
   return HttpsAnswer{status, std::move(body)};
 }
 

@@ -1,7 +1,5 @@
 #include "oauth2/token_exchange.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,23 +10,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr size_t kMaxQuoted = 200;  // of an endpoint's error_description in our texts
-
-// curl_easy_escape's result, wiped before it is freed: it may be a refresh token.
-struct EscapedFree {
-  void operator()(char* p) const {
-    volatile char* v = p;
-    for (size_t i = 0; v[i] != '\0'; ++i) {
-      v[i] = 0;
-    }
-    curl_free(p);
-  }
-};
-using Escaped = std::unique_ptr<char, EscapedFree>;
-
-Escaped escape(std::string_view value) {
-  // Since curl 7.82 the handle is ignored: nullptr is what the manual suggests.
-  return Escaped(curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())));
-}
 
 bool printable_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -130,22 +111,16 @@ Result<TokenGrant> grant_of(const Json& j, const std::string& account) {
 
 }  // namespace
 
-SecretString refresh_form(const SecretString& refresh_token, std::string_view client_id,
-                          const SecretString& client_secret) {
-  Escaped rt = escape(refresh_token.view());
-  Escaped id = escape(client_id);
-  Escaped secret = client_secret.empty() ? nullptr : escape(client_secret.view());
-  std::string form;
-  form.reserve(128 + 3 * (refresh_token.size() + client_id.size() + client_secret.size()));
-  form += "grant_type=refresh_token&refresh_token=";
-  form += rt ? rt.get() : "";
-  form += "&client_id=";
-  form += id ? id.get() : "";
-  if (secret) {
-    form += "&client_secret=";
-    form += secret.get();
+std::vector<FormField> refresh_form(const SecretString& refresh_token, std::string_view client_id,
+                                    const SecretString& client_secret) {
+  std::vector<FormField> form;
+  form.push_back({"grant_type", SecretString("refresh_token")});
+  form.push_back({"refresh_token", refresh_token});
+  form.push_back({"client_id", SecretString(std::string(client_id))});
+  if (!client_secret.empty()) {
+    form.push_back({"client_secret", client_secret});
   }
-  return SecretString(std::move(form));
+  return form;
 }
 
 Result<TokenGrant> read_token_answer(long status, std::string_view body,

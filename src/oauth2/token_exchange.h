@@ -1,6 +1,7 @@
 // oauth2/token_exchange.h — the refresh-token grant of OAuth 2.0 as data (RFC 6749 §6): the form
 // posted to the token endpoint, and what its JSON answer means (§5.1, §5.2; nlohmann-json).
-// Contract: the form's values are percent-encoded by libcurl. A grant needs a 2xx status and a
+// Contract: the form is grant_type, refresh_token, client_id[, client_secret] (oauth2/
+// https_client.h encodes it). A grant needs a 2xx status and a
 // JSON object with a non-empty, printable access_token of any length; token_type, if present,
 // Bearer; expires_in a number or digits (absent: kDefaultExpiresIn). A refresh_token in the
 // answer is a new one that replaces the old.
@@ -15,9 +16,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/secret_string.h"
+#include "oauth2/https_client.h"
 
 namespace rm {
 
@@ -31,8 +34,8 @@ struct TokenGrant {
 };
 
 // `client_secret` may be empty: a public client sends none.
-SecretString refresh_form(const SecretString& refresh_token, std::string_view client_id,
-                          const SecretString& client_secret);
+std::vector<FormField> refresh_form(const SecretString& refresh_token, std::string_view client_id,
+                                    const SecretString& client_secret);
 
 Result<TokenGrant> read_token_answer(long status, std::string_view body,
                                      const std::string& account);

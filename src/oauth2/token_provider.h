@@ -33,8 +33,7 @@ class TokenProvider final : public TokenSource {
   using Warn = std::function<void(const std::string& line)>;
 
   // `cache_dir`: <spool>/oauth2. `keyring` answers (and stores) { keyring = true; } sources and
-  // may be null; it and `clock` must outlive the provider. Construct it before the threads
-  // that use it start (oauth2/https_client.h).
+  // may be null; it and `clock` must outlive the provider.
   TokenProvider(std::string cache_dir, const Clock& clock, SecretStore* keyring, Warn warn);
 
   Result<AccessToken> access_token(const TokenQuery& q, const SecretString* refused) override;

@@ -146,6 +146,24 @@ TEST_F(TokenProviderTest, PostsTheRefreshGrantThenServesTheCache) {
   EXPECT_TRUE(warnings_.empty());
 }
 
+// Every value percent-encoded, so that what the server decodes is exactly what was configured.
+TEST_F(TokenProviderTest, TheFormIsEncodedForTheServerToDecodeExactly) {
+  write_secret_file(rt_file_, "a+b/c=d&e f%\n");
+  write_secret_file(tmp_.file("client-secret"), "p%q&r\n");
+  TokenQuery q = query();
+  q.client_id = "x y&z";
+  q.client_secret = {.kind = SecretRef::Kind::file, .value = tmp_.file("client-secret")};
+  endpoint_->script({FakeTokenEndpoint::grant("at-1", 3600)});
+  EXPECT_EQ(token(q), "at-1");
+  auto seen = endpoint_->requests().at(0);
+  EXPECT_EQ(seen.body,
+            "grant_type=refresh_token&refresh_token=a%2Bb%2Fc%3Dd%26e%20f%25&client_id=x%20y%26z"
+            "&client_secret=p%25q%26r");
+  EXPECT_EQ(seen.form["refresh_token"], "a+b/c=d&e f%");
+  EXPECT_EQ(seen.form["client_id"], "x y&z");
+  EXPECT_EQ(seen.form["client_secret"], "p%q&r");
+}
+
 TEST_F(TokenProviderTest, AConfidentialClientSendsItsSecret) {
   write_secret_file(tmp_.file("client-secret"), "cs-1\n");
   TokenQuery q = query();
