@@ -703,8 +703,9 @@ void Loader::load_token_url(const Setting& oauth2, OAuth2Config& o) {
     return;
   }
   const bool https =
-      o.token_url.size() > 8 && std::equal(o.token_url.begin(), o.token_url.begin() + 8, "https://",
-                                           [](char a, char b) { return std::tolower(a) == b; });
+      o.token_url.size() > 8 &&
+      std::equal(o.token_url.begin(), o.token_url.begin() + 8, "https://",
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   const bool printable = std::all_of(o.token_url.begin(), o.token_url.end(), [](char c) {
     return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
   });
