@@ -18,13 +18,13 @@ Error about(Error e, const std::string& account, const char* what) {
 const char* source_name(SecretRef::Kind kind) {
   switch (kind) {
     case SecretRef::Kind::command:
-      return "command";
+      return "a command";
     case SecretRef::Kind::env:
-      return "env";
+      return "an environment variable";
     case SecretRef::Kind::credential:
-      return "credential";
+      return "a systemd credential";
     default:
-      return "missing";
+      return "nowhere";
   }
 }
 
@@ -75,6 +75,9 @@ Result<AccessToken> TokenProvider::refresh(const TokenQuery& q) {
   }
   auto grant = read_token_answer(answer->status, answer->body.view(), q.account);
   if (!grant) {
+    if (grant.error().code == Errc::grant_refused) {
+      rotated_.erase(q.account);  // dead: the source's token (authorized again?) is next
+    }
     return std::move(grant).error();
   }
   if (grant->refresh_token && grant->refresh_token->view() != rt->view()) {
@@ -112,7 +115,7 @@ void TokenProvider::keep_rotated(const TokenQuery& q, SecretString rotated) {
   if (!can_write_secret(where.kind)) {
     warn_once(q.account,
               format("account %s: the token endpoint issued a new refresh token, which cannot be "
-                     "saved (oauth2.refresh_token is a %s source) and is used only until this "
+                     "saved (oauth2.refresh_token is read from %s) and is used only until this "
                      "process ends; to keep rotated tokens, make it { file = \"/path\"; } or "
                      "{ keyring = true; } and run: %s",
                      account, source_name(where.kind), authorize_command(q.account).c_str()));

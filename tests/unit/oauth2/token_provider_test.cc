@@ -262,18 +262,28 @@ TEST_F(TokenProviderTest, ARotationThatCannotBeSavedWarnsOnceAndLivesInMemory) {
       .kind = SecretRef::Kind::env, .value = "RM_TEST_REFRESH_TOKEN", .account = "gmail"};
   endpoint_->accept_only("rt-1");
   endpoint_->script({FakeTokenEndpoint::grant("at-1", 3600, "rt-2"),
-                     FakeTokenEndpoint::grant("at-2", 3600, "rt-3")});
+                     FakeTokenEndpoint::grant("at-2", 3600),
+                     FakeTokenEndpoint::grant("at-3", 3600)});
   EXPECT_EQ(token(q), "at-1");
   ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_EQ(warnings_[0],
-            "account gmail: the token endpoint issued a new refresh token, which cannot be saved "
-            "(oauth2.refresh_token is a env source) and is used only until this process ends; to "
-            "keep rotated tokens, make it { file = \"/path\"; } or { keyring = true; } and run: "
-            "relaymail oauth2 authorize gmail");
+  EXPECT_EQ(
+      warnings_[0],
+      "account gmail: the token endpoint issued a new refresh token, which cannot be saved "
+      "(oauth2.refresh_token is read from an environment variable) and is used only until this "
+      "process ends; to keep rotated tokens, make it { file = \"/path\"; } or { keyring = true; "
+      "} and run: relaymail oauth2 authorize gmail");
   SecretString refused("at-1");
   EXPECT_EQ(token(q, &refused), "at-2");  // with rt-2, from memory
   EXPECT_EQ(endpoint_->requests().at(1).form["refresh_token"], "rt-2");
   EXPECT_EQ(warnings_.size(), 1u);  // once
+  // When the one in memory dies, the source's is tried again (authorized anew, say).
+  endpoint_->accept_only("rt-1");
+  SecretString refused2("at-2");
+  auto dead = provider().access_token(q, &refused2);
+  ASSERT_FALSE(dead);
+  EXPECT_EQ(dead.error().code, Errc::grant_refused);
+  EXPECT_EQ(token(q), "at-3");
+  EXPECT_EQ(endpoint_->requests().back().form["refresh_token"], "rt-1");
   ASSERT_EQ(::unsetenv("RM_TEST_REFRESH_TOKEN"), 0);
 }
 
