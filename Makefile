@@ -17,9 +17,11 @@ endif
 # gnome-keyring, libsecret-tools (secret-tool), dbus and libglib2.0-bin (gdbus): the real Secret
 # Service the keyring tests start on a private bus. libsystemd-dev: socket activation and
 # sd_notify in relaymaild; systemd: systemd-analyze, which the unit-file tests run.
+# libcurl4-openssl-dev and nlohmann-json3-dev: relaymaild's OAuth2 token requests (src/oauth2).
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
             libsystemd-dev libgtest-dev libgmock-dev python3 python3-aiosmtpd \
-            gnome-keyring libsecret-tools dbus libglib2.0-bin systemd
+            gnome-keyring libsecret-tools dbus libglib2.0-bin systemd \
+            libcurl4-openssl-dev nlohmann-json3-dev
 
 .PHONY: all build deps test test-fast test-asan demo bench format clean
 

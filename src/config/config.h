@@ -43,6 +43,33 @@ struct PasswordSource {
   bool operator==(const PasswordSource&) const = default;
 };
 
+enum class OAuth2Provider { google, microsoft, custom };
+const char* oauth2_provider_name(OAuth2Provider p);  // "google" | "microsoft" | "custom"
+
+// What a provider's name stands for: its endpoints (RFC 6749 §3, RFC 8628 §3.1) and the scope
+// that grants SMTP. The token URL is what delivery uses; the others are for authorizing ("" when
+// the provider offers no such flow for mail).
+struct OAuth2Endpoints {
+  const char* token_url;
+  const char* device_authorization_url;
+  const char* authorization_url;
+  const char* scope;
+};
+// nullptr for custom, whose token_url is configured and which has no other endpoint known here.
+const OAuth2Endpoints* oauth2_endpoints(OAuth2Provider p);
+
+// accounts[].oauth2: where an account with auth = "xoauth2" or "oauthbearer" gets its access
+// tokens (oauth2/). Secrets are sources, never values.
+struct OAuth2Config {
+  OAuth2Provider provider = OAuth2Provider::custom;
+  std::string token_url{};  // custom: as configured; google and microsoft: their endpoint's
+  std::string client_id{};
+  PasswordSource client_secret{};  // Kind::none: a public client
+  PasswordSource refresh_token{};
+  std::string tls_ca_file{};  // the token endpoint's; "" = the system trust store
+  bool operator==(const OAuth2Config&) const = default;
+};
+
 inline constexpr uint32_t kMaxConnections = 16;  // Account::connections
 
 struct Account {
@@ -60,6 +87,9 @@ struct Account {
   AuthMethod auth = AuthMethod::automatic;
   std::string user;
   PasswordSource password;
+  // Set: xoauth2/oauthbearer take the access token refreshed from here, and `password` is
+  // unused. Unset, those mechanisms take `password` as the token, as any other mechanism does.
+  std::optional<OAuth2Config> oauth2;
   std::string from;
   std::vector<std::string> senders;
   std::chrono::seconds timeout{60};
@@ -148,8 +178,8 @@ struct Config {
 
 // Reads and validates `path`. Durations are strings with a unit: "30s", "5m", "1h", "5d", or
 // integers (seconds); sizes are strings such as "25M" (parse_size) or integers (bytes). Paths
-// (spool, aliases, log.file, tls_ca_file, password.file) must be absolute. `@include` is resolved
-// relative to the file's directory.
+// (spool, aliases, log.file, tls_ca_file, password.file and those of oauth2) must be absolute.
+// `@include` is resolved relative to the file's directory.
 Result<Config> load_config(const std::string& path);
 // The same from text (tests); `name` is used in error messages in place of a path.
 Result<Config> parse_config(const std::string& text, const std::string& name);

@@ -125,7 +125,9 @@ class Loader {
   void load_accounts(const Setting& root, Config& cfg);
   Account load_account(const Setting& s);
   void load_port(const Setting& s, Account& a);
-  PasswordSource load_password(const Setting* account);
+  PasswordSource load_source(const Setting* parent, const char* group);
+  std::optional<OAuth2Config> load_oauth2(const Setting& account, const Account& a);
+  void load_token_url(const Setting& oauth2, OAuth2Config& o);
 
   std::string name_;
   std::vector<Problem> problems_;
@@ -538,7 +540,8 @@ Account Loader::load_account(const Setting& s) {
     problem(*child(&s, "auth"),
             "%s.auth: no authentication over a plaintext connection (tls = \"none\")", at.c_str());
   }
-  a.password = load_password(&s);
+  a.password = load_source(&s, "password");
+  a.oauth2 = load_oauth2(s, a);
   a.from = get_string(&s, Scope::account, "from");
   a.senders = get_strings(&s, "senders");
   a.timeout = get_duration(&s, Scope::account, "timeout");
@@ -581,18 +584,19 @@ void Loader::load_port(const Setting& s, Account& a) {
   a.port = static_cast<uint16_t>(n);
 }
 
-PasswordSource Loader::load_password(const Setting* account) {
+// A secret's source: accounts[].password, or client_secret or refresh_token of oauth2.
+PasswordSource Loader::load_source(const Setting* parent, const char* group) {
   PasswordSource out;
-  const Setting* p = child(account, "password");
+  const Setting* p = child(parent, group);
   if (p == nullptr) {
     return out;
   }
   if (!p->isGroup()) {
     problem(*p,
             "%s: expected a source like { file = \"/path\"; } (or keyring, command, env, "
-            "credential); "
-            "passwords are never written in the config",
-            setting_path(*p).c_str());
+            "credential); %s are never written in the config",
+            setting_path(*p).c_str(),
+            std::string_view(group) == "password" ? "passwords" : "secrets");
     return out;
   }
   check_keys(*p, Scope::password);
@@ -635,6 +639,80 @@ PasswordSource Loader::load_password(const Setting* account) {
             setting_path(*p).c_str());
   }
   return out;
+}
+
+std::optional<OAuth2Config> Loader::load_oauth2(const Setting& account, const Account& a) {
+  const Setting* g = child(&account, "oauth2");
+  if (g == nullptr) {
+    return std::nullopt;
+  }
+  std::string at = setting_path(*g);
+  if (!g->isGroup()) {
+    problem(*g, "%s: expected a group { provider = ...; client_id = ...; refresh_token = ...; }",
+            at.c_str());
+    return std::nullopt;
+  }
+  check_keys(*g, Scope::oauth2);
+  if (a.auth != AuthMethod::xoauth2 && a.auth != AuthMethod::oauthbearer) {
+    problem(*g, "%s: only for auth = \"xoauth2\" or \"oauthbearer\", not \"%s\"", at.c_str(),
+            auth_method_name(a.auth));
+  }
+  if (const Setting* pw = child(&account, "password"); pw != nullptr) {
+    problem(*pw,
+            "%s: not used with oauth2 (the access token comes from oauth2.refresh_token); "
+            "remove it",
+            setting_path(*pw).c_str());
+  }
+  OAuth2Config o;
+  o.provider = get_choice(g, Scope::oauth2, "provider", config_schema::oauth2_providers());
+  load_token_url(*g, o);
+  o.client_id = get_string(g, Scope::oauth2, "client_id");
+  if (o.client_id.empty()) {
+    problem(*g, "%s: client_id is missing or empty", at.c_str());
+  }
+  o.client_secret = load_source(g, "client_secret");
+  o.refresh_token = load_source(g, "refresh_token");
+  if (child(g, "refresh_token") == nullptr) {
+    problem(*g,
+            "%s: refresh_token is missing; give its source, e.g. refresh_token = { file = "
+            "\"/path\"; } or { keyring = true; }",
+            at.c_str());
+  }
+  o.tls_ca_file = get_path(g, Scope::oauth2, "tls_ca_file");
+  return o;
+}
+
+// custom: token_url is required, an https URL; google and microsoft bring their own.
+void Loader::load_token_url(const Setting& oauth2, OAuth2Config& o) {
+  std::string at = setting_path(oauth2);
+  o.token_url = get_string(&oauth2, Scope::oauth2, "token_url");
+  const Setting* u = child(&oauth2, "token_url");
+  if (const OAuth2Endpoints* known = oauth2_endpoints(o.provider); known != nullptr) {
+    if (u != nullptr) {
+      problem(*u, "%s.token_url: provider = \"%s\" has its own; token_url is for \"custom\" only",
+              at.c_str(), oauth2_provider_name(o.provider));
+    }
+    o.token_url = known->token_url;
+    return;
+  }
+  if (o.token_url.empty()) {
+    problem(u != nullptr ? *u : oauth2,
+            "%s: token_url is missing; provider = \"custom\" needs one (or give provider = "
+            "\"google\" or \"microsoft\")",
+            at.c_str());
+    return;
+  }
+  const bool https =
+      o.token_url.size() > 8 &&
+      std::equal(o.token_url.begin(), o.token_url.begin() + 8, "https://",
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  const bool printable = std::all_of(o.token_url.begin(), o.token_url.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+  });
+  if (!https || !printable) {
+    problem(*u, "%s.token_url: expected an https:// URL without spaces, not \"%s\"", at.c_str(),
+            o.token_url.c_str());
+  }
 }
 
 Result<Config> parse_text(const std::string& text, const std::string& name,

@@ -1,6 +1,6 @@
 // config/config_print.cc — Config → libconfig text (`relaymail --print-config`). The output is
-// complete (every key, defaults included) and loads back to an equal Config. A password is
-// shown only as its source: the config never holds one.
+// complete (every key, defaults included) and loads back to an equal Config. A password or an
+// OAuth2 secret is shown only as its source: the config never holds one.
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,6 +71,25 @@ std::string password_group(const PasswordSource& p) {
   return "";
 }
 
+// The token_url of google and microsoft is theirs, not the config's: printed for custom only.
+void print_oauth2(std::string& out, const OAuth2Config& o) {
+  const char* in = "      ";
+  out += "    oauth2 = {\n";
+  line(out, in, "provider", quote(oauth2_provider_name(o.provider)));
+  if (o.provider == OAuth2Provider::custom) {
+    line(out, in, "token_url", quote(o.token_url));
+  }
+  line(out, in, "client_id", quote(o.client_id));
+  if (o.client_secret.kind != PasswordSource::Kind::none) {
+    line(out, in, "client_secret", password_group(o.client_secret));
+  }
+  if (o.refresh_token.kind != PasswordSource::Kind::none) {
+    line(out, in, "refresh_token", password_group(o.refresh_token));
+  }
+  line(out, in, "tls_ca_file", quote(o.tls_ca_file));
+  out += "    };\n";
+}
+
 // [ "a", "b" ], or [] when empty.
 std::string string_list(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -134,6 +153,9 @@ void print_account(std::string& out, const Account& a, bool last) {
   line(out, in, "user", quote(a.user));
   if (a.password.kind != PasswordSource::Kind::none) {
     line(out, in, "password", password_group(a.password));
+  }
+  if (a.oauth2) {
+    print_oauth2(out, *a.oauth2);
   }
   line(out, in, "from", quote(a.from));
   line(out, in, "senders", string_list(a.senders));

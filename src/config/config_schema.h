@@ -14,7 +14,9 @@
 
 namespace rm::config_schema {
 
-enum class Scope { top, retry, log, daemon, limit, account, password };
+// password: the keys of every secret source group (accounts[].password, and client_secret and
+// refresh_token in accounts[].oauth2).
+enum class Scope { top, retry, log, daemon, limit, account, password, oauth2 };
 enum class Kind { string, boolean, integer, duration, size, choice, strings, group, list };
 
 struct KeySpec {
@@ -32,7 +34,8 @@ std::span<const KeySpec> keys();
 const KeySpec* find_key(Scope scope, std::string_view name);
 // The spec of a key the code knows exists (a missing one is a bug and aborts).
 const KeySpec& key(Scope scope, std::string_view name);
-// "", "retry.", "log.", "daemon.", "daemon.limits[].", "accounts[].", "accounts[].password."
+// "", "retry.", "log.", "daemon.", "daemon.limits[].", "accounts[].", "accounts[].password.",
+// "accounts[].oauth2."
 const char* scope_prefix(Scope scope);
 
 template <class E>
@@ -48,6 +51,7 @@ std::span<const Choice<UnknownLocal>> unknown_local_modes();
 std::span<const Choice<LogLevel>> log_levels();
 std::span<const Choice<TlsMode>> tls_modes();  // includes the "smtps" synonym
 std::span<const Choice<AuthMethod>> auth_methods();
+std::span<const Choice<OAuth2Provider>> oauth2_providers();
 
 template <class E>
 std::optional<E> find_choice(std::span<const Choice<E>> table, std::string_view name) {

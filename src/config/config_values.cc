@@ -82,6 +82,9 @@ const char* recipients_with_t_name(RecipientsWithT r) {
 const char* unknown_local_name(UnknownLocal u) {
   return name_of(config_schema::unknown_local_modes(), u);
 }
+const char* oauth2_provider_name(OAuth2Provider p) {
+  return name_of(config_schema::oauth2_providers(), p);
+}
 
 Result<std::chrono::seconds> parse_duration(const std::string& text) {
   auto bad = [&] {

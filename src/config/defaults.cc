@@ -72,6 +72,8 @@ constexpr KeySpec kKeys[] = {
     {Scope::account, "user", Kind::string, "", "login name"},
     {Scope::account, "password", Kind::group, "",
      "{ keyring | file | command | env | credential }"},
+    {Scope::account, "oauth2", Kind::group, "",
+     "access tokens for auth = xoauth2 | oauthbearer: { provider; client_id; refresh_token; }"},
     {Scope::account, "from", Kind::string, "", "the address this account sends as"},
     {Scope::account, "senders", Kind::strings, "", "envelope senders that pick this account"},
     {Scope::account, "timeout", Kind::duration, "60s", "per-stage network timeout"},
@@ -85,6 +87,17 @@ constexpr KeySpec kKeys[] = {
     {Scope::password, "env", Kind::string, "", "this environment variable"},
     {Scope::password, "credential", Kind::string, "",
      "a systemd credential: first line of $CREDENTIALS_DIRECTORY/NAME"},
+    {Scope::oauth2, "provider", Kind::choice, "custom",
+     "google | microsoft (their endpoints are known) | custom (give token_url)"},
+    {Scope::oauth2, "token_url", Kind::string, "", "the token endpoint, https://; custom only"},
+    {Scope::oauth2, "client_id", Kind::string, "", "the OAuth2 client id (required)"},
+    {Scope::oauth2, "client_secret", Kind::group, "",
+     "{ keyring | file | command | env | credential }; absent: a public client"},
+    {Scope::oauth2, "refresh_token", Kind::group, "",
+     "{ keyring | file | command | env | credential } (required); a rotated token is written "
+     "back to a file or the keyring"},
+    {Scope::oauth2, "tls_ca_file", Kind::string, "",
+     "the token endpoint's CA; empty: the system trust store"},
 };
 
 constexpr Choice<DeliveryMode> kDelivery[] = {{"daemon", DeliveryMode::daemon},
@@ -113,6 +126,23 @@ constexpr Choice<AuthMethod> kAuth[] = {{"auto", AuthMethod::automatic},
                                         {"xoauth2", AuthMethod::xoauth2},
                                         {"oauthbearer", AuthMethod::oauthbearer},
                                         {"none", AuthMethod::none}};
+constexpr Choice<OAuth2Provider> kOAuth2Provider[] = {{"google", OAuth2Provider::google},
+                                                      {"microsoft", OAuth2Provider::microsoft},
+                                                      {"custom", OAuth2Provider::custom}};
+
+// The providers' published endpoints: Google's OAuth 2.0 for installed applications (its device
+// flow does not grant the mail scope: none here) and Microsoft identity platform v2.0 ("common":
+// any work, school or personal account).
+constexpr OAuth2Endpoints kGoogle = {
+    .token_url = "https://oauth2.googleapis.com/token",
+    .device_authorization_url = "",
+    .authorization_url = "https://accounts.google.com/o/oauth2/v2/auth",
+    .scope = "https://mail.google.com/"};
+constexpr OAuth2Endpoints kMicrosoft = {
+    .token_url = "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    .device_authorization_url = "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+    .authorization_url = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+    .scope = "https://outlook.office.com/SMTP.Send offline_access"};
 
 }  // namespace
 
@@ -153,6 +183,8 @@ const char* scope_prefix(Scope scope) {
       return "accounts[].";
     case Scope::password:
       return "accounts[].password.";
+    case Scope::oauth2:
+      return "accounts[].oauth2.";
   }
   return "";
 }
@@ -178,6 +210,9 @@ std::span<const Choice<TlsMode>> tls_modes() {
 std::span<const Choice<AuthMethod>> auth_methods() {
   return kAuth;
 }
+std::span<const Choice<OAuth2Provider>> oauth2_providers() {
+  return kOAuth2Provider;
+}
 
 uint16_t default_port(TlsMode tls) {
   switch (tls) {
@@ -192,3 +227,19 @@ uint16_t default_port(TlsMode tls) {
 }
 
 }  // namespace rm::config_schema
+
+namespace rm {
+
+const OAuth2Endpoints* oauth2_endpoints(OAuth2Provider p) {
+  switch (p) {
+    case OAuth2Provider::google:
+      return &config_schema::kGoogle;
+    case OAuth2Provider::microsoft:
+      return &config_schema::kMicrosoft;
+    case OAuth2Provider::custom:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace rm

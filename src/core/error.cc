@@ -41,6 +41,8 @@ const char* errc_name(Errc c) {
       return "untrusted";
     case Errc::expired:
       return "expired";
+    case Errc::grant_refused:
+      return "grant_refused";
   }
   return "unknown";
 }

@@ -27,8 +27,9 @@ enum class Errc {
   protocol,
   secret_unavailable,
   spool_corrupt,
-  expired,    // a queued message outlived retry.lifetime (relay/classify.h: bounce, 4.4.7)
-  untrusted,  // a path whose owner, mode or type another user could control (sys/trusted_dir.h)
+  expired,        // a queued message outlived retry.lifetime (relay/classify.h: bounce, 4.4.7)
+  untrusted,      // a path whose owner, mode or type another user could control (sys/trusted_dir.h)
+  grant_refused,  // the OAuth2 token endpoint refused the refresh token: authorize again
 };
 
 const char* errc_name(Errc c);

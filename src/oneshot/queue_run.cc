@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "context/spool.h"
+#include "oauth2/token_provider.h"
 #include "relay/connector.h"
+#include "sys/fs.h"
 #include "sys/hardening.h"
 
 namespace rm::oneshot {
@@ -36,8 +38,11 @@ RunSummary run_queue(const FlushRequest& req) {
     return refused;
   }
   FsQueueStore& store = **opened;
-  NetConnector connector(effective_hostname(*req.config, req.ctx), smtp_trace(req.log),
-                         req.keyring);
+  // OAuth2 access tokens are cached beside the spool, checked as it is (oauth2/token_cache.h).
+  TokenProvider tokens(join_path(store.dir(), "oauth2"), clock, req.keyring,
+                       [&log = req.log](const std::string& line) { log.warn("%s", line.c_str()); });
+  NetConnector connector(effective_hostname(*req.config, req.ctx), smtp_trace(req.log), req.keyring,
+                         &tokens);
   auto report = [&](const EntryOutcome& o) {
     std::string line = outcome_line(o);
     if (o.result == EntryResult::delivered) {
@@ -71,6 +76,8 @@ RunSummary run_queue(const FlushRequest& req) {
           "account %s: the smarthost refused the login (%s); messages stay queued "
           "and are retried: check the user and password",
           account.c_str(), e.what.c_str());
+    } else if (e.code == Errc::grant_refused) {  // the text ends with the command to run
+      req.log.error("%s; messages stay queued and are retried", e.what.c_str());
     }
   }
   return s;

@@ -1,7 +1,9 @@
 // oneshot/queue_run.h — one run of the queue as `relaymaild flush` performs it for relaymail:
 // the spool, the network connector and the QueueRunner wired together, each entry's outcome
-// reported as one line (Logger, and stdout for `relaymail flush`), spool problems and refused
-// logins logged once. Core dumps are switched off before any password can be fetched.
+// reported as one line (Logger, and stdout for `relaymail flush`), spool problems, refused
+// logins and refused OAuth2 grants logged once. OAuth2 access tokens come from a TokenProvider
+// whose cache is <spool>/oauth2 (oauth2/token_provider.h). Core dumps are switched off before
+// any password can be fetched.
 // Errors: none returned; the summary says what happened. Not thread-safe.
 // Not here: which entries are due and what a reply means (relay/), the command line (oneshot.h).
 #pragma once

@@ -15,7 +15,8 @@ Disposition classify(const Error& e) {
       return Disposition::bounce;
     case Errc::timeout:
     case Errc::smtp_temp:
-    case Errc::auth:  // a wrong password is the admin's to fix: never bounce mail for it
+    case Errc::auth:           // a wrong password is the admin's to fix: never bounce mail for it
+    case Errc::grant_refused:  // so is a revoked OAuth2 grant: `relaymail oauth2 authorize`
     case Errc::io:
     case Errc::resolve:
     case Errc::connect:
@@ -69,6 +70,7 @@ std::string dsn_status(const Error& e) {
     case Errc::tls_verify:
       return "4.7.0";
     case Errc::auth:
+    case Errc::grant_refused:
       return "4.7.8";
     case Errc::protocol:
       return "4.5.0";

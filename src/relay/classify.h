@@ -1,9 +1,9 @@
 // relay/classify.h — THE one place that decides whether a failure is temporary (defer: try
 // again later) or permanent (bounce), and which RFC 3463 status code describes it
 // (RELIABILITY.md §2, STYLE.md §5.9). Network, DNS, TLS, timeouts, protocol errors, 4xx, AUTH
-// failures and unavailable secrets defer; 5xx to MAIL/RCPT/DATA and "too big" bounce, and so
-// does the end of the queue lifetime (expired_error(): 4.4.7, whatever the last error was).
-// Pure; thread-safe.
+// failures, a refused OAuth2 grant and unavailable secrets defer; 5xx to MAIL/RCPT/DATA and "too
+// big" bounce, and so does the end of the queue lifetime (expired_error(): 4.4.7, whatever the last
+// error was). Pure; thread-safe.
 #pragma once
 
 #include <cstdint>

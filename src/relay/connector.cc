@@ -1,46 +1,22 @@
 #include "relay/connector.h"
 
 #include "net/tcp_stream.h"
-#include "secrets/password_source.h"
+#include "relay/credentials.h"
 
 namespace rm {
 namespace {
-
-SecretRef secret_ref(const Account& a) {
-  SecretRef r;
-  r.account = a.name;
-  r.value = a.password.value;
-  switch (a.password.kind) {
-    case PasswordSource::Kind::none:
-      r.kind = SecretRef::Kind::none;
-      break;
-    case PasswordSource::Kind::keyring:
-      r.kind = SecretRef::Kind::keyring;
-      break;
-    case PasswordSource::Kind::file:
-      r.kind = SecretRef::Kind::file;
-      break;
-    case PasswordSource::Kind::command:
-      r.kind = SecretRef::Kind::command;
-      break;
-    case PasswordSource::Kind::env:
-      r.kind = SecretRef::Kind::env;
-      break;
-    case PasswordSource::Kind::credential:
-      r.kind = SecretRef::Kind::credential;
-      break;
-  }
-  r.host = a.host;
-  r.user = a.user;
-  r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(a.timeout);
-  return r;
-}
 
 // Whether another smarthost of the account may do better: not when the credentials or the
 // configuration are wrong (the next host would get the same), yes for everything temporary
 // or peculiar to one server (connect, TLS, timeouts, a 4xx or 5xx greeting, protocol).
 bool worth_a_fallback(const Error& e) {
   return e.code != Errc::auth && e.code != Errc::config && e.code != Errc::secret_unavailable;
+}
+
+// The smarthost refused the credentials themselves (AUTH answered 5xx), as Gmail and Microsoft
+// 365 answer a stale or revoked access token: 334 with a JSON report, then 535.
+bool login_refused(const Error& e) {
+  return e.code == Errc::auth && e.reply && e.reply->code >= 500 && e.reply->code < 600;
 }
 
 }  // namespace
@@ -64,6 +40,22 @@ Result<TlsClient*> NetConnector::tls_for(const Account& account) {
   return raw;
 }
 
+Result<AccessToken> NetConnector::credential(const Account& account, const SecretString* refused) {
+  if (!account.oauth2) {
+    auto secret = fetch_secret(password_ref(account), keyring_);
+    if (!secret) {
+      return std::move(secret).error();
+    }
+    return AccessToken{std::move(*secret), false};
+  }
+  if (tokens_ == nullptr) {
+    return make_error(Errc::secret_unavailable,
+                      "account %s: OAuth2 access tokens are not available in this program",
+                      account.name.c_str());
+  }
+  return tokens_->access_token(token_query(account), refused);
+}
+
 Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account) {
   SmtpOptions opts;
   opts.helo_name = helo_name_;
@@ -78,15 +70,18 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
     };
   }
   TlsClient* tls = nullptr;
+  bool cached_token = false;  // an access token from the cache: a refusal may mean it is stale
   {
-    // A password command or the keyring is asked once at a time; the TlsClient is built once.
+    // A password command, the keyring or the token endpoint is asked once at a time; the
+    // TlsClient is built once.
     std::lock_guard lock(mu_);
     if (!account.user.empty() && account.auth != AuthMethod::none) {
-      auto secret = fetch_secret(secret_ref(account), keyring_);
+      auto secret = credential(account, nullptr);
       if (!secret) {
         return std::move(secret).error();
       }
-      opts.password = std::move(*secret);
+      opts.password = std::move(secret->token);
+      cached_token = account.oauth2 && !secret->refreshed;
     } else {
       opts.user.clear();
     }
@@ -98,6 +93,24 @@ Result<std::unique_ptr<SmtpClient>> NetConnector::connect(const Account& account
       tls = *t;
     }
   }
+  auto client = connect_hosts(account, opts, tls);
+  if (client || !cached_token || !login_refused(client.error())) {
+    return client;
+  }
+  {
+    // Once more with a new token; a refusal of that one is the smarthost's last word.
+    std::lock_guard lock(mu_);
+    auto fresh = credential(account, &opts.password);
+    if (!fresh) {
+      return std::move(fresh).error();
+    }
+    opts.password = std::move(fresh->token);
+  }
+  return connect_hosts(account, opts, tls);
+}
+
+Result<std::unique_ptr<SmtpClient>> NetConnector::connect_hosts(const Account& account,
+                                                                SmtpOptions& opts, TlsClient* tls) {
   std::vector<std::string> hosts = account.hosts();
   std::string failures;  // "a: why; b: why" when there are fallbacks
   for (size_t i = 0; i < hosts.size(); ++i) {

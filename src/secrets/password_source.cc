@@ -122,6 +122,7 @@ Result<SecretString> from_keyring(const SecretRef& ref, SecretStore* keyring) {
                       ref.account.c_str());
   }
   SecretQuery q;
+  q.service = ref.service;
   q.host = ref.host;
   q.user = ref.user;
   q.timeout = ref.timeout;

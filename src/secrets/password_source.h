@@ -22,9 +22,10 @@ namespace rm {
 struct SecretRef {
   enum class Kind { none, keyring, file, command, env, credential };
   Kind kind = Kind::none;
-  std::string value = {};    // path, command line, variable name or credential name
-  std::string account = {};  // for error texts
-  std::string host = {};     // the keyring's attributes (service is "smtp")
+  std::string value = {};        // path, command line, variable name or credential name
+  std::string account = {};      // for error texts
+  std::string service = "smtp";  // the keyring's attributes
+  std::string host = {};
   std::string user = {};
   std::chrono::milliseconds timeout{60000};  // for the keyring
 };

@@ -1,5 +1,6 @@
-// relaymail hands delivery to relaymaild (cli/deliver_now.h): submitting loads no TLS, keyring
-// or GLib library at all (issue 6: nothing heavy on the submission path), and a relaymail
+// relaymail hands delivery to relaymaild (cli/deliver_now.h): submitting loads no TLS, keyring,
+// GLib or libcurl library at all (issue 6: nothing heavy on the submission path), relaymaild
+// loads libcurl only for an OAuth2 token (oauth2/https_client.h), and a relaymail
 // without its delivery program beside it still queues every message, says so in one line and
 // exits with a sysexits code for the commands that need delivery.
 #include <elf.h>
@@ -52,7 +53,7 @@ bool has_interpreter(const std::string& path) {
   return false;
 }
 
-TEST(DeliveryProgram, SubmissionLoadsNoTlsKeyringOrGlib) {
+TEST(DeliveryProgram, SubmissionLoadsNoTlsKeyringGlibOrCurl) {
   World w;
   Smtpd smtpd(w.dir(), {});
   ASSERT_TRUE(smtpd.start());
@@ -62,7 +63,8 @@ TEST(DeliveryProgram, SubmissionLoadsNoTlsKeyringOrGlib) {
     spec.env.push_back("LD_DEBUG=libs");  // the loader names every library it maps, on stderr
     SpawnResult r = spawn(spec);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* heavy : {"libssl", "libcrypto", "libsecret", "libglib", "libgio", "libnss_"}) {
+    for (const char* heavy :
+         {"libssl", "libcrypto", "libsecret", "libglib", "libgio", "libnss_", "libcurl"}) {
       EXPECT_THAT(r.err, Not(HasSubstr(heavy))) << heavy;
     }
     if (has_interpreter(RM_RELAYMAIL_BIN)) {     // sanitizer builds link dynamically
@@ -73,6 +75,26 @@ TEST(DeliveryProgram, SubmissionLoadsNoTlsKeyringOrGlib) {
     }
   }
   EXPECT_EQ(w.queued(), 1u);
+}
+
+// libcurl and the two dozen libraries it needs are loaded by the first OAuth2 token request
+// (tests/e2e/oauth2_test.cc), never by a delivery that needs none.
+TEST(DeliveryProgram, DeliveryWithoutOAuth2LoadsNoLibcurl) {
+  World w;
+  Smtpd smtpd(w.dir(), {});
+  ASSERT_TRUE(smtpd.start());
+  w.write_config(smtpd, "queue");
+  ASSERT_EQ(w.sendmail({"-t", "-i"}, kMessage).exit_code, 0);
+  SpawnSpec spec;
+  spec.path = w.bin("relaymail");
+  spec.args = {"flush"};
+  spec.env = w.env();
+  spec.env.push_back("LD_DEBUG=libs");  // relaymaild, dynamically linked, names what it maps
+  SpawnResult r = spawn(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(smtpd.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_THAT(r.err, HasSubstr("libssl")) << "LD_DEBUG did speak: the check can fail";
+  EXPECT_THAT(r.err, Not(HasSubstr("libcurl")));
 }
 
 TEST(DeliveryProgram, WithoutRelaymaildMessagesStayQueuedAndFlushSaysWhy) {

@@ -6,7 +6,7 @@
 //              [--size N] [--hostname NAME] [--client-ca FILE]
 //              [--fail VERB[#N]=REPLY]... [--fail-connections N]
 //              [--chunking] [--smtputf8] [--dsn]
-//              [--no-fsync] [--max-message-bytes N] [--max-connections N]
+//              [--no-fsync] [--max-message-bytes N] [--max-connections N] [--max-line N]
 //
 // TLS modes need --pki DIR: the test PKI (support/test_pki.h) is generated there when
 // DIR/ca.pem is missing; clients trust DIR/ca.pem. The password comes from a file (first line,
@@ -19,9 +19,10 @@
 // issued DIR/client.crt); clients without one are still served. --chunking, --smtputf8 and
 // --dsn advertise and honour CHUNKING (BDAT), SMTPUTF8 and DSN (fake_smtp_server.h).
 // --no-fsync stores messages without fsync (for benchmarks, where the server's own disk flushes
-// would be the bottleneck; a crash may lose or truncate what it stored). --max-message-bytes
-// and --max-connections raise the server's bounds (defaults 32 MiB per message, 32 concurrent
-// connections; fake_smtp_server.h).
+// would be the bottleneck; a crash may lose or truncate what it stored). --max-message-bytes,
+// --max-connections and --max-line raise the server's bounds (defaults 32 MiB per message, 32
+// concurrent connections, 2048 octets per line; fake_smtp_server.h): an AUTH line carrying an
+// OAuth2 token of 2 KB and more needs up to 12288 (RFC 4954 §4).
 //
 // When listening it writes the port to --port-file (atomically) and prints "PORT <n>" on
 // stdout. Each accepted message is written to the maildir as NNNN.env ("from: <sender>\n",
@@ -109,7 +110,7 @@ int usage(const char* msg) {
                "[--port-file F] [--host ADDR] [--port N] [--size N] [--hostname NAME] "
                "[--fail VERB[#N]=REPLY]... [--fail-connections N] [--client-ca FILE] "
                "[--chunking] [--smtputf8] [--dsn] [--no-fsync] [--max-message-bytes N] "
-               "[--max-connections N]\n");
+               "[--max-connections N] [--max-line N]\n");
   return kExUsage;
 }
 
@@ -221,6 +222,11 @@ int parse_args(int argc, char** argv, Args* a) {
       a->opts.max_message_bytes = static_cast<size_t>(std::strtoull(v.c_str(), nullptr, 10));
       if (a->opts.max_message_bytes == 0) {
         return usage("--max-message-bytes takes a positive number");
+      }
+    } else if (flag == "--max-line") {
+      a->opts.max_line = static_cast<size_t>(std::strtoull(v.c_str(), nullptr, 10));
+      if (a->opts.max_line < 512) {
+        return usage("--max-line takes a number of octets, 512 or more");
       }
     } else if (flag == "--max-connections") {
       a->opts.max_connections = std::atoi(v.c_str());

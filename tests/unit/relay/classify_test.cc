@@ -38,6 +38,8 @@ TEST(Classify, DeferOrBounce) {
       {"tls", make_error(Errc::tls, "x"), Disposition::defer, "4.7.0"},
       {"garbage", make_error(Errc::protocol, "x"), Disposition::defer, "4.5.0"},
       {"no keyring", make_error(Errc::secret_unavailable, "x"), Disposition::defer, "4.0.0"},
+      {"OAuth2 grant refused (invalid_grant)", make_error(Errc::grant_refused, "x"),
+       Disposition::defer, "4.7.8"},
       {"too big", make_error(Errc::smtp_perm, "5.3.4 too big"), Disposition::bounce, "5.0.0"},
       {"lifetime expired", expired_error(3, "451 4.3.0 later"), Disposition::bounce, "4.4.7"},
       {"network timeout, even with an errno", sys_error(Errc::timeout, ETIMEDOUT, "read"),

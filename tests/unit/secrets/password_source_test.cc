@@ -90,6 +90,29 @@ TEST_F(PasswordSourceTest, EnvAndCommand) {
   EXPECT_EQ(failed.error().code, Errc::secret_unavailable);
 }
 
+// OAuth2 tokens are 2 KB and more: no source cuts them (one of 40 KB is still whole).
+TEST_F(PasswordSourceTest, LongTokensComeWholeFromEverySource) {
+  for (size_t n : {size_t{2048}, size_t{4096}, size_t{40000}}) {
+    SCOPED_TRACE(n);
+    const std::string token = "1//" + std::string(n, 'T');
+    write("token", token + "\n", 0600);
+    write("cred", token + "\r\n", 0400);
+    ::setenv("RELAYMAIL_TEST_TOKEN", token.c_str(), 1);
+    const SecretRef kRefs[] = {
+        {.kind = SecretRef::Kind::file, .value = dir_ + "/token", .account = "acct"},
+        {.kind = SecretRef::Kind::command, .value = "cat " + dir_ + "/token", .account = "acct"},
+        {.kind = SecretRef::Kind::env, .value = "RELAYMAIL_TEST_TOKEN", .account = "acct"},
+        {.kind = SecretRef::Kind::credential, .value = "cred", .account = "acct"},
+    };
+    for (const SecretRef& ref : kRefs) {
+      auto s = fetch_secret(ref, nullptr, dir_.c_str());
+      ASSERT_TRUE(s) << s.error().what;
+      EXPECT_EQ(s->view(), token);
+    }
+  }
+  ::unsetenv("RELAYMAIL_TEST_TOKEN");
+}
+
 // The credential source: $CREDENTIALS_DIRECTORY/NAME, first line, NAME a plain file name.
 TEST_F(PasswordSourceTest, Credential) {
   write("smtp-pass", "cred-pw\r\nsecond\n", 0400);
@@ -183,6 +206,10 @@ TEST_F(PasswordSourceTest, KeyringAsksTheInjectedStore) {
   EXPECT_EQ(store.asked.host, "smtp.example.org");
   EXPECT_EQ(store.asked.user, "me");
   EXPECT_EQ(store.asked.timeout, std::chrono::seconds(7));
+
+  ref.service = "oauth2-refresh-token";  // an OAuth2 refresh token, beside the password
+  ASSERT_TRUE(fetch_secret(ref, &store));
+  EXPECT_EQ(store.asked.service, "oauth2-refresh-token");
 
   store.answer.clear();
   auto missing = fetch_secret(ref, &store);

@@ -1,0 +1,211 @@
+// End-to-end: an account with auth = "xoauth2" and an oauth2 group pointing at the fake token
+// endpoint (HTTPS on loopback, the test CA), delivering through fake_smtpd, which accepts one
+// bearer token and answers any other Gmail's way (334 with a JSON report, then 535). The message
+// goes with a token refreshed at delivery time and kept for the next run; a stale cached token
+// is refreshed once after the 535; a refused grant keeps the message queued and `relaymail
+// flush` says what to run; a rotated refresh token lands in the refresh_token file; no secret
+// reaches the output, the log or (beyond the token cache) the spool.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "e2e/harness.h"
+#include "support/fake_token_endpoint.h"
+#include "support/test_pki.h"
+
+namespace rm::e2e {
+namespace {
+
+using test::FakeTokenEndpoint;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace fs = std::filesystem;
+
+constexpr char kRefreshToken[] = "1//rt-first";
+constexpr char kClientSecret[] = "cs-GOCSPX-secret";
+constexpr char kMessage[] = "Subject: oauth\n\nbody\n";
+
+// Google's access tokens run to 2 KB and more; the AUTH line carrying one is longer than 512.
+const std::string kAccessToken = "ya29.a0" + std::string(2500, 'Q');
+
+class OAuth2World {
+ public:
+  OAuth2World() : smtpd(w.dir(), smtpd_options()) {}
+
+  static SmtpdOptions smtpd_options() {
+    SmtpdOptions o;
+    o.password = kAccessToken;  // the one bearer token it accepts
+    o.flags = {"--auth-mechs", "XOAUTH2", "--max-line", "12288"};
+    return o;
+  }
+
+  // Starts both servers and writes the config; false (after a test failure) when one did not.
+  bool start() {
+    if (!smtpd.start()) {
+      ADD_FAILURE() << "fake_smtpd did not start";
+      return false;
+    }
+    test::TestPki pki = test::test_pki_paths(smtpd.pki_dir());
+    endpoint = std::make_unique<FakeTokenEndpoint>(pki.good.cert, pki.good.key);
+    if (auto st = endpoint->start(); !st) {
+      ADD_FAILURE() << st.error().what;
+      return false;
+    }
+    write_file(refresh_token_file(), std::string(kRefreshToken) + "\n");
+    write_file(w.dir() + "/client.secret", std::string(kClientSecret) + "\n");
+    std::string c = "delivery = \"queue\";\nspool = \"" + w.spool() +
+                    "\";\ndomain = \"example.com\";\nhostname = \"client.test\";\n"
+                    "log = { syslog = false; level = \"debug\"; file = \"" +
+                    log_file() +
+                    "\"; };\n"
+                    "accounts = ( {\n  name = \"gmail\";\n  host = \"localhost\";\n  port = " +
+                    std::to_string(smtpd.port()) + ";\n  tls = \"starttls\";\n  tls_ca_file = \"" +
+                    pki.ca_file +
+                    "\";\n  auth = \"xoauth2\";\n  user = \"demo\";\n"
+                    "  oauth2 = {\n    provider = \"custom\";\n    token_url = \"" +
+                    endpoint->url() +
+                    "\";\n    client_id = \"cid.apps\";\n"
+                    "    client_secret = { file = \"" +
+                    w.dir() + "/client.secret\"; };\n    refresh_token = { file = \"" +
+                    refresh_token_file() + "\"; };\n    tls_ca_file = \"" + pki.ca_file +
+                    "\";\n  };\n  timeout = \"10s\";\n} );\n";
+    return write_file(w.config_path(), c);
+  }
+
+  std::string refresh_token_file() const { return w.dir() + "/refresh.token"; }
+  std::string log_file() const { return w.dir() + "/relaymail.log"; }
+  std::string cache_file() const { return w.spool() + "/oauth2/gmail.token"; }
+
+  RunResult submit() const { return w.sendmail({"-i", "bob@example.org"}, kMessage); }
+
+  World w;
+  Smtpd smtpd;
+  std::unique_ptr<FakeTokenEndpoint> endpoint;
+};
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+TEST(OAuth2, DeliveredWithARefreshedTokenThatIsKeptForTheNextRun) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start());
+  o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult f = o.w.relaymail({"flush"});
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("status=sent"));
+  ASSERT_TRUE(o.smtpd.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_THAT(o.smtpd.envelopes()[0], HasSubstr("auth-mechanism: XOAUTH2"));
+  auto seen = o.endpoint->requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].form["grant_type"], "refresh_token");
+  EXPECT_EQ(seen[0].form["refresh_token"], kRefreshToken);
+  EXPECT_EQ(seen[0].form["client_id"], "cid.apps");
+  EXPECT_EQ(seen[0].form["client_secret"], kClientSecret);
+  EXPECT_EQ(mode_of(o.w.spool() + "/oauth2"), 0700u);
+  EXPECT_EQ(mode_of(o.cache_file()), 0600u);
+
+  // The next run takes the cached token: no second request.
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult again = o.w.relaymail({"flush"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_TRUE(o.smtpd.wait_for(2, std::chrono::seconds(10)));
+  EXPECT_EQ(o.endpoint->requests().size(), 1u);
+
+  // No secret in what was printed or logged (the SMTP trace is on), nor in the spool beyond the
+  // access token's own cache file.
+  const std::string logged = read_file(o.log_file());
+  EXPECT_THAT(logged, HasSubstr("AUTH XOAUTH2")) << "the debug trace is on";
+  for (const std::string& secret :
+       {kAccessToken, std::string(kRefreshToken), std::string(kClientSecret)}) {
+    EXPECT_THAT(f.out + f.err + again.out + again.err + logged, Not(HasSubstr(secret)));
+    for (const auto& entry : fs::recursive_directory_iterator(o.w.spool())) {
+      if (entry.is_regular_file() && entry.path() != o.cache_file()) {
+        EXPECT_THAT(read_file(entry.path()), Not(HasSubstr(secret))) << entry.path();
+      }
+    }
+  }
+  EXPECT_THAT(read_file(o.w.config_path()), Not(HasSubstr(kRefreshToken)));
+}
+
+TEST(OAuth2, AStaleCachedTokenIsRefreshedOnceAfterThe535) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start());
+  o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
+  ASSERT_EQ(o.submit().exit_code, 0);  // makes the spool
+  // A token the cache says is good for hours, which the smarthost no longer takes.
+  ASSERT_EQ(::mkdir((o.w.spool() + "/oauth2").c_str(), 0700), 0);
+  ASSERT_TRUE(write_file(o.cache_file(),
+                         "relaymail oauth2 token 1\nexpires: 4102444800\ntoken: ya29.stale\n"));
+  RunResult f = o.w.relaymail({"flush"});
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("status=sent"));
+  ASSERT_TRUE(o.smtpd.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_EQ(o.endpoint->requests().size(), 1u);  // once
+  EXPECT_THAT(read_file(o.cache_file()), HasSubstr("token: " + kAccessToken + "\n"));
+  EXPECT_EQ(o.w.queued(), 0u);
+  // The refused attempt is in the trace: the 535 after the JSON challenge.
+  EXPECT_THAT(read_file(o.log_file()), HasSubstr("smtp < 535"));
+}
+
+TEST(OAuth2, ARefusedGrantKeepsTheMessageAndSaysWhatToRun) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start());
+  o.endpoint->script(
+      {FakeTokenEndpoint::error(400, "invalid_grant", "Token has been expired or revoked.")});
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult f = o.w.relaymail({"flush"});
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("status=deferred dsn=4.7.8"));
+  EXPECT_THAT(f.out, HasSubstr("invalid_grant: Token has been expired or revoked."));
+  EXPECT_THAT(f.out, HasSubstr("run: relaymail oauth2 authorize gmail"));
+  EXPECT_THAT(f.err, HasSubstr("run: relaymail oauth2 authorize gmail; messages stay queued"));
+  EXPECT_THAT(read_file(o.log_file()), HasSubstr("run: relaymail oauth2 authorize gmail"));
+  EXPECT_EQ(o.w.queued(), 1u);  // kept, not bounced
+  EXPECT_EQ(o.smtpd.received(), 0u);
+  EXPECT_THAT(o.w.mailq().out, HasSubstr("relaymail oauth2 authorize gmail"));
+}
+
+TEST(OAuth2, AnEndpointFailureDefersWithOneClearLine) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start());
+  o.endpoint->script({test::TokenReply{.status = 503, .body = "<html>down</html>"}});
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult f = o.w.relaymail({"flush"});
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_THAT(f.out, HasSubstr("status=deferred"));
+  EXPECT_THAT(f.out, HasSubstr("reason=\"account gmail: the token endpoint answered HTTP 503\""));
+  EXPECT_EQ(o.w.queued(), 1u);
+}
+
+TEST(OAuth2, ARotatedRefreshTokenLandsInItsFile) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start());
+  o.endpoint->accept_only(kRefreshToken);
+  o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600, "1//rt-rotated")});
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult f = o.w.relaymail({"flush"});
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  ASSERT_TRUE(o.smtpd.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_EQ(read_file(o.refresh_token_file()), "1//rt-rotated\n");
+  EXPECT_EQ(mode_of(o.refresh_token_file()), 0600u);
+  EXPECT_EQ(o.endpoint->accepted_refresh_token(), "1//rt-rotated");
+  EXPECT_THAT(f.out + f.err, Not(HasSubstr("rt-rotated")));
+  // The next refresh (the cached token gone) succeeds with the new one; the old one is dead.
+  fs::remove(o.cache_file());
+  o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
+  ASSERT_EQ(o.submit().exit_code, 0);
+  RunResult again = o.w.relaymail({"flush"});
+  EXPECT_THAT(again.out, HasSubstr("status=sent")) << again.err;
+  EXPECT_EQ(o.endpoint->requests().back().form["refresh_token"], "1//rt-rotated");
+}
+
+}  // namespace
+}  // namespace rm::e2e
