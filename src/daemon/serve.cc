@@ -23,6 +23,7 @@
 #include "daemon/submission_server.h"
 #include "daemon/submit_socket.h"
 #include "daemon/systemd_notify.h"
+#include "oauth2/token_provider.h"
 #include "relay/connector.h"
 #include "relay/retry_policy.h"
 #include "sys/hardening.h"
@@ -120,9 +121,16 @@ Status check_daemon_files(const Config& cfg) {
   if (!cfg.aliases.empty() && ::access(cfg.aliases.c_str(), F_OK) == 0) {
     files.push_back(cfg.aliases);
   }
+  auto secret_file = [&files](const PasswordSource& p) {
+    if (p.kind == PasswordSource::Kind::file) {
+      files.push_back(p.value);
+    }
+  };
   for (const Account& a : cfg.accounts) {
-    if (a.password.kind == PasswordSource::Kind::file) {
-      files.push_back(a.password.value);
+    secret_file(a.password);
+    if (a.oauth2) {
+      secret_file(a.oauth2->refresh_token);
+      secret_file(a.oauth2->client_secret);
     }
   }
   for (const std::string& f : files) {
@@ -240,7 +248,10 @@ int serve(const std::vector<std::string>& args, SecretStore& keyring) {
   NetworkWaiters waiters;
   schedule_spool(**store, *cfg, clock, scheduler, waiters, log);
   const std::string hostname = effective_hostname(*cfg, ctx);
-  NetConnector connector(hostname, {}, &keyring);
+  // OAuth2 access tokens are cached beside the spool, checked as it is (oauth2/token_cache.h).
+  TokenProvider tokens(join_path((*store)->dir(), "oauth2"), clock, &keyring,
+                       [&log](const std::string& line) { log.warn("%s", line.c_str()); });
+  NetConnector connector(hostname, {}, &keyring, &tokens);
   ConnectionPool pool(connector, clock, ConnectionPool::Options{Millis(cfg->retry.first)});
   std::vector<std::thread> workers;
   for (size_t k = 0; k < worker_count(*cfg); ++k) {

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "e2e/harness.h"
+#include "e2e/served.h"
 #include "support/fake_token_endpoint.h"
 #include "support/test_pki.h"
 
@@ -45,7 +45,8 @@ class OAuth2World {
   }
 
   // Starts both servers and writes the config; false (after a test failure) when one did not.
-  bool start() {
+  // `delivery`: "queue", or "daemon" with the daemon's group (its socket in the world's dir).
+  bool start(const std::string& delivery = "queue") {
     if (!smtpd.start()) {
       ADD_FAILURE() << "fake_smtpd did not start";
       return false;
@@ -58,7 +59,7 @@ class OAuth2World {
     }
     write_file(refresh_token_file(), std::string(kRefreshToken) + "\n");
     write_file(w.dir() + "/client.secret", std::string(kClientSecret) + "\n");
-    std::string c = "delivery = \"queue\";\nspool = \"" + w.spool() +
+    std::string c = "delivery = \"" + delivery + "\";\nspool = \"" + w.spool() +
                     "\";\ndomain = \"example.com\";\nhostname = \"client.test\";\n"
                     "log = { syslog = false; level = \"debug\"; file = \"" +
                     log_file() +
@@ -74,10 +75,14 @@ class OAuth2World {
                     w.dir() + "/client.secret\"; };\n    refresh_token = { file = \"" +
                     refresh_token_file() + "\"; };\n    tls_ca_file = \"" + pki.ca_file +
                     "\";\n  };\n  timeout = \"10s\";\n} );\n";
+    if (delivery == "daemon") {
+      c += "daemon = { socket = \"" + socket() + "\"; user = \"root\"; };\n";
+    }
     return write_file(w.config_path(), c);
   }
 
   std::string refresh_token_file() const { return w.dir() + "/refresh.token"; }
+  std::string socket() const { return w.dir() + "/submit.sock"; }
   std::string log_file() const { return w.dir() + "/relaymail.log"; }
   std::string cache_file() const { return w.spool() + "/oauth2/gmail.token"; }
 
@@ -205,6 +210,24 @@ TEST(OAuth2, ARotatedRefreshTokenLandsInItsFile) {
   RunResult again = o.w.relaymail({"flush"});
   EXPECT_THAT(again.out, HasSubstr("status=sent")) << again.err;
   EXPECT_EQ(o.endpoint->requests().back().form["refresh_token"], "1//rt-rotated");
+}
+
+// relaymaild serve refreshes and caches the token as the one-shot run does: the message goes at
+// once, with the token from the endpoint, cached in the daemon's spool.
+TEST(OAuth2, TheDaemonDeliversWithARefreshedToken) {
+  OAuth2World o;
+  ASSERT_TRUE(o.start("daemon"));
+  o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
+  Served d(o.w.config_path(), o.w.dir() + "/serve.log");
+  ASSERT_TRUE(wait_until([&] { return answers(o.socket()); }, std::chrono::seconds(20)))
+      << d.log();
+  RunResult r = o.submit();
+  ASSERT_EQ(r.exit_code, 0) << r.err << d.log();
+  ASSERT_TRUE(o.smtpd.wait_for(1, std::chrono::seconds(10))) << d.log();
+  EXPECT_THAT(o.smtpd.envelopes()[0], HasSubstr("auth-mechanism: XOAUTH2"));
+  EXPECT_EQ(o.endpoint->requests().size(), 1u);
+  EXPECT_EQ(mode_of(o.cache_file()), 0600u);
+  EXPECT_THAT(d.log(), Not(HasSubstr(kAccessToken)));
 }
 
 }  // namespace
