@@ -26,6 +26,7 @@
 #include "oauth2/token_provider.h"
 #include "relay/connector.h"
 #include "relay/retry_policy.h"
+#include "sys/fs.h"
 #include "sys/hardening.h"
 #include "sys/signals.h"
 #include "sys/std_fds.h"
