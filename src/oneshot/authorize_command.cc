@@ -98,8 +98,8 @@ std::string stored_where(const SecretRef& where, const SecretStore& keyring) {
   if (where.kind == SecretRef::Kind::file) {
     return where.value;
   }
-  return std::string("the ") + keyring.backend() + " (service " + where.service + ", host " +
-         where.host + ", user " + where.user + ")";
+  return std::string("the ") + keyring.backend() + ": service " + where.service + ", host " +
+         where.host + ", user " + where.user;
 }
 
 // The cached access token belongs to the grant this one replaces.

@@ -22,6 +22,7 @@
 
 #include "e2e/served.h"
 #include "support/fake_token_endpoint.h"
+#include "support/secret_service.h"
 #include "support/test_pki.h"
 
 namespace rm::e2e {
@@ -294,6 +295,38 @@ TEST(OAuth2Authorize, BrowserFlowWithPkceStoresTheRefreshToken) {
   EXPECT_EQ(test::s256_challenge(last.form["code_verifier"]), p["code_challenge"]);
   EXPECT_THAT(r.out() + r.err(), Not(HasSubstr(last.form["code_verifier"])));
   a.expect_no_secret(r);
+}
+
+// refresh_token = { keyring = true; }: the token goes to the Secret Service under the account's
+// host and user and the service "oauth2-refresh-token", where delivery looks for it.
+TEST(OAuth2Authorize, TheRefreshTokenCanGoToTheKeyring) {
+  if (!test::SecretServiceSession::available()) {
+    GTEST_SKIP() << "gnome-keyring-daemon, dbus-daemon, gdbus or secret-tool is not installed "
+                    "(make test installs them)";
+  }
+  AuthorizeWorld a;
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(
+      a.write_config("device_url = \"" + a.endpoint->device_url() + "\";", "{ keyring = true; }"));
+  ASSERT_EQ(::mkdir((a.w.dir() + "/keyring").c_str(), 0700), 0);
+  test::SecretServiceSession keyring(a.w.dir() + "/keyring");
+  std::string why;
+  ASSERT_TRUE(keyring.start(true, &why)) << why;
+  a.endpoint->script_device(
+      FakeTokenEndpoint::device_answer(kDeviceCode, kUserCode, "https://idp.test/d", 900, 0));
+  a.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600, kRefreshToken)});
+  std::vector<std::string> env = a.w.env();
+  env.push_back("DBUS_SESSION_BUS_ADDRESS=" + keyring.address());
+  RunResult r = run(a.w.bin("relaymail"), {"oauth2", "authorize", "m365"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("account m365: authorized; the refresh token is stored in the "
+                               "keyring (libsecret): service oauth2-refresh-token, host "
+                               "localhost, user demo@example.com\n"));
+  test::ToolResult looked = keyring.run({"secret-tool", "lookup", "service", "oauth2-refresh-token",
+                                         "host", "localhost", "user", "demo@example.com"});
+  EXPECT_EQ(looked.exit_code, 0) << looked.out;
+  EXPECT_EQ(looked.out, kRefreshToken);
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr(kRefreshToken)));
 }
 
 struct FailCase {
