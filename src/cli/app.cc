@@ -41,9 +41,13 @@ constexpr const char* kUsage =
     "  requeue ID...           put failed entries back in the queue (retries reset)\n"
     "  delete ID...            remove queued or failed entries\n"
     "  check [--connect]       validate the configuration; with --connect, log in to each\n"
-    "                          account and report TLS, certificate and AUTH\n"
+    "                          account and report TLS, certificate, AUTH and OAuth2 token\n"
     "  password set ACCOUNT    store the account's password (read from stdin) in the keyring\n"
     "  password clear ACCOUNT  remove it from the keyring\n"
+    "  oauth2 authorize ACCOUNT\n"
+    "                          sign in to an OAuth2 account (a device code, or a browser on\n"
+    "                          this machine) and store its refresh token where\n"
+    "                          oauth2.refresh_token points\n"
     "  --print-config          print the effective configuration\n"
     "  version                 print the version\n"
     "Installed as sendmail, mailq or newaliases it behaves as those programs.\n";
@@ -289,12 +293,16 @@ int relaymail_main(std::vector<std::string> args) {
     return sendmail_main(Personality::sendmail, sub, "relaymail");
   }
   if (cmd != "queue" && cmd != "flush" && cmd != "requeue" && cmd != "delete" && cmd != "check" &&
-      cmd != "password" && cmd != "--print-config") {
+      cmd != "password" && cmd != "oauth2" && cmd != "--print-config") {
     log.error("unknown command '%s' (try relaymail --help)", cmd.c_str());
     return kExUsage;
   }
   if (cmd == "password" && (sub.size() != 2 || (sub[0] != "set" && sub[0] != "clear"))) {
     log.error("usage: relaymail [-C FILE] password set|clear ACCOUNT");
+    return kExUsage;
+  }
+  if (cmd == "oauth2" && (sub.size() != 2 || sub[0] != "authorize")) {
+    log.error("usage: relaymail [-C FILE] oauth2 authorize ACCOUNT");
     return kExUsage;
   }
   Context ctx = gather_context();
@@ -331,6 +339,12 @@ int relaymail_main(std::vector<std::string> args) {
     // The keyring is linked by relaymaild only; the password travels on the inherited stdin.
     DeliveryCommand run = flush_run(*cfg, log, {sub[1]}, false);
     run.command = "password-" + sub[0];
+    return exec_delivery(run, log);
+  }
+  if (cmd == "oauth2") {
+    // OAuth2, HTTPS and the keyring are relaymaild's; what the user must do comes on stdout.
+    DeliveryCommand run = flush_run(*cfg, log, {sub[1]}, false);
+    run.command = "oauth2-authorize";
     return exec_delivery(run, log);
   }
   if (!sub.empty() && sub[0] == "--connect") {

@@ -59,7 +59,8 @@ struct OAuth2Endpoints {
 const OAuth2Endpoints* oauth2_endpoints(OAuth2Provider p);
 
 // accounts[].oauth2: where an account with auth = "xoauth2" or "oauthbearer" gets its access
-// tokens (oauth2/). Secrets are sources, never values.
+// tokens (oauth2/), and where `relaymail oauth2 authorize` gets its refresh token. Secrets are
+// sources, never values.
 struct OAuth2Config {
   OAuth2Provider provider = OAuth2Provider::custom;
   std::string token_url{};  // custom: as configured; google and microsoft: their endpoint's
@@ -67,6 +68,11 @@ struct OAuth2Config {
   PasswordSource client_secret{};  // Kind::none: a public client
   PasswordSource refresh_token{};
   std::string tls_ca_file{};  // the token endpoint's; "" = the system trust store
+  // For `relaymail oauth2 authorize`. custom: as configured ("" = that flow is not offered, no
+  // scope sent); google and microsoft: their endpoints' (oauth2_endpoints).
+  std::string device_url{};     // RFC 8628 device authorization endpoint, https://
+  std::string authorize_url{};  // RFC 6749 authorization endpoint (the browser's), https://
+  std::string scope{};
   bool operator==(const OAuth2Config&) const = default;
 };
 

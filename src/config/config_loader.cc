@@ -127,7 +127,8 @@ class Loader {
   void load_port(const Setting& s, Account& a);
   PasswordSource load_source(const Setting* parent, const char* group);
   std::optional<OAuth2Config> load_oauth2(const Setting& account, const Account& a);
-  void load_token_url(const Setting& oauth2, OAuth2Config& o);
+  void load_endpoints(const Setting& oauth2, OAuth2Config& o);
+  void check_https_url(const Setting& oauth2, const char* key);
 
   std::string name_;
   std::vector<Problem> problems_;
@@ -665,7 +666,7 @@ std::optional<OAuth2Config> Loader::load_oauth2(const Setting& account, const Ac
   }
   OAuth2Config o;
   o.provider = get_choice(g, Scope::oauth2, "provider", config_schema::oauth2_providers());
-  load_token_url(*g, o);
+  load_endpoints(*g, o);
   o.client_id = get_string(g, Scope::oauth2, "client_id");
   if (o.client_id.empty()) {
     problem(*g, "%s: client_id is missing or empty", at.c_str());
@@ -682,36 +683,68 @@ std::optional<OAuth2Config> Loader::load_oauth2(const Setting& account, const Ac
   return o;
 }
 
-// custom: token_url is required, an https URL; google and microsoft bring their own.
-void Loader::load_token_url(const Setting& oauth2, OAuth2Config& o) {
+// custom: token_url is required, an https URL, and device_url, authorize_url (https URLs) and
+// scope may be given; google and microsoft bring their own, and giving one is an error.
+void Loader::load_endpoints(const Setting& oauth2, OAuth2Config& o) {
   std::string at = setting_path(oauth2);
-  o.token_url = get_string(&oauth2, Scope::oauth2, "token_url");
-  const Setting* u = child(&oauth2, "token_url");
+  const std::pair<const char*, std::string*> kKeys[] = {{"token_url", &o.token_url},
+                                                        {"device_url", &o.device_url},
+                                                        {"authorize_url", &o.authorize_url},
+                                                        {"scope", &o.scope}};
+  for (const auto& [key, value] : kKeys) {
+    *value = get_string(&oauth2, Scope::oauth2, key);
+  }
   if (const OAuth2Endpoints* known = oauth2_endpoints(o.provider); known != nullptr) {
-    if (u != nullptr) {
-      problem(*u, "%s.token_url: provider = \"%s\" has its own; token_url is for \"custom\" only",
-              at.c_str(), oauth2_provider_name(o.provider));
+    for (const auto& [key, value] : kKeys) {
+      if (const Setting* s = child(&oauth2, key); s != nullptr) {
+        problem(*s, "%s.%s: provider = \"%s\" has its own; %s is for \"custom\" only", at.c_str(),
+                key, oauth2_provider_name(o.provider), key);
+      }
     }
     o.token_url = known->token_url;
+    o.device_url = known->device_authorization_url;
+    o.authorize_url = known->authorization_url;
+    o.scope = known->scope;
     return;
   }
+  const Setting* u = child(&oauth2, "token_url");
   if (o.token_url.empty()) {
     problem(u != nullptr ? *u : oauth2,
             "%s: token_url is missing; provider = \"custom\" needs one (or give provider = "
             "\"google\" or \"microsoft\")",
             at.c_str());
+  }
+  for (const char* key : {"token_url", "device_url", "authorize_url"}) {
+    check_https_url(oauth2, key);
+  }
+  const bool printable = std::all_of(o.scope.begin(), o.scope.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!printable) {
+    problem(*child(&oauth2, "scope"),
+            "%s.scope: expected scope tokens separated by spaces (printable ASCII, no '\"' or "
+            "'\\')",
+            at.c_str());
+  }
+}
+
+// An optional URL of the oauth2 group: when given and not empty, https:// without spaces.
+void Loader::check_https_url(const Setting& oauth2, const char* key) {
+  const Setting* u = child(&oauth2, key);
+  if (u == nullptr || u->getType() != Setting::TypeString) {
     return;
   }
+  const std::string url = u->c_str();
   const bool https =
-      o.token_url.size() > 8 &&
-      std::equal(o.token_url.begin(), o.token_url.begin() + 8, "https://",
-                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-  const bool printable = std::all_of(o.token_url.begin(), o.token_url.end(), [](char c) {
+      url.size() > 8 && std::equal(url.begin(), url.begin() + 8, "https://", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      });
+  const bool printable = std::all_of(url.begin(), url.end(), [](char c) {
     return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
   });
-  if (!https || !printable) {
-    problem(*u, "%s.token_url: expected an https:// URL without spaces, not \"%s\"", at.c_str(),
-            o.token_url.c_str());
+  if (!url.empty() && (!https || !printable)) {
+    problem(*u, "%s.%s: expected an https:// URL without spaces, not \"%s\"",
+            setting_path(oauth2).c_str(), key, url.c_str());
   }
 }
 

@@ -71,7 +71,8 @@ std::string password_group(const PasswordSource& p) {
   return "";
 }
 
-// The token_url of google and microsoft is theirs, not the config's: printed for custom only.
+// The endpoints and scope of google and microsoft are theirs, not the config's: printed for
+// custom only.
 void print_oauth2(std::string& out, const OAuth2Config& o) {
   const char* in = "      ";
   out += "    oauth2 = {\n";
@@ -87,6 +88,15 @@ void print_oauth2(std::string& out, const OAuth2Config& o) {
     line(out, in, "refresh_token", password_group(o.refresh_token));
   }
   line(out, in, "tls_ca_file", quote(o.tls_ca_file));
+  if (o.provider == OAuth2Provider::custom) {
+    const std::pair<const char*, const std::string&> kOptional[] = {
+        {"device_url", o.device_url}, {"authorize_url", o.authorize_url}, {"scope", o.scope}};
+    for (const auto& [key, value] : kOptional) {
+      if (!value.empty()) {
+        line(out, in, key, quote(value));
+      }
+    }
+  }
   out += "    };\n";
 }
 

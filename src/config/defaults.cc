@@ -98,6 +98,12 @@ constexpr KeySpec kKeys[] = {
      "back to a file or the keyring"},
     {Scope::oauth2, "tls_ca_file", Kind::string, "",
      "the token endpoint's CA; empty: the system trust store"},
+    {Scope::oauth2, "device_url", Kind::string, "",
+     "the device authorization endpoint, https://, for `oauth2 authorize`; custom only"},
+    {Scope::oauth2, "authorize_url", Kind::string, "",
+     "the authorization endpoint, https://, for `oauth2 authorize` in a browser; custom only"},
+    {Scope::oauth2, "scope", Kind::string, "",
+     "the scope `oauth2 authorize` asks for, space-separated; custom only"},
 };
 
 constexpr Choice<DeliveryMode> kDelivery[] = {{"daemon", DeliveryMode::daemon},

@@ -59,15 +59,16 @@ Result<DeliveryCommand> decode(const std::vector<std::string>& argv) {
       return make_error(Errc::usage, "unknown option '%s'", a.c_str());
     }
   }
-  const bool password = c.command == "password-set" || c.command == "password-clear";
+  const bool one_account = c.command == "password-set" || c.command == "password-clear" ||
+                           c.command == "oauth2-authorize";
   if (c.command == "check-connect" && (!c.ids.empty() || c.print || c.due_only)) {
     return make_error(Errc::usage, "check-connect takes no ids or delivery options");
   }
-  if (password && (c.ids.size() != 1 || c.print || c.due_only)) {
+  if (one_account && (c.ids.size() != 1 || c.print || c.due_only)) {
     return make_error(Errc::usage, "%s takes one account name and no delivery options",
                       c.command.c_str());
   }
-  if (c.command != "flush" && c.command != "check-connect" && !password) {
+  if (c.command != "flush" && c.command != "check-connect" && !one_account) {
     return make_error(Errc::usage, "unknown command '%s'", c.command.c_str());
   }
   return c;

@@ -1,7 +1,8 @@
 // context/delivery_command.h — the command line relaymail starts relaymaild with, in one place:
 // encode() writes it (cli/deliver_now.h), decode() reads it (oneshot/commands.h), and
 // decode(encode(c)) == c for every command. Verbs: `flush` (one queue run), `check-connect`,
-// and `password-set` / `password-clear` (the account's keyring entry, its name the one id).
+// `password-set` / `password-clear` (the account's keyring entry) and `oauth2-authorize` (the
+// account's OAuth2 refresh token), these three with the account's name as the one id.
 // Never a secret on it: passwords are fetched by relaymaild from the configuration.
 // Errors: decode() returns Errc::usage with the reason in one line. Pure; thread-safe.
 // Not here: finding and starting the program (cli/deliver_now.h), running the verbs (oneshot/).
@@ -15,7 +16,7 @@
 namespace rm {
 
 struct DeliveryCommand {
-  std::string command = "flush";      // "flush", "check-connect", "password-set|clear"
+  std::string command = "flush";      // "flush", "check-connect", "password-set|clear", ...
   std::string config_path = {};       // -C: the configuration relaymail loaded
   std::string name = {};              // --name: what log lines are prefixed with; "" = relaymaild
   bool print = false;                 // --print: one line per entry on stdout (relaymail flush)

@@ -144,6 +144,38 @@ Result<TokenGrant> read_token_answer(long status, std::string_view body,
   return grant_of(j, account);
 }
 
+std::optional<OAuthRefusal> oauth_refusal(std::string_view body) {
+  Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return std::nullopt;
+  }
+  const std::string* code = string_member(j, "error");
+  if (code == nullptr) {
+    return std::nullopt;
+  }
+  const std::string* d = string_member(j, "error_description");
+  return OAuthRefusal{*code,
+                      sanitised(*code) + (d != nullptr && !d->empty() ? ": " + sanitised(*d) : "")};
+}
+
+Result<TokenGrant> read_authorization_answer(long status, std::string_view body,
+                                             const std::string& account, const char* grant) {
+  if (auto refused = oauth_refusal(body); refused && refused->code == "invalid_grant") {
+    return make_error(Errc::grant_refused,
+                      "account %s: the token endpoint refused the %s (%s); to try again, run: %s",
+                      account.c_str(), grant, refused->said.c_str(),
+                      authorize_command(account).c_str());
+  }
+  auto g = read_token_answer(status, body, account);
+  if (g && !g->refresh_token) {
+    return make_error(Errc::config,
+                      "account %s: the token endpoint issued no refresh token: the scope must "
+                      "grant offline access (Microsoft: offline_access)",
+                      account.c_str());
+  }
+  return g;
+}
+
 std::string authorize_command(const std::string& account) {
   const bool plain = !account.empty() && std::all_of(account.begin(), account.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||

@@ -1,5 +1,6 @@
 // oauth2/token_exchange.h — the refresh-token grant of OAuth 2.0 as data (RFC 6749 §6): the form
-// posted to the token endpoint, and what its JSON answer means (§5.1, §5.2; nlohmann-json).
+// posted to the token endpoint, and what its JSON answer means (§5.1, §5.2; nlohmann-json); and
+// the answer to the grants that authorize (read_authorization_answer).
 // Contract: the form is grant_type, refresh_token, client_id[, client_secret] (oauth2/
 // https_client.h encodes it). A grant needs a 2xx status and a
 // JSON object with a non-empty, printable access_token of any length; token_type, if present,
@@ -39,6 +40,23 @@ std::vector<FormField> refresh_form(const SecretString& refresh_token, std::stri
 
 Result<TokenGrant> read_token_answer(long status, std::string_view body,
                                      const std::string& account);
+
+// The answer to an authorization grant (an authorization code, RFC 6749 §4.1.3, or a device
+// code, RFC 8628 §3.4), which must carry a refresh token: `grant` names what was traded in
+// ("authorization code"). Errors: Errc::grant_refused for invalid_grant (the code refused:
+// authorize again), Errc::config for a grant without a refresh token (the scope lacks offline
+// access), else read_token_answer()'s.
+Result<TokenGrant> read_authorization_answer(long status, std::string_view body,
+                                             const std::string& account, const char* grant);
+
+// An OAuth error answer (RFC 6749 §5.2, RFC 8628 §3.5): its "error" code, and the code with its
+// error_description sanitised for one log line ("access_denied: The user declined."); nullopt
+// when `body` is not a JSON object with a string "error".
+struct OAuthRefusal {
+  std::string code;
+  std::string said;
+};
+std::optional<OAuthRefusal> oauth_refusal(std::string_view body);
 
 // The command that authorizes `account` again, its name quoted for a POSIX shell when it needs
 // it: "relaymail oauth2 authorize gmail", "relaymail oauth2 authorize 'my mail'".

@@ -11,6 +11,7 @@
 #include "context/context.h"
 #include "context/delivery_command.h"
 #include "context/setup.h"
+#include "oneshot/authorize_command.h"
 #include "oneshot/check_connect.h"
 #include "oneshot/password_command.h"
 #include "oneshot/queue_run.h"
@@ -26,11 +27,12 @@ constexpr const char* kUsage =
     "                        [--no-stderr] [--] [ID...]\n"
     "       relaymaild check-connect [-C FILE] [--name NAME]\n"
     "       relaymaild password-set|password-clear [-C FILE] [--name NAME] ACCOUNT\n"
+    "       relaymaild oauth2-authorize [-C FILE] [--name NAME] ACCOUNT\n"
     "       relaymaild serve [-C FILE]\n"
     "relaymail's delivery. relaymail runs the one-shot commands for `relaymail flush`,\n"
-    "`sendmail -q`, `relaymail check --connect`, `relaymail password set|clear` and the\n"
-    "foreground and background delivery modes; `serve` is the daemon of delivery = \"daemon\",\n"
-    "in the foreground.\n";
+    "`sendmail -q`, `relaymail check --connect`, `relaymail password set|clear`,\n"
+    "`relaymail oauth2 authorize` and the foreground and background delivery modes; `serve` is\n"
+    "the daemon of delivery = \"daemon\", in the foreground.\n";
 
 int flush(const DeliveryCommand& c, std::shared_ptr<const Config> cfg, const Context& ctx,
           Logger& log, SecretStore& keyring) {
@@ -82,6 +84,9 @@ int run(int argc, char** argv, SecretStore& keyring) {
     return password_command(
         c->command == "password-set" ? PasswordAction::set : PasswordAction::clear, c->ids[0], *cfg,
         keyring, log);
+  }
+  if (c->command == "oauth2-authorize") {
+    return oauth2_authorize(c->ids[0], *cfg, ctx, keyring, log);
   }
   return flush(*c, std::make_shared<const Config>(std::move(*cfg)), ctx, log, keyring);
 }

@@ -8,6 +8,9 @@
 //       log in to each account and report (oneshot/check_connect.h); exits 0 or 69.
 //   relaymaild password-set|password-clear [-C FILE] [--name NAME] ACCOUNT
 //       write the account's keyring entry from stdin, or remove it (oneshot/password_command.h).
+//   relaymaild oauth2-authorize [-C FILE] [--name NAME] ACCOUNT
+//       authorize the account's OAuth2 client and store its refresh token
+//       (oneshot/authorize_command.h); exits 0, 69, 74, 77 or 78.
 // Log lines carry NAME ("sendmail", "relaymail"), so what the user sees does not depend on
 // which program wrote it. Errors: 64 on a bad command line, 78 on a bad configuration, each with
 // one line on stderr. Not thread-safe.

@@ -4,7 +4,8 @@
 // goes with a token refreshed at delivery time and kept for the next run; a stale cached token
 // is refreshed once after the 535; a refused grant keeps the message queued and `relaymail
 // flush` says what to run; a rotated refresh token lands in the refresh_token file; no secret
-// reaches the output, the log or (beyond the token cache) the spool.
+// reaches the output, the log or (beyond the token cache) the spool; `check --connect` reports
+// the token's state (fresh, refreshed, refused).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -212,6 +213,56 @@ TEST(OAuth2, ARotatedRefreshTokenLandsInItsFile) {
   EXPECT_EQ(o.endpoint->requests().back().form["refresh_token"], "1//rt-rotated");
 }
 
+struct CheckCase {
+  const char* name;
+  bool cached = false;  // a valid access token in the cache
+  test::TokenReply reply = FakeTokenEndpoint::grant(kAccessToken, 3600);
+  int exit_code = 0;
+  std::string state;
+  size_t requests = 1;
+};
+
+// check --connect logs in with the token delivery would use, and says which it was: the cached
+// one, one refreshed now, or none because the grant is dead (with the command to run).
+TEST(OAuth2, CheckConnectReportsTheTokensStateWithoutTheToken) {
+  const CheckCase kCases[] = {
+      {.name = "cached and valid", .cached = true, .state = "fresh", .requests = 0},
+      {.name = "refreshed now", .state = "refreshed"},
+      {.name = "the grant is dead",
+       .reply = FakeTokenEndpoint::error(400, "invalid_grant", "Token has been revoked."),
+       .exit_code = 69,
+       .state = "refused (run: relaymail oauth2 authorize gmail)"},
+  };
+  for (const CheckCase& c : kCases) {
+    SCOPED_TRACE(c.name);
+    OAuth2World o;
+    ASSERT_TRUE(o.start());
+    o.endpoint->script({c.reply});
+    if (c.cached) {
+      ASSERT_EQ(::mkdir(o.w.spool().c_str(), 0700), 0);
+      ASSERT_EQ(::mkdir((o.w.spool() + "/oauth2").c_str(), 0700), 0);
+      ASSERT_TRUE(write_file(o.cache_file(),
+                             "relaymail oauth2 token 1\nexpires: 4102444800\n"
+                             "token: " +
+                                 kAccessToken + "\n"));
+    }
+    RunResult r = o.w.relaymail({"check", "--connect"});
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("\n  oauth2 token: " + c.state + "\n"));
+    EXPECT_EQ(o.endpoint->requests().size(), c.requests);
+    if (c.exit_code == 0) {
+      EXPECT_THAT(r.out, HasSubstr("  login: XOAUTH2 as demo\n  OK\n"));
+      EXPECT_EQ(mode_of(o.cache_file()), 0600u) << "kept for delivery";
+    } else {
+      EXPECT_THAT(r.out, HasSubstr("  FAILED: account gmail: the token endpoint refused"));
+    }
+    for (const std::string& secret : {kAccessToken, std::string(kRefreshToken)}) {
+      EXPECT_THAT(r.out + r.err + read_file(o.log_file()), Not(HasSubstr(secret)));
+    }
+    EXPECT_EQ(o.smtpd.received(), 0u);
+  }
+}
+
 // relaymaild serve refreshes and caches the token as the one-shot run does: the message goes at
 // once, with the token from the endpoint, cached in the daemon's spool.
 TEST(OAuth2, TheDaemonDeliversWithARefreshedToken) {
@@ -219,8 +270,7 @@ TEST(OAuth2, TheDaemonDeliversWithARefreshedToken) {
   ASSERT_TRUE(o.start("daemon"));
   o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
   Served d(o.w.config_path(), o.w.dir() + "/serve.log");
-  ASSERT_TRUE(wait_until([&] { return answers(o.socket()); }, std::chrono::seconds(20)))
-      << d.log();
+  ASSERT_TRUE(wait_until([&] { return answers(o.socket()); }, std::chrono::seconds(20))) << d.log();
   RunResult r = o.submit();
   ASSERT_EQ(r.exit_code, 0) << r.err << d.log();
   ASSERT_TRUE(o.smtpd.wait_for(1, std::chrono::seconds(10))) << d.log();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -126,6 +127,18 @@ std::optional<std::string> form_decode(const std::string& text) {
   return out;
 }
 
+std::string s256_challenge(const std::string& verifier) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(verifier.data(), verifier.size(), digest, &size, EVP_sha256(), nullptr);
+  unsigned char b64[4 * EVP_MAX_MD_SIZE / 3 + 4];
+  int n = EVP_EncodeBlock(b64, digest, static_cast<int>(size));
+  std::string out(reinterpret_cast<const char*>(b64), static_cast<size_t>(n));
+  std::replace(out.begin(), out.end(), '+', '-');
+  std::replace(out.begin(), out.end(), '/', '_');
+  return out.substr(0, out.find('='));
+}
+
 struct FakeTokenEndpoint::Impl {
   std::string cert_file, key_file;
   ossl::Ptr<SSL_CTX> ctx;
@@ -141,6 +154,11 @@ struct FakeTokenEndpoint::Impl {
   std::vector<TokenReply> replies;
   size_t next_reply = 0;
   std::optional<std::string> accepted;
+  std::optional<TokenReply> device_reply;
+  struct Issued {
+    std::string challenge, redirect_uri;
+  };
+  std::map<std::string, Issued> codes;  // by code; erased when traded in
   std::vector<TokenRequestSeen> seen;
 
   void accept_loop() {
@@ -160,12 +178,37 @@ struct FakeTokenEndpoint::Impl {
     }
   }
 
-  // The reply for one request, under the lock: the script, then the refresh-token check.
+  // An authorization_code grant's code, redirect_uri and PKCE verifier, against what
+  // expect_code() registered. Under the lock.
+  bool code_accepted(const std::map<std::string, std::string>& form) {
+    auto field = [&form](const char* name) {
+      auto it = form.find(name);
+      return it == form.end() ? std::string() : it->second;
+    };
+    auto it = codes.find(field("code"));
+    if (it == codes.end()) {
+      return false;
+    }
+    Issued issued = it->second;
+    codes.erase(it);  // used once, whatever the outcome (RFC 6749 §4.1.2)
+    return issued.redirect_uri == field("redirect_uri") &&
+           issued.challenge == s256_challenge(field("code_verifier"));
+  }
+
+  // The reply for one request, under the lock: the route, the grant's checks, then the script.
   TokenReply reply_for(const TokenRequestSeen& req) {
     std::lock_guard lock(mu);
     seen.push_back(req);
+    if (req.target == "/devicecode") {
+      return device_reply.value_or(TokenReply{.status = 500, .body = "{}"});
+    }
+    auto grant_type = req.form.find("grant_type");
+    const std::string grant = grant_type == req.form.end() ? "" : grant_type->second;
+    if (grant == "authorization_code" && !code_accepted(req.form)) {
+      return error(400, "invalid_grant", "The code, redirect_uri or code_verifier is wrong.");
+    }
     auto rt = req.form.find("refresh_token");
-    if (accepted && (rt == req.form.end() || rt->second != *accepted)) {
+    if (grant == "refresh_token" && accepted && (rt == req.form.end() || rt->second != *accepted)) {
       return error(400, "invalid_grant", "Token has been expired or revoked.");
     }
     TokenReply r = replies.empty() ? TokenReply{.status = 500, .body = "{}"}
@@ -302,6 +345,25 @@ void FakeTokenEndpoint::script(std::vector<TokenReply> replies) {
   impl_->next_reply = 0;
 }
 
+std::string FakeTokenEndpoint::device_url() const {
+  return "https://localhost:" + std::to_string(impl_->port) + "/devicecode";
+}
+
+std::string FakeTokenEndpoint::authorize_url() const {
+  return "https://localhost:" + std::to_string(impl_->port) + "/authorize";
+}
+
+void FakeTokenEndpoint::script_device(TokenReply reply) {
+  std::lock_guard lock(impl_->mu);
+  impl_->device_reply = std::move(reply);
+}
+
+void FakeTokenEndpoint::expect_code(std::string code, std::string code_challenge,
+                                    std::string redirect_uri) {
+  std::lock_guard lock(impl_->mu);
+  impl_->codes[std::move(code)] = Impl::Issued{std::move(code_challenge), std::move(redirect_uri)};
+}
+
 void FakeTokenEndpoint::accept_only(std::string refresh_token) {
   std::lock_guard lock(impl_->mu);
   impl_->accepted = std::move(refresh_token);
@@ -323,6 +385,21 @@ TokenReply FakeTokenEndpoint::grant(const std::string& access_token, long expire
                      ", \"token_type\": \"Bearer\", \"expires_in\": " + std::to_string(expires_in);
   if (!refresh_token.empty()) {
     body += ", \"refresh_token\": " + json_string(refresh_token);
+  }
+  return TokenReply{.status = 200, .body = body + "}"};
+}
+
+TokenReply FakeTokenEndpoint::device_answer(const std::string& device_code,
+                                            const std::string& user_code,
+                                            const std::string& verification_uri, long expires_in,
+                                            long interval, const std::string& message) {
+  std::string body = "{\"device_code\": " + json_string(device_code) +
+                     ", \"user_code\": " + json_string(user_code) +
+                     ", \"verification_uri\": " + json_string(verification_uri) +
+                     ", \"expires_in\": " + std::to_string(expires_in) +
+                     ", \"interval\": " + std::to_string(interval);
+  if (!message.empty()) {
+    body += ", \"message\": " + json_string(message);
   }
   return TokenReply{.status = 200, .body = body + "}"};
 }

@@ -63,7 +63,9 @@ TEST(OAuth2Config, Valid) {
        .want = {.provider = OAuth2Provider::google,
                 .token_url = "https://oauth2.googleapis.com/token",
                 .client_id = "id.apps",
-                .refresh_token = {Kind::keyring, ""}}},
+                .refresh_token = {Kind::keyring, ""},
+                .authorize_url = "https://accounts.google.com/o/oauth2/v2/auth",
+                .scope = "https://mail.google.com/"}},
       {.name = "microsoft with oauthbearer, a client secret from a file",
        .text = account("provider = \"microsoft\"; client_id = \"c1\";\n"
                        "client_secret = { file = \"/etc/rm/secret\"; };\n"
@@ -73,7 +75,10 @@ TEST(OAuth2Config, Valid) {
                 .token_url = "https://login.microsoftonline.com/common/oauth2/v2.0/token",
                 .client_id = "c1",
                 .client_secret = {Kind::file, "/etc/rm/secret"},
-                .refresh_token = {Kind::file, "/var/lib/rm/rt"}}},
+                .refresh_token = {Kind::file, "/var/lib/rm/rt"},
+                .device_url = "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+                .authorize_url = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+                .scope = "https://outlook.office.com/SMTP.Send offline_access"}},
       {.name = "custom, every key, the other sources",
        .text = account("provider = \"custom\"; token_url = \"https://idp.example/token?x=1\";\n"
                        "client_id = \"c\"; client_secret = { env = \"CS\"; };\n"
@@ -84,6 +89,19 @@ TEST(OAuth2Config, Valid) {
                 .client_secret = {Kind::env, "CS"},
                 .refresh_token = {Kind::credential, "rt"},
                 .tls_ca_file = "/ca.pem"}},
+      {.name = "custom with both authorization flows and a scope",
+       .text = account("token_url = \"https://idp.example/token\"; client_id = \"c\";\n"
+                       "refresh_token = { file = \"/rt\"; };\n"
+                       "device_url = \"https://idp.example/device\";\n"
+                       "authorize_url = \"https://idp.example/authorize\";\n"
+                       "scope = \"smtp offline_access\";"),
+       .want = {.provider = OAuth2Provider::custom,
+                .token_url = "https://idp.example/token",
+                .client_id = "c",
+                .refresh_token = {Kind::file, "/rt"},
+                .device_url = "https://idp.example/device",
+                .authorize_url = "https://idp.example/authorize",
+                .scope = "smtp offline_access"}},
       {.name = "custom is the default provider; HTTPS in any case",
        .text = account("token_url = \"HTTPS://idp.example/t\"; client_id = \"c\";\n"
                        "refresh_token = { command = \"pass show rt\"; };"),
@@ -134,6 +152,14 @@ TEST(OAuth2Config, PrintedGroup) {
                          "      client_id = \"c\";\n"
                          "      client_secret = { env = \"S\"; };\n"
                          "      refresh_token = { env = \"R\"; };\n"),
+            std::string::npos)
+      << printed;
+  printed = print_config(
+      must_parse(account("token_url = \"https://i/t\"; client_id = \"c\";\n"
+                         "refresh_token = { env = \"R\"; }; device_url = \"https://i/d\";")));
+  EXPECT_NE(printed.find("      tls_ca_file = \"\";\n"
+                         "      device_url = \"https://i/d\";\n"
+                         "    };\n"),
             std::string::npos)
       << printed;
 }
@@ -199,6 +225,23 @@ TEST(OAuth2Config, Refusals) {
                        "\"c\"; refresh_token = { keyring = true; };"),
        .want = {"t.conf:5: accounts[0].oauth2.token_url: provider = \"microsoft\" has its own; "
                 "token_url is for \"custom\" only"}},
+      {.name = "a known provider's device_url, authorize_url and scope",
+       .text = account(std::string(kGoogle) +
+                       "\ndevice_url = \"https://x/d\";\nauthorize_url = \"https://x/a\";\n"
+                       "scope = \"s\";"),
+       .want = {"t.conf:6: accounts[0].oauth2.device_url: provider = \"google\" has its own; "
+                "device_url is for \"custom\" only",
+                "t.conf:7: accounts[0].oauth2.authorize_url: provider = \"google\" has its own",
+                "t.conf:8: accounts[0].oauth2.scope: provider = \"google\" has its own"}},
+      {.name = "plain-http device and authorization URLs, a scope with a control character",
+       .text = account("token_url = \"https://x/t\"; client_id = \"c\";\n"
+                       "refresh_token = { keyring = true; };\n"
+                       "device_url = \"http://x/d\";\nauthorize_url = \"https://x/a b\";\n"
+                       "scope = \"mail\\tsend\";"),
+       .want = {"t.conf:6: accounts[0].oauth2.device_url: expected an https:// URL without "
+                "spaces, not \"http://x/d\"",
+                "t.conf:7: accounts[0].oauth2.authorize_url: expected an https:// URL",
+                "t.conf:8: accounts[0].oauth2.scope: expected scope tokens separated by spaces"}},
       {.name = "unknown provider",
        .text = account("provider = \"yahoo\"; client_id = \"c\"; refresh_token = { keyring = "
                        "true; }; token_url = \"https://x/t\";"),

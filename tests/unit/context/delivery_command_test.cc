@@ -33,6 +33,9 @@ TEST(DeliveryCommand, SaysEveryChoiceOnTheCommandLineAndReadsItBack) {
       {"password set",
        {.command = "password-set", .config_path = "c", .name = "relaymail", .ids = {"gmail"}},
        {"relaymaild", "password-set", "-C", "c", "--name", "relaymail", "--", "gmail"}},
+      {"oauth2 authorize",
+       {.command = "oauth2-authorize", .config_path = "c", .name = "relaymail", .ids = {"m365"}},
+       {"relaymaild", "oauth2-authorize", "-C", "c", "--name", "relaymail", "--", "m365"}},
       {"check --connect",
        {.command = "check-connect", .config_path = "c"},
        {"relaymaild", "check-connect", "-C", "c"}},
@@ -61,6 +64,10 @@ TEST(DeliveryCommand, ABadCommandLineIsOneUsageError) {
        "password-set takes one account name and no delivery options"},
       {{"relaymaild", "password-clear", "a", "b"},
        "password-clear takes one account name and no delivery options"},
+      {{"relaymaild", "oauth2-authorize"},
+       "oauth2-authorize takes one account name and no delivery options"},
+      {{"relaymaild", "oauth2-authorize", "a", "--print"},
+       "oauth2-authorize takes one account name and no delivery options"},
   };
   for (const Case& c : kCases) {
     auto r = decode(c.argv);
