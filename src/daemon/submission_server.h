@@ -7,8 +7,8 @@
 // Errors: logged once here, one line per refused connection or message.
 // Threads: run() is the accepting thread; dialogues run on threads of their own; stop() and
 // wait_idle() may be called from any thread.
-// Per-uid limits (daemon/uid_policy.h; the daemon's own uid is as root) are refused with 421 4.7.0 (connections), 553 5.7.1
-// (sender), 450 4.7.1 (messages of the hour), 552 5.3.4 (size), 550 5.7.1 (recipients).
+// Limits: per uid (daemon/uid_policy.h; the daemon's own uid is as root), refused with 421 4.7.0
+// (connections), 553 5.7.1 (sender), 450 4.7.1 (hourly messages), 552 5.3.4 (size), 550 5.7.1.
 // Not here: delivery (daemon/delivery_worker.h), what the limits are (daemon/uid_policy.h).
 #pragma once
 
