@@ -8,15 +8,12 @@
 // the token's state (fresh, refreshed, refused).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
-#include <memory>
 #include <string>
 
+#include "e2e/oauth2_world.h"
 #include "e2e/served.h"
-#include "support/fake_token_endpoint.h"
-#include "support/test_pki.h"
 
 namespace rm::e2e {
 namespace {
@@ -27,77 +24,7 @@ using ::testing::Not;
 
 namespace fs = std::filesystem;
 
-constexpr char kRefreshToken[] = "1//rt-first";
-constexpr char kClientSecret[] = "cs-GOCSPX-secret";
-constexpr char kMessage[] = "Subject: oauth\n\nbody\n";
-
-// Google's access tokens run to 2 KB and more; the AUTH line carrying one is longer than 512.
-const std::string kAccessToken = "ya29.a0" + std::string(2500, 'Q');
-
-class OAuth2World {
- public:
-  OAuth2World() : smtpd(w.dir(), smtpd_options()) {}
-
-  static SmtpdOptions smtpd_options() {
-    SmtpdOptions o;
-    o.password = kAccessToken;  // the one bearer token it accepts
-    o.flags = {"--auth-mechs", "XOAUTH2", "--max-line", "12288"};
-    return o;
-  }
-
-  // Starts both servers and writes the config; false (after a test failure) when one did not.
-  // `delivery`: "queue", or "daemon" with the daemon's group (its socket in the world's dir).
-  bool start(const std::string& delivery = "queue") {
-    if (!smtpd.start()) {
-      ADD_FAILURE() << "fake_smtpd did not start";
-      return false;
-    }
-    test::TestPki pki = test::test_pki_paths(smtpd.pki_dir());
-    endpoint = std::make_unique<FakeTokenEndpoint>(pki.good.cert, pki.good.key);
-    if (auto st = endpoint->start(); !st) {
-      ADD_FAILURE() << st.error().what;
-      return false;
-    }
-    write_file(refresh_token_file(), std::string(kRefreshToken) + "\n");
-    write_file(w.dir() + "/client.secret", std::string(kClientSecret) + "\n");
-    std::string c = "delivery = \"" + delivery + "\";\nspool = \"" + w.spool() +
-                    "\";\ndomain = \"example.com\";\nhostname = \"client.test\";\n"
-                    "log = { syslog = false; level = \"debug\"; file = \"" +
-                    log_file() +
-                    "\"; };\n"
-                    "accounts = ( {\n  name = \"gmail\";\n  host = \"localhost\";\n  port = " +
-                    std::to_string(smtpd.port()) + ";\n  tls = \"starttls\";\n  tls_ca_file = \"" +
-                    pki.ca_file +
-                    "\";\n  auth = \"xoauth2\";\n  user = \"demo\";\n"
-                    "  oauth2 = {\n    provider = \"custom\";\n    token_url = \"" +
-                    endpoint->url() +
-                    "\";\n    client_id = \"cid.apps\";\n"
-                    "    client_secret = { file = \"" +
-                    w.dir() + "/client.secret\"; };\n    refresh_token = { file = \"" +
-                    refresh_token_file() + "\"; };\n    tls_ca_file = \"" + pki.ca_file +
-                    "\";\n  };\n  timeout = \"10s\";\n} );\n";
-    if (delivery == "daemon") {
-      c += "daemon = { socket = \"" + socket() + "\"; user = \"root\"; };\n";
-    }
-    return write_file(w.config_path(), c);
-  }
-
-  std::string refresh_token_file() const { return w.dir() + "/refresh.token"; }
-  std::string socket() const { return w.dir() + "/submit.sock"; }
-  std::string log_file() const { return w.dir() + "/relaymail.log"; }
-  std::string cache_file() const { return w.spool() + "/oauth2/gmail.token"; }
-
-  RunResult submit() const { return w.sendmail({"-i", "bob@example.org"}, kMessage); }
-
-  World w;
-  Smtpd smtpd;
-  std::unique_ptr<FakeTokenEndpoint> endpoint;
-};
-
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
-}
+const std::string& kAccessToken = access_token();
 
 TEST(OAuth2, DeliveredWithARefreshedTokenThatIsKeptForTheNextRun) {
   OAuth2World o;
@@ -267,7 +194,7 @@ TEST(OAuth2, CheckConnectReportsTheTokensStateWithoutTheToken) {
 // once, with the token from the endpoint, cached in the daemon's spool.
 TEST(OAuth2, TheDaemonDeliversWithARefreshedToken) {
   OAuth2World o;
-  ASSERT_TRUE(o.start("daemon"));
+  ASSERT_TRUE(o.start({.delivery = "daemon"}));
   o.endpoint->script({FakeTokenEndpoint::grant(kAccessToken, 3600)});
   Served d(o.w.config_path(), o.w.dir() + "/serve.log");
   ASSERT_TRUE(wait_until([&] { return answers(o.socket()); }, std::chrono::seconds(20))) << d.log();
