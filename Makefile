@@ -4,11 +4,16 @@
 #   make test     install deps, build, run every test (plus the sanitizer pass)
 #   make demo     the end-to-end path against the project's own test smarthost on loopback
 #   make bench    benchmarks (not part of `make test`)
+#   make install  install into DESTDIR/PREFIX (default /usr): packaging/install.sh
+#   make deb      the Debian packages, in build/deb/ (packaging/build-deb.sh)
+#   make rpm      the RPM, in build/rpm/ (packaging/rpm/relaymail.spec)
 
 BUILD      ?= build
 ASAN_BUILD ?= build/asan
 CMAKE_ARGS ?=
 BENCH_ARGS ?=
+PREFIX     ?= /usr
+DESTDIR    ?=
 # Warnings are errors in CI, and its builds carry line tables only (-g1): full debug information
 # is most of what two trees cost to compile, and CI must finish within its time limit.
 ifneq ($(CI),)
@@ -19,12 +24,15 @@ endif
 # Service the keyring tests start on a private bus. libsystemd-dev: socket activation and
 # sd_notify in relaymaild; systemd: systemd-analyze, which the unit-file tests run.
 # libcurl4-openssl-dev and nlohmann-json3-dev: relaymaild's OAuth2 token requests (src/oauth2).
+# debhelper, dpkg-dev, fakeroot, lintian: `make deb` and its check; mandoc: the man page lint.
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
             libsystemd-dev libgtest-dev libgmock-dev python3 python3-aiosmtpd \
             gnome-keyring libsecret-tools dbus libglib2.0-bin systemd \
-            libcurl4-openssl-dev nlohmann-json3-dev
+            libcurl4-openssl-dev nlohmann-json3-dev \
+            debhelper dpkg-dev fakeroot lintian mandoc
 
-.PHONY: all build deps test test-fast test-asan demo bench format clean
+.PHONY: all build deps test test-fast test-package test-asan demo bench install deb rpm \
+        format clean
 
 all: build
 
@@ -56,7 +64,12 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j2 --timeout 300
 
-test: test-fast test-asan
+# The package of the binaries test-fast has just tested: built, linted, unpacked and run.
+test-package: build
+	packaging/build-deb.sh $(BUILD)/deb $(BUILD)
+	tests/package/check_deb.sh $(BUILD)/deb $(BUILD)/bin
+
+test: test-fast test-package test-asan
 
 demo: build
 	tests/demo/demo.sh $(BUILD)
@@ -65,6 +78,17 @@ demo: build
 # BENCH_ARGS passes flags to tests/bench/bench_relay, e.g. BENCH_ARGS="--only 1,3 --runs 5".
 bench: build
 	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD) $(BENCH_ARGS); else echo "bench: not yet written"; fi
+
+install: build
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" packaging/install.sh $(BUILD)
+
+deb: deps
+	packaging/build-deb.sh $(BUILD)/deb
+
+# rpmbuild from Debian's rpm package (installed here when missing); --nodeps, since Debian's
+# rpm database knows none of the build dependencies, which make deps has installed.
+rpm: deps
+	packaging/build-rpm.sh $(BUILD)/rpm
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -359,6 +359,13 @@ int relaymail_main(std::vector<std::string> args) {
   std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),
               cfg->accounts.size(), cfg->accounts.size() == 1 ? "" : "s",
               delivery_mode_name(cfg->delivery), effective_spool(*cfg, ctx).c_str());
+  if (cfg->accounts.empty()) {
+    // The packaged config as installed: valid, and nothing leaves until an account is given.
+    std::printf("%s: no account yet: mail is accepted and kept in the queue until `accounts` "
+                "names a smarthost (host, user, password); see relaymail.conf(5) and the "
+                "examples in /usr/share/doc/relaymail/examples\n",
+                cfg->path.c_str());
+  }
   return kExOk;
 }
 
