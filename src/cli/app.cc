@@ -270,7 +270,9 @@ int relaymail_main(std::vector<std::string> args) {
   std::string config_path;
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-C" || args[i] == "--config") && i + 1 < args.size() && rest.size() != 1) {
+    // -C before or after the command; after `send` it is sendmail's own -C, passed on.
+    const bool sendmail_flag = !rest.empty() && rest[0] == "send";
+    if ((args[i] == "-C" || args[i] == "--config") && i + 1 < args.size() && !sendmail_flag) {
       config_path = args[++i];
     } else {
       rest.push_back(args[i]);

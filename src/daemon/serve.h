@@ -9,8 +9,9 @@
 // daemon.stop_timeout and in-flight attempts end, then exit 0.
 // Errors: one line on stderr and the log; exit 64 usage, 78 configuration, 71 socket, 73 spool.
 // Threads: the calling thread waits for signals; accepting, each dialogue and each delivery
-// worker have threads of their own. Not here: the unit files (etc/systemd/), per-uid policy,
-// XQUEUE/XFLUSH and the sendmail client side (not yet).
+// worker have threads of their own.
+// Not here: the unit files (etc/systemd/), per-uid policy (daemon/uid_policy.h), XQUEUE/XFLUSH
+// (daemon/queue_commands.h), the sendmail client side (cli/daemon_client.h).
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
-// oneshot/commands.h — relaymaild's command line. The daemon itself is not built yet; what runs
-// today are the one-shot commands relaymail hands its delivery work to (cli/deliver_now.h):
+// oneshot/commands.h — relaymaild's one-shot commands, those relaymail hands its delivery work
+// to (cli/deliver_now.h); `relaymaild serve` is the daemon (daemon/serve.h):
 //   relaymaild flush [-C FILE] [--name NAME] [--print] [--due] [--quiet-success] [--no-stderr]
 //                    [--] [ID...]
 //       one queue run: every entry (or only the IDs), or with --due only those whose time has

@@ -1,10 +1,12 @@
 // End-to-end: etc/relaymail.conf as the packages install it. Daemon mode and no account yet:
 // `relaymail check` accepts it and says what is missing; and with no account, a message is
-// accepted and kept in the queue, the flush line saying why.
+// accepted and kept in the queue, the flush line saying why. relaymail takes its -C before or
+// after the command.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "e2e/harness.h"
 
@@ -42,6 +44,22 @@ TEST(ShippedConfig, WithNoAccountMailIsKeptInTheQueue) {
   EXPECT_THAT(f.out, HasSubstr("reason=\"no account configured\""));
   EXPECT_EQ(w.queued(), 1u);
   EXPECT_THAT(w.mailq().out, HasSubstr("last error: no account configured"));
+}
+
+TEST(ShippedConfig, MinusCIsHonouredBeforeOrAfterTheCommand) {
+  World w;
+  const std::string missing = w.dir() + "/missing.conf";
+  const std::vector<std::vector<std::string>> kArgs = {
+      {"-C", missing, "check"},       {"check", "-C", missing},
+      {"--config", missing, "queue"}, {"queue", "-C", missing},
+      {"flush", "--config", missing}, {"send", "-C", missing, "a@b.example"},
+  };
+  for (const auto& args : kArgs) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    RunResult r = run(w.bin("relaymail"), args, "Subject: x\n\nbody\n");
+    EXPECT_EQ(r.exit_code, 78) << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr(missing));
+  }
 }
 
 }  // namespace
