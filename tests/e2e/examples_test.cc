@@ -37,8 +37,9 @@ TEST(Examples, EveryOnePassesRelaymailCheck) {
     EXPECT_EQ(r.err, "");
     checked.insert(entry.path().filename());
   }
-  for (const char* name :
-       {"gmail-app-password.conf", "gmail-oauth2.conf", "microsoft365-oauth2.conf"}) {
+  for (const char* name : {"gmail-app-password.conf", "gmail-oauth2.conf",
+                           "microsoft365-oauth2.conf", "amazon-ses.conf", "mailgun.conf",
+                           "company-relay.conf", "docker-php-fpm.conf", "laptop-keyring.conf"}) {
     EXPECT_EQ(checked.count(name), 1u) << name;
   }
 }
