@@ -84,7 +84,11 @@ bool check_account(const Account& a, NetConnector& connector, TokenWitness& toke
   print_token_state(a, tokens, out);
   if (!client) {
     (void)std::fprintf(out, "  FAILED: %s\n", client.error().what.c_str());
-    log.error("check: account %s: %s", a.name.c_str(), client.error().what.c_str());
+    // Secret and token errors name the account already.
+    const std::string& what = client.error().what;
+    const std::string prefix = "account " + a.name + ": ";
+    const std::string line = what.rfind(prefix, 0) == 0 ? what : prefix + what;
+    log.error("check: %s", line.c_str());
     return false;
   }
   SmtpClient& c = **client;

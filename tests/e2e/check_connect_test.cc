@@ -64,6 +64,24 @@ TEST(CheckConnect, ReportsTheExactFailure) {
   }
 }
 
+// A password source that fails names the account once, in the report and in the log line.
+TEST(CheckConnect, APasswordSourceFailureNamesTheAccountOnce) {
+  World w;
+  Smtpd srv(w.dir(), {});
+  ASSERT_TRUE(srv.start());
+  w.write_config(srv, "queue");
+  std::string config = read_file(w.config_path());
+  const size_t at = config.find("  password = { file = ");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, config.find('\n', at) - at, "  password = { env = \"RM_UNSET_PASSWORD\"; };");
+  ASSERT_TRUE(write_file(w.config_path(), config));
+  RunResult r = w.relaymail({"check", "--connect"});
+  EXPECT_EQ(r.exit_code, 69) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  FAILED: account test: variable RM_UNSET_PASSWORD is not set\n"));
+  EXPECT_THAT(r.err, HasSubstr("check: account test: variable RM_UNSET_PASSWORD is not set\n"));
+  EXPECT_THAT(r.out + r.err, Not(HasSubstr("account test: account test")));
+}
+
 TEST(CheckConnect, UnknownArgumentIsAUsageError) {
   World w;
   Smtpd srv(w.dir(), {});
