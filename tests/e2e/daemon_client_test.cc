@@ -24,9 +24,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr uid_t kAlice = DaemonFixture::kAlice;
-constexpr uid_t kBob = DaemonFixture::kBob;
-
 using DaemonClient = DaemonFixture;
 
 TEST_F(DaemonClient, SendmailHandsTheMessageToTheDaemonAndExitsZeroOnItsCommit) {

@@ -24,9 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-constexpr uid_t kAlice = DaemonFixture::kAlice;
-constexpr uid_t kBob = DaemonFixture::kBob;
-
 // A smarthost that takes one message up to its final dot, writes <marker>, and then never
 // answers: a send caught in the middle. No TLS, no AUTH (loopback only).
 constexpr const char* kStallServer = R"(import socket, sys

@@ -708,7 +708,7 @@ TEST_F(SmtpClientTest, PerStageDeadlinesFollowRfc5321) {
   for (const auto& [step, budget] : want) {
     SCOPED_TRACE("step " + std::to_string(step));
     auto it = std::find_if(script->reads.begin(), script->reads.end(),
-                           [&](const test::Wait& w) { return w.step == step; });
+                           [s = step](const test::Wait& w) { return w.step == s; });
     ASSERT_NE(it, script->reads.end());
     EXPECT_LE(it->deadline - it->at, budget);
     EXPECT_GT(it->deadline - it->at, budget - std::chrono::seconds(5));
@@ -850,7 +850,7 @@ TEST_F(SmtpClientTest, BdatOneWritePerChunkWithStageDeadlines) {
   for (const auto& [step, budget] : {std::pair<size_t, Millis>{4, minutes(3)}, {5, minutes(10)}}) {
     SCOPED_TRACE("step " + std::to_string(step));
     auto it = std::find_if(script->reads.begin(), script->reads.end(),
-                           [&](const test::Wait& w) { return w.step == step; });
+                           [s = step](const test::Wait& w) { return w.step == s; });
     ASSERT_NE(it, script->reads.end());
     EXPECT_LE(it->deadline - it->at, budget);
     EXPECT_GT(it->deadline - it->at, budget - std::chrono::seconds(5));
