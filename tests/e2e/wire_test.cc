@@ -238,13 +238,14 @@ fs::path build_dir() {
 }
 
 // Behaviour 72: install.sh with DESTDIR puts relaymail in /usr/bin, the sendmail-compatible
-// names as symlinks to /usr/bin/relaymail, and nothing setuid or setgid.
+// names as relative symlinks to it, the units, the config, man pages and examples, and nothing
+// setuid or setgid.
 TEST(WireInstall, B72_InstallsSendmailPathsWithoutSetuid) {
   fs::path script = install_script();
   ASSERT_TRUE(fs::exists(script)) << script;
   TempDir dest;
-  RunResult r =
-      run("/bin/sh", {script.string(), build_dir().string()}, "", {"DESTDIR=" + dest.path()});
+  RunResult r = run("/bin/sh", {script.string(), build_dir().string()}, "",
+                    {"DESTDIR=" + dest.path(), "UNITDIR=/usr/lib/systemd/system"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
   const std::string root = dest.path();
@@ -253,20 +254,27 @@ TEST(WireInstall, B72_InstallsSendmailPathsWithoutSetuid) {
   EXPECT_TRUE(S_ISREG(st.st_mode)) << "/usr/bin/relaymail is the binary itself";
   EXPECT_NE(st.st_mode & S_IXUSR, 0u);
 
-  for (const char* link :
-       {"/usr/sbin/sendmail", "/usr/lib/sendmail", "/usr/bin/mailq", "/usr/bin/newaliases"}) {
+  // Relative links, so they hold in a staging root and in a package as in the system.
+  const std::pair<const char*, const char*> kLinks[] = {{"/usr/sbin/sendmail", "../bin/relaymail"},
+                                                        {"/usr/lib/sendmail", "../bin/relaymail"},
+                                                        {"/usr/bin/mailq", "relaymail"},
+                                                        {"/usr/bin/newaliases", "relaymail"}};
+  for (const auto& [link, target] : kLinks) {
     SCOPED_TRACE(link);
     fs::path p = root + link;
     std::error_code ec;
     ASSERT_TRUE(fs::is_symlink(fs::symlink_status(p, ec))) << p;
-    EXPECT_EQ(fs::read_symlink(p, ec).string(), "/usr/bin/relaymail");
+    EXPECT_EQ(fs::read_symlink(p, ec).string(), target);
+    EXPECT_EQ(fs::canonical(p, ec), fs::canonical(root + "/usr/bin/relaymail"));
   }
 
   // Daemon mode's units, its user and its spool.
   for (const char* file :
        {"/usr/lib/systemd/system/relaymail.socket", "/usr/lib/systemd/system/relaymail.service",
         "/usr/lib/systemd/user/relaymail.service", "/usr/lib/systemd/user/relaymail-flush.timer",
-        "/usr/lib/sysusers.d/relaymail.conf", "/usr/lib/tmpfiles.d/relaymail.conf"}) {
+        "/usr/lib/sysusers.d/relaymail.conf", "/usr/lib/tmpfiles.d/relaymail.conf",
+        "/etc/relaymail.conf", "/usr/share/man/man8/sendmail.8", "/usr/share/man/man1/mailq.1",
+        "/usr/share/man/man5/relaymail.conf.5", "/usr/share/doc/relaymail/examples/mailgun.conf"}) {
     EXPECT_TRUE(fs::is_regular_file(root + file)) << file;
   }
   EXPECT_THAT(read_file(root + "/usr/lib/sysusers.d/relaymail.conf"), HasSubstr("u relaymail "));
