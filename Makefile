@@ -7,11 +7,13 @@
 #   make install  install into DESTDIR/PREFIX (default /usr): packaging/install.sh
 #   make deb      the Debian packages, in build/deb/ (packaging/build-deb.sh)
 #   make rpm      the RPM, in build/rpm/ (packaging/rpm/relaymail.spec)
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each (tests/fuzz/run.sh)
 
 BUILD      ?= build
 ASAN_BUILD ?= build/asan
 CMAKE_ARGS ?=
 BENCH_ARGS ?=
+FUZZ_SECONDS ?= 60
 PREFIX     ?= /usr
 DESTDIR    ?=
 # Warnings are errors in CI, and its builds carry line tables only (-g1): full debug information
@@ -25,13 +27,14 @@ endif
 # sd_notify in relaymaild; systemd: systemd-analyze, which the unit-file tests run.
 # libcurl4-openssl-dev and nlohmann-json3-dev: relaymaild's OAuth2 token requests (src/oauth2).
 # debhelper, dpkg-dev, fakeroot, lintian: `make deb` and its check; mandoc: the man page lint.
+# clang and libclang-rt-14-dev (libFuzzer's runtime, not pulled in by clang): the sanitizer tree.
 DEB_PKGS := g++ cmake ninja-build pkg-config openssl libssl-dev libconfig++-dev libsecret-1-dev \
             libsystemd-dev libgtest-dev libgmock-dev python3 python3-aiosmtpd \
             gnome-keyring libsecret-tools dbus libglib2.0-bin systemd \
             libcurl4-openssl-dev nlohmann-json3-dev \
-            debhelper dpkg-dev fakeroot lintian mandoc
+            debhelper dpkg-dev fakeroot lintian mandoc clang libclang-rt-14-dev
 
-.PHONY: all build deps test test-fast test-package test-asan demo bench install deb rpm \
+.PHONY: all build deps test test-fast test-package test-asan demo bench fuzz install deb rpm \
         format clean
 
 all: build
@@ -51,8 +54,10 @@ deps:
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_ARGS)
 
+# The sanitizer tree is clang's: ASan and UBSan for every test, and libFuzzer for tests/fuzz.
 $(ASAN_BUILD)/build.ninja: | deps
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DRM_SANITIZE=ON $(CMAKE_ARGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DRM_SANITIZE=ON -DRM_FUZZ=ON \
+	  $(CMAKE_ARGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)
@@ -78,6 +83,11 @@ demo: build
 # BENCH_ARGS passes flags to tests/bench/bench_relay, e.g. BENCH_ARGS="--only 1,3 --runs 5".
 bench: build
 	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD) $(BENCH_ARGS); else echo "bench: not yet written"; fi
+
+fuzz: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) --target fuzz_all
+	cd $(ASAN_BUILD) && FUZZ_CORPUS_DIR=$$PWD/fuzz-corpus $(CURDIR)/tests/fuzz/run.sh $(FUZZ_SECONDS) \
+	  $$(ls -d bin/fuzz_* | sed "s|^|$$PWD/|")
 
 install: build
 	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" packaging/install.sh $(BUILD)
