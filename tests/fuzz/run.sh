@@ -11,8 +11,8 @@ if [ "${1:-}" = --smoke ]; then smoke=1; shift; fi
 seconds=${1:?usage: run.sh [--smoke] SECONDS TARGET...}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-# Leaks inside the libraries we link and cannot fix (lsan.supp says which and why).
-export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/lsan.supp
+# Leaks inside the libraries we link and cannot fix (tests/lsan.supp says which and why).
+export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/../lsan.supp
 failed=0
 for target in "$@"; do
   name=$(basename "$target")
