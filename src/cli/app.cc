@@ -14,6 +14,7 @@
 #include "cli/queue_admin.h"
 #include "cli/sendmail_args.h"
 #include "cli/smtp_submit.h"
+#include "cli/source_check.h"
 #include "cli/submit.h"
 #include "config/config.h"
 #include "context/context.h"
@@ -172,6 +173,44 @@ int check_aliases(const Config& cfg, Logger& log) {
   }
   for (const auto& w : al->warnings()) {
     log.warn("%s", w.c_str());
+  }
+  return kExOk;
+}
+
+// `relaymail check` (without --connect): the configuration is loaded; then each account's secret
+// sources as far as they go without reading a secret (cli/source_check.h). What delivery would
+// refuse goes to stderr, one line each, and makes it 78 with no OK line; notes and warnings
+// (a file not there yet, a variable the daemon may have) go to stdout.
+int check_config(const Config& cfg, const Context& ctx, Logger& log) {
+  const std::vector<SourceFinding> findings = check_sources(cfg);
+  bool refused = false;
+  for (const SourceFinding& f : findings) {
+    if (f.level == SourceFinding::Level::error) {
+      log.error("check: %s", f.text.c_str());
+      refused = true;
+    }
+  }
+  if (!refused) {
+    std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg.path.c_str(),
+                cfg.accounts.size(), cfg.accounts.size() == 1 ? "" : "s",
+                delivery_mode_name(cfg.delivery), effective_spool(cfg, ctx).c_str());
+  }
+  for (const SourceFinding& f : findings) {
+    if (f.level != SourceFinding::Level::error) {
+      std::printf("%s: %s%s\n", cfg.path.c_str(),
+                  f.level == SourceFinding::Level::warning ? "warning: " : "", f.text.c_str());
+    }
+  }
+  if (refused) {
+    return kExConfig;
+  }
+  if (cfg.accounts.empty()) {
+    // The packaged config as installed: valid, and nothing leaves until an account is given.
+    std::printf(
+        "%s: no account yet: mail is accepted and kept in the queue until `accounts` "
+        "names a smarthost (host, user, password); see relaymail.conf(5) and the "
+        "examples in /usr/share/doc/relaymail/examples\n",
+        cfg.path.c_str());
   }
   return kExOk;
 }
@@ -358,17 +397,7 @@ int relaymail_main(std::vector<std::string> args) {
     log.error("check: unknown argument '%s' (only --connect)", sub[0].c_str());
     return kExUsage;
   }
-  std::printf("%s: OK (%zu account%s, delivery %s, spool %s)\n", cfg->path.c_str(),
-              cfg->accounts.size(), cfg->accounts.size() == 1 ? "" : "s",
-              delivery_mode_name(cfg->delivery), effective_spool(*cfg, ctx).c_str());
-  if (cfg->accounts.empty()) {
-    // The packaged config as installed: valid, and nothing leaves until an account is given.
-    std::printf("%s: no account yet: mail is accepted and kept in the queue until `accounts` "
-                "names a smarthost (host, user, password); see relaymail.conf(5) and the "
-                "examples in /usr/share/doc/relaymail/examples\n",
-                cfg->path.c_str());
-  }
-  return kExOk;
+  return check_config(*cfg, ctx, log);
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
+#include "sys/secret_file.h"
 #include "sys/unique_fd.h"
 
 namespace rm {
@@ -59,18 +61,12 @@ Result<SecretString> from_file(const SecretRef& ref) {
   if (::fstat(fd.get(), &st) != 0) {
     return sys_error(Errc::secret_unavailable, errno, "stat %s", ref.value.c_str());
   }
-  if (!S_ISREG(st.st_mode)) {
-    return make_error(Errc::config, "password file %s: not a regular file", ref.value.c_str());
-  }
-  if (st.st_uid != ::geteuid()) {
-    return make_error(Errc::config, "password file %s: owned by uid %u, not by uid %u",
-                      ref.value.c_str(), static_cast<unsigned>(st.st_uid),
-                      static_cast<unsigned>(::geteuid()));
-  }
-  if ((st.st_mode & 077) != 0) {
-    return make_error(Errc::config,
-                      "password file %s: mode %04o is readable by others (chmod 600 it)",
-                      ref.value.c_str(), static_cast<unsigned>(st.st_mode & 07777));
+  // The rules `relaymail check` applies too (sys/secret_file.h).
+  const PathFacts facts{st.st_mode, st.st_uid};
+  const uid_t me = ::geteuid();
+  if (auto fault = secret_file_fault(facts, me); fault != SecretFileFault::none) {
+    return make_error(Errc::config, "password file %s: %s", ref.value.c_str(),
+                      secret_file_reason(fault, facts, me).c_str());
   }
   auto text = read_fd(fd.get(), ref.value);
   if (!text) {
@@ -104,9 +100,10 @@ Result<SecretString> from_credential(const SecretRef& ref, const char* credentia
   if (::fstat(fd.get(), &st) != 0) {
     return sys_error(Errc::secret_unavailable, errno, "stat %s", path.c_str());
   }
-  if (!S_ISREG(st.st_mode)) {
-    return make_error(Errc::config, "account %s: credential %s: not a regular file",
-                      ref.account.c_str(), path.c_str());
+  const PathFacts facts{st.st_mode, st.st_uid};
+  if (auto fault = secret_file_fault(facts, std::nullopt); fault != SecretFileFault::none) {
+    return make_error(Errc::config, "account %s: credential %s: %s", ref.account.c_str(),
+                      path.c_str(), secret_file_reason(fault, facts, std::nullopt).c_str());
   }
   auto text = read_fd(fd.get(), path);
   if (!text) {

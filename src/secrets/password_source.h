@@ -1,9 +1,10 @@
 // secrets/password_source.h — where an account's password comes from, resolved at delivery
 // time only (submission never needs one). Sources: a file (owned by the reading user, no
-// group/other bits), a systemd credential ($CREDENTIALS_DIRECTORY/NAME, NAME a plain file name),
-// an environment variable, a command run with /bin/sh -c from the administrator's config (stdin
-// /dev/null), or the keyring through an injected SecretStore (secrets/secret_store.h). For files,
-// credentials and commands the password is the first line, one trailing LF or CRLF stripped.
+// group/other bits: sys/secret_file.h), a systemd credential ($CREDENTIALS_DIRECTORY/NAME, NAME
+// a plain file name), an environment variable, a command run with /bin/sh -c from the
+// administrator's config (stdin /dev/null), or the keyring through an injected SecretStore
+// (secrets/secret_store.h). For files, credentials and commands the password is the first line,
+// one trailing LF or CRLF stripped.
 // Errors: Errc::secret_unavailable (cannot get it now: defer), Errc::config (the reference
 // itself is wrong: bad permissions, empty variable name). The secret never appears in an Error.
 // Never logs. Not thread-safe (the command source forks). Not here: the keyring itself.
