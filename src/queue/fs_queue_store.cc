@@ -8,9 +8,10 @@
 //   0). Filesystems that journal metadata in order (ext4, XFS) never keep the later rename
 //   without the earlier, so after a crash an .env has its .msg; elsewhere an .env without .msg
 //   can only be a commit that never returned, and list() quarantines it. A crash in between
-//   leaves a stray .msg without .env: no entry, never listed, never delivered (the submitter got
-//   no exit 0 for it). Strays are left for the operator; nothing removes them automatically,
-//   because an age test cannot tell a stray from a commit in progress.
+//   leaves an orphan .msg without .env: no entry, never listed, never delivered (the submitter
+//   got no exit 0 for it). The .msg keeps the draft's flock from its creation in tmp/ until the
+//   .env is in (or the commit is rolled back), so a locked .msg without .env is a commit in
+//   progress, however old its mtime, and an unlocked one is an orphan.
 // - Every fsync of queue/ (or failed/) after a rename or unlink there goes through that
 //   directory's DirSyncBatcher (queue/dir_sync_batcher.h): the commits, updates and removals
 //   of the daemon's threads that arrive while one fsync runs share the next one (group commit);
@@ -314,24 +315,27 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   const std::string msg = msg_path(entry.id);
   const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   // One directory fsync for both renames, after the .env's (issue 6: 3 fsyncs a message, not
-  // 4), shared with whatever else reaches queue_sync_ meanwhile.
-  if (auto r = draft->file().commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller);
-      !r) {
-    if (draft->file().committed()) {
-      unlink_quietly(*ops_, msg);
-    }
-    return r;
-  }
-  bool placed = false;
-  Status r = place_env(entry.id, *text, TempFile::Replace::no, placed);
+  // 4), shared with whatever else reaches queue_sync_ meanwhile. The .msg stays locked until
+  // the .env is in or both are rolled back: until then clean_tmp() must not take it for an
+  // orphan.
+  TempFile& file = draft->file();
+  Status r = file.commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller,
+                            TempFile::AfterCommit::keep_lock);
   if (r) {
-    r = queue_sync_.sync(since);
-  }
-  if (!r) {
-    if (placed) {
+    bool placed = false;
+    r = place_env(entry.id, *text, TempFile::Replace::no, placed);
+    if (r) {
+      r = queue_sync_.sync(since);
+    }
+    if (!r && placed) {
       unlink_quietly(*ops_, env_path(entry.id));
     }
-    unlink_quietly(*ops_, msg);
+  }
+  if (file.committed()) {
+    if (!r) {
+      unlink_quietly(*ops_, msg);
+    }
+    file.unlock();  // an entry now (or nothing): its lock is the runners' to take
   }
   return r;
 }
