@@ -31,8 +31,13 @@ void Housekeeper::clean_tmp() {
   auto cleaned = store_.clean_tmp(kTmpGarbageAge);
   if (!cleaned) {
     log_.error("%s", cleaned.error().what.c_str());
-  } else if (*cleaned > 0) {
-    log_.info("removed %zu files crashed writers left in tmp/", *cleaned);
+    return;
+  }
+  if (cleaned->tmp_files > 0) {
+    log_.info("removed %zu files crashed writers left in tmp/", cleaned->tmp_files);
+  }
+  for (const std::string& id : cleaned->orphans) {
+    log_.warn("%s: orphan message file (no envelope, unlocked) removed from queue/", id.c_str());
   }
 }
 

@@ -1,9 +1,10 @@
 // daemon/housekeeper.h — the daemon's periodic chores: SMTP sessions idle for idle_session are
 // QUIT (a smarthost drops an idle session after a while, and a message sent on a dropped one
-// would wait a whole retry), and what crashed writers left in the spool's tmp/ is removed, at
-// start and then every tmp_every.
+// would wait a whole retry), and what crashed writers left in the spool (files in tmp/, orphan
+// messages in queue/: QueueStore::clean_tmp) is removed, at start and then every tmp_every.
 // Contract: run() does a round at once and then every tick until stop(); stop() wakes it.
-// Errors: a failed tmp/ cleaning is logged, one line, and tried again next time.
+// Errors: a failed cleaning is logged, one line, and tried again next time; so is each orphan
+// message removed.
 // Threads: run() on a thread of its own; stop() from any.
 // Not here: delivery (daemon/delivery_worker.h), the pool's rules (relay/connection_pool.h).
 #pragma once
@@ -26,6 +27,7 @@ class Housekeeper {
     std::chrono::minutes tmp_every{10};
   };
   // What crashed writers left: older than this and unlocked (as the one-shot run cleans).
+  // A minute also covers the instant between a tmp/ file's creation and its lock.
   static constexpr int64_t kTmpGarbageAge = 60;
 
   Housekeeper(ConnectionPool& pool, QueueStore& store, Logger& log, Options opts)

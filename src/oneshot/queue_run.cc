@@ -67,6 +67,9 @@ RunSummary run_queue(const FlushRequest& req) {
   for (const auto& id : s.quarantined) {
     req.log.error("%s: corrupt or untrusted queue entry moved to failed/", id.c_str());
   }
+  for (const auto& id : s.orphans_removed) {
+    req.log.warn("%s: orphan message file (no envelope, unlocked) removed from queue/", id.c_str());
+  }
   for (const auto& e : s.errors) {
     req.log.error("%s", e.what.c_str());
   }

@@ -8,9 +8,10 @@
 //   0). Filesystems that journal metadata in order (ext4, XFS) never keep the later rename
 //   without the earlier, so after a crash an .env has its .msg; elsewhere an .env without .msg
 //   can only be a commit that never returned, and list() quarantines it. A crash in between
-//   leaves a stray .msg without .env: no entry, never listed, never delivered (the submitter got
-//   no exit 0 for it). Strays are left for the operator; nothing removes them automatically,
-//   because an age test cannot tell a stray from a commit in progress.
+//   leaves an orphan .msg without .env: no entry, never listed, never delivered (the submitter
+//   got no exit 0 for it). The .msg keeps the draft's flock from its creation in tmp/ until the
+//   .env is in (or the commit is rolled back), so a locked .msg without .env is a commit in
+//   progress, however old its mtime, and an unlocked one is an orphan.
 // - Every fsync of queue/ (or failed/) after a rename or unlink there goes through that
 //   directory's DirSyncBatcher (queue/dir_sync_batcher.h): the commits, updates and removals
 //   of the daemon's threads that arrive while one fsync runs share the next one (group commit);
@@ -44,7 +45,12 @@
 //   (sys/temp_file.h) and is never removed, however old: a slow `longjob | sendmail` keeps its
 //   draft. An unlocked file older than the bound is a crashed writer's leftover and goes. Where
 //   the lock cannot be tested (not a regular file, no flock support) only files older than an
-//   hour go.
+//   hour go. Then queue/: a <id>.msg without <id>.env, older than the bound, is locked
+//   (LOCK_EX|LOCK_NB, as try_lock() does) and, when nobody held it and it still has no .env and
+//   is still the file looked at, unlinked; queue/ is fsynced once for all of them through its
+//   DirSyncBatcher. A held .msg is a commit in progress or a remove() between its two unlinks
+//   (under the runner's lock). A .msg whose failed/<id>.env exists is kept: it is that failed
+//   entry's message (move_to_failed() interrupted, or a requeue() at work), for requeue().
 // - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
 //   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
@@ -314,24 +320,27 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   const std::string msg = msg_path(entry.id);
   const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   // One directory fsync for both renames, after the .env's (issue 6: 3 fsyncs a message, not
-  // 4), shared with whatever else reaches queue_sync_ meanwhile.
-  if (auto r = draft->file().commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller);
-      !r) {
-    if (draft->file().committed()) {
-      unlink_quietly(*ops_, msg);
-    }
-    return r;
-  }
-  bool placed = false;
-  Status r = place_env(entry.id, *text, TempFile::Replace::no, placed);
+  // 4), shared with whatever else reaches queue_sync_ meanwhile. The .msg stays locked until
+  // the .env is in or both are rolled back: until then clean_tmp() must not take it for an
+  // orphan.
+  TempFile& file = draft->file();
+  Status r = file.commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller,
+                            TempFile::AfterCommit::keep_lock);
   if (r) {
-    r = queue_sync_.sync(since);
-  }
-  if (!r) {
-    if (placed) {
+    bool placed = false;
+    r = place_env(entry.id, *text, TempFile::Replace::no, placed);
+    if (r) {
+      r = queue_sync_.sync(since);
+    }
+    if (!r && placed) {
       unlink_quietly(*ops_, env_path(entry.id));
     }
-    unlink_quietly(*ops_, msg);
+  }
+  if (file.committed()) {
+    if (!r) {
+      unlink_quietly(*ops_, msg);
+    }
+    file.unlock();  // an entry now (or nothing): its lock is the runners' to take
   }
   return r;
 }
@@ -626,10 +635,26 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
   return Held(std::make_unique<FsEntryLock>(std::move(**lock)));
 }
 
-Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
+Result<CleanResult> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
   if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
+  const int64_t now = clock_.wall();
+  CleanResult out;
+  auto tmp_files = clean_tmp_dir(now, older_than_seconds);
+  if (!tmp_files) {
+    return std::move(tmp_files).error();
+  }
+  out.tmp_files = *tmp_files;
+  auto orphans = remove_orphans(now, older_than_seconds);
+  if (!orphans) {
+    return std::move(orphans).error();
+  }
+  out.orphans = std::move(*orphans);
+  return out;
+}
+
+Result<size_t> FsQueueStore::clean_tmp_dir(int64_t now, int64_t older_than_seconds) {
   const std::string tmp = tmp_dir();
   UniqueFd dir_fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir_fd.valid()) {
@@ -649,7 +674,6 @@ Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
     ::close(scan_fd);
     return sys_error(Errc::io, err, "opendir %s", tmp.c_str());
   }
-  const int64_t now = clock_.wall();
   size_t removed = 0;
   std::optional<Error> first_error;
   for (;;) {
@@ -683,6 +707,93 @@ Result<size_t> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
     return std::move(*first_error);
   }
   return removed;
+}
+
+Result<std::vector<std::string>> FsQueueStore::remove_orphans(int64_t now,
+                                                              int64_t older_than_seconds) {
+  const std::string dir = queue_dir();
+  auto queue_fd = open_dir(dir);
+  if (!queue_fd) {
+    return std::move(queue_fd).error();
+  }
+  std::vector<IdKey> msgs;
+  std::vector<IdKey> envs;
+  auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
+    if (auto id = id_of(name, kMsgSuffix)) {
+      msgs.push_back(*id);
+    } else if (auto env = id_of(name, kEnvSuffix)) {
+      envs.push_back(*env);
+    }
+  });
+  if (!scanned) {
+    return std::move(scanned).error();
+  }
+  std::sort(msgs.begin(), msgs.end(), id_less);
+  std::sort(envs.begin(), envs.end(), id_less);
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+  std::vector<std::string> removed;
+  std::optional<Error> error;
+  for (const IdKey& key : msgs) {
+    if (std::binary_search(envs.begin(), envs.end(), key, id_less)) {
+      continue;  // an entry (checked again under the lock for the others)
+    }
+    const std::string id(view(key));
+    auto gone = remove_orphan(queue_fd->get(), id, now, older_than_seconds);
+    if (!gone) {
+      if (!error) {
+        error = std::move(gone).error();
+      }
+    } else if (*gone) {
+      removed.push_back(id);
+    }
+  }
+  if (!removed.empty()) {
+    if (auto r = queue_sync_.sync(since); !r && !error) {
+      error = std::move(r).error();
+    }
+  }
+  if (!error) {
+    return removed;
+  }
+  if (!removed.empty()) {  // gone (if not durably): the caller's log must still name them
+    std::string ids;
+    for (const std::string& id : removed) {
+      ids += (ids.empty() ? "" : " ") + id;
+    }
+    error->what += "; orphan messages removed from " + dir + ": " + ids;
+  }
+  return std::move(*error);
+}
+
+Result<bool> FsQueueStore::remove_orphan(int queue_fd, const std::string& id, int64_t now,
+                                         int64_t older_than_seconds) {
+  const IdFileName msg_name = file_name(id, kMsgSuffix);
+  const IdFileName env_name = file_name(id, kEnvSuffix);
+  struct stat seen {};
+  if (::fstatat(queue_fd, msg_name.data(), &seen, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(seen.st_mode) || now - static_cast<int64_t>(seen.st_mtime) <= older_than_seconds) {
+    return false;
+  }
+  // Held: a commit in progress, or a runner between remove()'s two unlinks. Not openable or
+  // lockable (another uid's file, a race): not shown to be garbage, so kept.
+  const std::string path = msg_path(id);
+  auto lock = try_lock_path(path, LockOpen::existing);
+  if (!lock || !lock->has_value()) {
+    return false;
+  }
+  struct stat locked {};
+  if (::fstat((*lock)->fd(), &locked) != 0 || locked.st_dev != seen.st_dev ||
+      locked.st_ino != seen.st_ino || file_exists_at(queue_fd, env_name.data()) ||
+      file_exists(failed_dir() + "/" + id + std::string(kEnvSuffix))) {
+    return false;
+  }
+  if (ops_->unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return sys_error(Errc::io, errno, "remove orphan message %s", path.c_str());
+  }
+  return true;
 }
 
 Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {

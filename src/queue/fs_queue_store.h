@@ -45,7 +45,7 @@ class FsQueueStore final : public QueueStore {
   Status move_to_failed(std::string_view id) override;
   Result<UniqueFd> open_content(std::string_view id) override;
   Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) override;
-  Result<size_t> clean_tmp(int64_t older_than_seconds) override;
+  Result<CleanResult> clean_tmp(int64_t older_than_seconds) override;
   Result<QueueEntry> load_failed(std::string_view id) override;
   Status requeue(std::string_view id) override;
   Status remove_failed(std::string_view id) override;
@@ -78,6 +78,12 @@ class FsQueueStore final : public QueueStore {
   // `buf` is list()'s read buffer, reused for every entry.
   void list_one(int queue_fd, std::string_view id, std::string& buf, ListResult& out);
   void quarantine(const std::string& id, ListResult& out);
+  // clean_tmp()'s two passes: tmp/, then the orphan messages in queue/.
+  Result<size_t> clean_tmp_dir(int64_t now, int64_t older_than_seconds);
+  Result<std::vector<std::string>> remove_orphans(int64_t now, int64_t older_than_seconds);
+  // queue/<id>.msg, listed without a .env: true when it was an orphan and is gone.
+  Result<bool> remove_orphan(int queue_fd, const std::string& id, int64_t now,
+                             int64_t older_than_seconds);
 
   std::string dir_;
   const Clock& clock_;

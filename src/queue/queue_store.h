@@ -45,6 +45,12 @@ struct ListResult {
   std::vector<Error> errors;
 };
 
+// What clean_tmp() removed.
+struct CleanResult {
+  size_t tmp_files = 0;              // crashed writers' files in tmp/
+  std::vector<std::string> orphans;  // ids whose queue/<id>.msg had no .env, in id order
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;
@@ -74,10 +80,13 @@ class QueueStore {
   virtual Result<UniqueFd> open_content(std::string_view id) = 0;
   // nullopt when another process holds the entry.
   virtual Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) = 0;
-  // Removes files in tmp/ whose mtime is more than `older_than_seconds` before now and that no
-  // live writer holds (garbage of a crashed writer); returns how many went. Never follows a
-  // symlink, never leaves tmp/.
-  virtual Result<size_t> clean_tmp(int64_t older_than_seconds) = 0;
+  // Removes what crashed writers left, when its mtime is more than `older_than_seconds` before
+  // now and nobody holds its lock: files in tmp/ (never following a symlink, never leaving
+  // tmp/), and orphan messages, a queue/<id>.msg with no .env (a crash between commit()'s two
+  // renames, a half-done remove()). A commit in progress holds its .msg's lock until its .env is
+  // in, so it is never taken for an orphan. Says what went, for the caller to log; an error
+  // after some orphans went names them.
+  virtual Result<CleanResult> clean_tmp(int64_t older_than_seconds) = 0;
 
   // failed/ (`relaymail requeue` and `relaymail delete`). A failed entry is failed/<id>.env
   // with its failed/<id>.msg; nothing delivers from failed/.

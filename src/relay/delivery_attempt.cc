@@ -1,5 +1,10 @@
 #include "relay/delivery_attempt.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdint>
+
 #include "mail/dsn.h"
 #include "relay/classify.h"
 #include "relay/outgoing.h"
@@ -13,11 +18,30 @@ bool to_do(const RcptEntry& r) {
   return r.state == RcptState::pending || r.state == RcptState::deferred;
 }
 
+// The message open at `fd` must have the size its entry recorded at commit (entry.size): one that
+// was truncated or grew since is not the message that was accepted. Under the entry's lock, such
+// an entry is moved to failed/, as the store quarantines an untrusted one.
+Status check_size(QueueStore& store, const QueueEntry& entry, int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return sys_error(Errc::io, errno, "stat message of %s", entry.id.c_str());
+  }
+  if (static_cast<uint64_t>(st.st_size) == entry.size) {
+    return {};
+  }
+  Status moved = store.move_to_failed(entry.id);
+  std::string where = moved ? "moved to failed/" : "left in queue/ (" + moved.error().what + ")";
+  return make_error(Errc::spool_corrupt,
+                    "%s: message file size mismatch: expected=%ju found=%jd; not sent, %s",
+                    entry.id.c_str(), static_cast<uintmax_t>(entry.size),
+                    static_cast<intmax_t>(st.st_size), where.c_str());
+}
+
 }  // namespace
 
 DeliveryAttempt::DeliveryAttempt(const AttemptEnv& env, std::unique_ptr<EntryLock> lock,
-                                 QueueEntry entry)
-    : env_(&env), lock_(std::move(lock)), entry_(std::move(entry)) {
+                                 QueueEntry entry, Result<UniqueFd> content)
+    : env_(&env), lock_(std::move(lock)), entry_(std::move(entry)), content_(std::move(content)) {
   out_.id = entry_.id;
   out_.sender = entry_.sender;
   for (const RcptEntry& r : entry_.rcpts) {
@@ -39,7 +63,14 @@ Result<std::optional<DeliveryAttempt>> DeliveryAttempt::begin(const AttemptEnv& 
   if (!loaded) {
     return std::move(loaded).error();
   }
-  return Maybe(DeliveryAttempt(env, std::move(**lock), std::move(*loaded)));
+  // Opened once: the fd whose size is checked is the one send() streams.
+  auto content = env.store.open_content(id);
+  if (content) {
+    if (auto r = check_size(env.store, *loaded, content->get()); !r) {
+      return std::move(r).error();
+    }
+  }
+  return Maybe(DeliveryAttempt(env, std::move(**lock), std::move(*loaded), std::move(content)));
 }
 
 bool DeliveryAttempt::expire_unattempted() {
@@ -72,12 +103,11 @@ DeliveryAttempt::SessionAfter DeliveryAttempt::send(SmtpClient& client, const Ac
   if (auto info = client.tls_info()) {
     out_.tls = info->version;
   }
-  auto content = env_->store.open_content(entry_.id);
-  if (!content) {
-    fail(std::move(content).error(), out_.relay);
+  if (!content_) {
+    fail(content_.error(), out_.relay);
     return SessionAfter::untouched;
   }
-  FdSource source(content->get());
+  FdSource source(content_->get());
   std::vector<size_t> idx;
   for (size_t k = 0; k < entry_.rcpts.size(); ++k) {
     if (to_do(entry_.rcpts[k])) {

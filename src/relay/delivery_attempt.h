@@ -1,7 +1,8 @@
 // relay/delivery_attempt.h — one attempt to deliver one queue entry, on one thread, sharing no
-// state with any other attempt: lock and load the entry, expire it past retry.lifetime, send it
-// over a session the caller holds (or fail it with the error met instead of a session), apply
-// each recipient's outcome, queue the bounce for what failed for good (mail/dsn.h; never for a
+// state with any other attempt: lock and load the entry, open its message (to failed/ when its
+// size is not the one recorded at commit), expire it past retry.lifetime, send it over a
+// session the caller holds (or fail it with the error met instead of a session), apply each
+// recipient's outcome, queue the bounce for what failed for good (mail/dsn.h; never for a
 // bounce or against NOTIFY; to `admin` when the sender has no real domain), and record its new
 // state on disk with its fsync — all but removing a delivered entry, which the caller batches
 // (QueueStore::remove_each) before it releases the lock. Until then nothing else may happen for
@@ -44,8 +45,10 @@ class DeliveryAttempt {
   // How conclude() left the entry.
   enum class Recorded { deferred, failed, done };
 
-  // Locks `id` and loads its state as it is now. nullopt when another runner holds it or it
-  // was finished since it was listed.
+  // Locks `id`, loads its state as it is now and opens its message for send(). nullopt when
+  // another runner holds it or it was finished since it was listed. A message whose size is not
+  // the one its entry records (truncated or grown since commit) is never sent: the entry is
+  // moved to failed/ and the error (Errc::spool_corrupt) names the id and both sizes.
   static Result<std::optional<DeliveryAttempt>> begin(const AttemptEnv& env, std::string_view id);
 
   const QueueEntry& entry() const { return entry_; }
@@ -62,7 +65,8 @@ class DeliveryAttempt {
     reusable,   // a transaction ended with a reply: it may carry another
     broken,     // the connection failed mid-way: close it
   };
-  // The transaction for the recipients still to do over `client`.
+  // The transaction for the recipients still to do over `client`, streaming the message begin()
+  // opened and checked. Once per attempt.
   SessionAfter send(SmtpClient& client, const Account& account);
   // No session could be had for the attempt: every recipient still to do takes `err`.
   void fail(const Error& err, const std::string& relay = "");
@@ -74,7 +78,8 @@ class DeliveryAttempt {
   void release() { lock_.reset(); }
 
  private:
-  DeliveryAttempt(const AttemptEnv& env, std::unique_ptr<EntryLock> lock, QueueEntry entry);
+  DeliveryAttempt(const AttemptEnv& env, std::unique_ptr<EntryLock> lock, QueueEntry entry,
+                  Result<UniqueFd> content);
   // Fails what is still to do with 4.4.7 when the entry has outlived retry.lifetime;
   // `attempts` is the count the DSN quotes.
   bool expire(uint32_t attempts);
@@ -86,6 +91,7 @@ class DeliveryAttempt {
   const AttemptEnv* env_;
   std::unique_ptr<EntryLock> lock_;
   QueueEntry entry_;
+  Result<UniqueFd> content_;  // the .msg, or why it could not be opened (send() fails with it)
   std::vector<bool> failed_before_;  // per recipient, failed before this attempt
   EntryOutcome out_;
   bool attempted_ = true;  // false: expired without a delivery attempt

@@ -134,12 +134,14 @@ const Account* QueueRunner::account_for(const QueueEntry& entry) const {
 
 RunSummary QueueRunner::run(const RunOptions& options) {
   RunSummary summary;
-  // DESIGN.md §6: what a crashed writer left in tmp/ is garbage. A writer still at work holds its
-  // file's lock (queue_store.h), so the bound only has to cover the instant between a file's
-  // creation and its lock.
+  // DESIGN.md §6: what a crashed writer left in tmp/, and an orphan message in queue/, is
+  // garbage. A writer still at work holds its file's lock (queue_store.h), so the bound only has
+  // to cover the instant between a file's creation and its lock.
   constexpr int64_t kTmpGarbageAge = 60;
   if (auto cleaned = store_.clean_tmp(kTmpGarbageAge); !cleaned) {
     summary.errors.push_back(std::move(cleaned).error());
+  } else {
+    summary.orphans_removed = std::move(cleaned->orphans);
   }
   auto listed = store_.list();
   if (!listed) {

@@ -47,7 +47,8 @@ struct RunSummary {
   size_t failed = 0;
   size_t busy = 0;
   std::vector<std::string> quarantined;
-  std::vector<Error> errors;  // spool-level problems met during the run
+  std::vector<std::string> orphans_removed;  // ids of message files without an entry, removed
+  std::vector<Error> errors;                 // spool-level problems met during the run
   // Accounts whose session could not be opened in this run (each once), with the reason: a
   // refused login (Errc::auth) is the operator's to fix and deserves a loud line.
   std::vector<std::pair<std::string, Error>> account_failures;

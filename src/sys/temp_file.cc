@@ -116,7 +116,8 @@ Status TempFile::rename_to(const std::string& final_path, Replace replace) {
   return sys_error(Errc::io, err, "rename %s to %s", path_.c_str(), final_path.c_str());
 }
 
-Status TempFile::commit_as(const std::string& final_path, Replace replace, DirSync dir_sync) {
+Status TempFile::commit_as(const std::string& final_path, Replace replace, DirSync dir_sync,
+                           AfterCommit after) {
   if (!owns_name_) {
     return sys_error(Errc::io, EINVAL, "commit %s to %s: already committed or released",
                      path_.c_str(), final_path.c_str());
@@ -130,16 +131,24 @@ Status TempFile::commit_as(const std::string& final_path, Replace replace, DirSy
   owns_name_ = false;
   committed_ = true;
   path_ = final_path;
-  ::flock(fd_.get(), LOCK_UN);  // a committed file is no draft: its lock is its owner's to take
+  if (after == AfterCommit::unlock) {
+    unlock();
+  }
   if (dir_sync == DirSync::by_caller) {
     return {};
   }
   return fsync_dir(dir_name(final_path), *ops_);
 }
 
+void TempFile::unlock() {
+  if (fd_.valid()) {
+    ::flock(fd_.get(), LOCK_UN);
+  }
+}
+
 UniqueFd TempFile::release() {
   owns_name_ = false;
-  ::flock(fd_.get(), LOCK_UN);
+  unlock();
   return std::move(fd_);
 }
 

@@ -3,9 +3,10 @@
 // (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600). commit_as() fsyncs it, renames it to its
 // final name and fsyncs the final directory; until that succeeds the destructor unlinks the
 // file, so an abandoned or failed write leaves nothing behind. While it is being written the file
-// carries a flock (LOCK_EX, taken right after creation, dropped by commit_as() and release()):
-// the lock dies with the writer, so a cleaner can tell a crashed writer's leftover from a slow
-// writer's file of any age (queue/fs_queue_store.h, clean_tmp()).
+// carries a flock (LOCK_EX, taken right after creation, dropped by commit_as() unless it is
+// asked to keep it, by unlock() and by release()): the lock dies with the writer, so a cleaner
+// can tell a crashed writer's leftover from a slow writer's file of any age
+// (queue/fs_queue_store.h, clean_tmp()).
 // Errors: Errc::io with errno. After a failed fsync the file is poisoned: every later fsync() or
 // commit_as() fails too, because a second fsync may "succeed" without the data being on disk.
 // release() gives up ownership of the name (the file stays) and hands back the fd.
@@ -27,6 +28,10 @@ class TempFile {
   // Whether commit_as() fsyncs the final directory itself, or the caller does it once after
   // renaming several files into the same directory.
   enum class DirSync { now, by_caller };
+  // Whether commit_as() drops the writer's flock (a committed file is no draft: its lock is its
+  // owner's to take), or keeps it until unlock() for a caller with more to do before anyone may
+  // take the file (a queue .msg until its .env is in).
+  enum class AfterCommit { unlock, keep_lock };
 
   // Name: dir/<prefix><16 hex digits>.
   static Result<TempFile> create(const std::string& dir, std::string_view prefix,
@@ -50,7 +55,9 @@ class TempFile {
   // is true and the error is returned: the file is at final_path, not durably. With
   // DirSync::by_caller the rename is not durable until the caller fsyncs that directory.
   Status commit_as(const std::string& final_path, Replace replace = Replace::yes,
-                   DirSync dir_sync = DirSync::now);
+                   DirSync dir_sync = DirSync::now, AfterCommit after = AfterCommit::unlock);
+  // Drops the flock, as commit_as() does by default.
+  void unlock();
   // The file is kept (not unlinked) wherever it is; the caller owns the returned fd.
   UniqueFd release();
 

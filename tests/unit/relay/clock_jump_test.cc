@@ -311,6 +311,7 @@ class ClockJumpRun : public ::testing::Test {
     stamp_created(e, clock_.wall(), clock_.boot());
     EXPECT_TRUE(store_->commit(**draft, e));
     if (old_format) {
+      e.size = store_->load(e.id)->size;  // as commit() recorded it, in every version
       write_version_1(e);
     }
     return e.id;

@@ -3,6 +3,9 @@
 // (bounced) or done on disk, as a table of the error met.
 #include "relay/delivery_attempt.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -118,6 +121,99 @@ TEST_F(DeliveryAttemptTest, SentOverAPooledSessionIsDoneAndLeftToTheCallerToRemo
   ASSERT_TRUE(store_->remove(id));
   a.release();
   EXPECT_EQ(server_->messages().size(), 1u);
+}
+
+// Issue 16: before anything is sent, the size of the open message is checked against the one
+// its entry recorded at commit. A message truncated or grown since is moved to failed/ with an
+// error naming the id and both sizes, and never reaches the smarthost; an intact one is sent.
+TEST_F(DeliveryAttemptTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent) {
+  const std::string kMsg = "Subject: x\r\n\r\nsome body\r\n";
+  struct Case {
+    const char* name;
+    off_t size;          // the .msg's size after commit; kept when equal to kMsg's
+    std::string append;  // or these bytes added to its end
+    bool sent;
+  };
+  const off_t whole = static_cast<off_t>(kMsg.size());
+  const Case kCases[] = {
+      {.name = "intact", .size = whole, .append = "", .sent = true},
+      {.name = "truncated", .size = whole - 5, .append = "", .sent = false},
+      {.name = "emptied", .size = 0, .append = "", .sent = false},
+      {.name = "grown", .size = whole, .append = "X-Added: 1\r\n", .sent = false},
+  };
+  start_server();
+  NetConnector connector("client.test");
+  ConnectionPool pool(connector, clock_);
+  size_t sent = 0;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string id = enqueue({"bob@example.org"}, kMsg);
+    const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
+    ASSERT_EQ(::truncate(msg.c_str(), c.size), 0);
+    if (!c.append.empty()) {
+      int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      ASSERT_GE(fd, 0);
+      EXPECT_EQ(::write(fd, c.append.data(), c.append.size()),
+                static_cast<ssize_t>(c.append.size()));
+      ::close(fd);
+    }
+    AttemptEnv e = env();
+    auto begun = DeliveryAttempt::begin(e, id);
+    if (!c.sent) {
+      ASSERT_FALSE(begun) << "the attempt must not begin";
+      EXPECT_EQ(begun.error().code, Errc::spool_corrupt);
+      const std::string found = std::to_string(c.size + static_cast<off_t>(c.append.size()));
+      EXPECT_EQ(begun.error().what,
+                id + ": message file size mismatch: expected=" + std::to_string(kMsg.size()) +
+                    " found=" + found + "; not sent, moved to failed/");
+      EXPECT_TRUE(in_failed(id));
+      EXPECT_FALSE(store_->load(id)) << "no longer queued";
+      EXPECT_EQ(server_->messages().size(), sent);
+      continue;
+    }
+    ASSERT_TRUE(begun && begun->has_value()) << (begun ? "held" : begun.error().what);
+    auto lease = pool.acquire(config_.accounts[0]);
+    ASSERT_TRUE(lease && *lease);
+    DeliveryAttempt& a = **begun;
+    EXPECT_EQ(a.send(lease->client(), config_.accounts[0]),
+              DeliveryAttempt::SessionAfter::reusable);
+    pool.release(std::move(*lease));
+    EXPECT_EQ(a.conclude(random_), DeliveryAttempt::Recorded::done);
+    ASSERT_TRUE(store_->remove(id));
+    a.release();
+    ++sent;
+    ASSERT_EQ(server_->messages().size(), sent);
+    EXPECT_EQ(server_->messages().back().data, kMsg);
+  }
+}
+
+// The size is checked on the descriptor that is sent: a file put in the message's place after
+// the check (same size, other bytes) is not what goes out.
+TEST_F(DeliveryAttemptTest, SendsTheMessageItChecked) {
+  start_server();
+  const std::string kMsg = "Subject: x\r\n\r\nthe original\r\n";
+  std::string id = enqueue({"bob@example.org"}, kMsg);
+  AttemptEnv e = env();
+  auto begun = DeliveryAttempt::begin(e, id);
+  ASSERT_TRUE(begun && begun->has_value());
+  const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
+  const std::string other = dir_->file("spool") + "/tmp/other";
+  std::string swapped = kMsg;
+  swapped.replace(swapped.find("original"), 8, "imposter");
+  int fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, swapped.data(), swapped.size()), static_cast<ssize_t>(swapped.size()));
+  ::close(fd);
+  ASSERT_EQ(::rename(other.c_str(), msg.c_str()), 0);
+  NetConnector connector("client.test");
+  ConnectionPool pool(connector, clock_);
+  auto lease = pool.acquire(config_.accounts[0]);
+  ASSERT_TRUE(lease && *lease);
+  DeliveryAttempt& a = **begun;
+  EXPECT_EQ(a.send(lease->client(), config_.accounts[0]), DeliveryAttempt::SessionAfter::reusable);
+  pool.release(std::move(*lease));
+  ASSERT_EQ(server_->messages().size(), 1u);
+  EXPECT_EQ(server_->messages()[0].data, kMsg);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "sys/temp_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +154,38 @@ TEST(TempFile, FailedDirFsyncReportsButFileIsCommitted) {
     EXPECT_TRUE(f->committed());
   }
   EXPECT_TRUE(file_exists(t.file("final")));
+}
+
+// Whether another open of the file can take its flock now (LOCK_EX|LOCK_NB).
+bool lockable(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  return fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0;
+}
+
+// The writer's flock: held from creation, dropped at commit, or kept past it until unlock()
+// for a caller with more to do before anyone may take the file.
+TEST(TempFile, CommitDropsTheWritersLockUnlessAskedToKeepIt) {
+  struct Case {
+    const char* name;
+    TempFile::AfterCommit after;
+    bool locked_after_commit;
+  };
+  const Case kCases[] = {
+      {.name = "default", .after = TempFile::AfterCommit::unlock, .locked_after_commit = false},
+      {.name = "kept", .after = TempFile::AfterCommit::keep_lock, .locked_after_commit = true},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    TempDir t = make_dir();
+    auto f = TempFile::create(t.path(), "draft.");
+    ASSERT_TRUE(f) << f.error().what;
+    EXPECT_FALSE(lockable(f->path())) << "a draft is its writer's";
+    const std::string final_path = t.file("final");
+    ASSERT_TRUE(f->commit_as(final_path, TempFile::Replace::no, TempFile::DirSync::now, c.after));
+    EXPECT_EQ(lockable(final_path), !c.locked_after_commit);
+    f->unlock();
+    EXPECT_TRUE(lockable(final_path));
+  }
 }
 
 TEST(TempFile, MoveTransfersOwnership) {

@@ -1,0 +1,98 @@
+// Tests for daemon/delivery_worker.h against the in-process fake smarthost: the daemon's attempt
+// of an entry whose message no longer has the size its entry recorded (issue 16) moves it to
+// failed/ with one log line and sends nothing; an intact one is sent.
+#include "daemon/delivery_worker.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "unit/relay/runner_fixture.h"
+
+namespace rm {
+namespace {
+
+class DeliveryWorkerTest : public test::RunnerFixture {};
+
+TEST_F(DeliveryWorkerTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent) {
+  const std::string kMsg = "Subject: x\r\n\r\nthe body\r\n";
+  struct Case {
+    const char* name;
+    off_t size;          // the .msg's size after commit
+    std::string append;  // then added to its end
+    bool sent;
+  };
+  const off_t whole = static_cast<off_t>(kMsg.size());
+  const Case kCases[] = {
+      {.name = "intact", .size = whole, .append = "", .sent = true},
+      {.name = "truncated", .size = 3, .append = "", .sent = false},
+      {.name = "grown", .size = whole, .append = "more\r\n", .sent = false},
+  };
+  start_server();
+  NetConnector connector("client.test");
+  ConnectionPool pool(connector, clock_);
+  ConfigHolder config(std::make_shared<const Config>(config_));
+  Scheduler scheduler;
+  Logger log("test", LogLevel::info);
+  std::mutex mu;
+  std::vector<std::string> lines;
+  log.set_callback([&](LogLevel, std::string_view m) {
+    std::lock_guard lock(mu);
+    lines.emplace_back(m);
+  });
+  const std::string hostname = "client.test";
+  DeliveryWorker worker(DeliveryDeps{.config = config,
+                                     .hostname = hostname,
+                                     .store = *store_,
+                                     .clock = clock_,
+                                     .scheduler = scheduler,
+                                     .pool = pool,
+                                     .log = log,
+                                     .on_outcome = nullptr,
+                                     .waiters = nullptr});
+  size_t sent = 0;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const std::string id = enqueue({"bob@example.org"}, kMsg);
+    const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
+    ASSERT_EQ(::truncate(msg.c_str(), c.size), 0);
+    if (!c.append.empty()) {
+      int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      ASSERT_GE(fd, 0);
+      EXPECT_EQ(::write(fd, c.append.data(), c.append.size()),
+                static_cast<ssize_t>(c.append.size()));
+      ::close(fd);
+    }
+    {
+      std::lock_guard lock(mu);
+      lines.clear();
+    }
+    DeliveryWorker::Attempted got = worker.attempt(id);
+    std::lock_guard lock(mu);
+    if (c.sent) {
+      EXPECT_EQ(got, DeliveryWorker::Attempted::yes);
+      ++sent;
+      EXPECT_FALSE(store_->load(id)) << "delivered and removed";
+    } else {
+      EXPECT_EQ(got, DeliveryWorker::Attempted::skipped);
+      EXPECT_TRUE(in_failed(id));
+      ASSERT_EQ(lines.size(), 1u);
+      const std::string found = std::to_string(c.size + static_cast<off_t>(c.append.size()));
+      EXPECT_NE(lines[0].find(id + ": message file size mismatch: expected=" +
+                              std::to_string(kMsg.size()) + " found=" + found),
+                std::string::npos)
+          << lines[0];
+    }
+    EXPECT_EQ(server_->messages().size(), sent);
+  }
+  EXPECT_EQ(sent, 1u);
+}
+
+}  // namespace
+}  // namespace rm
