@@ -45,8 +45,8 @@
 //   draft. An unlocked file older than the bound is a crashed writer's leftover and goes. Where
 //   the lock cannot be tested (not a regular file, no flock support) only files older than an
 //   hour go.
-// - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
-//   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
+// - Ids come from core/ids.h (microseconds from one reading of the Clock's wall time, 24 random
+//   bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
 #include "queue/fs_queue_store.h"
 
@@ -60,7 +60,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <iterator>
 #include <memory>
 #include <system_error>
@@ -251,9 +250,7 @@ Status FsQueueStore::ensure_dirs() const {
 }
 
 Result<std::string> FsQueueStore::new_id() const {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t micros = clock_.wall() * 1000000 + ts.tv_nsec / 1000;
+  const int64_t micros = clock_.wall_micros();  // one reading: seconds and fraction agree
   auto rnd = random_u64();
   if (!rnd) {
     return std::move(rnd).error();

@@ -120,16 +120,20 @@ TEST_F(FsQueueStoreTest, CommitThenListLoadAndOpen) {
   EXPECT_EQ(*read_fd(fd->get(), 1 << 20, "msg"), kBody);
 }
 
+// The id's time is one reading of the clock: seconds and microseconds agree, also at the end of
+// a second (they were read apart once, and could straddle a second boundary).
 TEST_F(FsQueueStoreTest, IdsAreFreshValidAndCarryTheClock) {
+  clock_.micros = 999998;  // the test clock moves on by 1 us a reading
   FsQueueStore store(spool_, clock_);
   auto a = store.begin();
   auto b = store.begin();
   ASSERT_TRUE(a && b);
   EXPECT_NE((*a)->id(), (*b)->id());
+  uint64_t want = static_cast<uint64_t>(kNow) * 1000000 + 999998;
   for (const auto* d : {&*a, &*b}) {
     ASSERT_TRUE(is_valid_queue_id((*d)->id()));
     uint64_t micros = std::stoull((*d)->id().substr(0, 14), nullptr, 16);
-    EXPECT_EQ(micros / 1000000, static_cast<uint64_t>(kNow));
+    EXPECT_EQ(micros, want++);
   }
 }
 
