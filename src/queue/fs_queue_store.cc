@@ -86,7 +86,10 @@ constexpr std::string_view kEnvSuffix = ".env";
 class FsDraft final : public MessageDraft, private ByteSink {
  public:
   FsDraft(const FsQueueStore* store, std::string id, TempFile file, const SysOps& ops)
-      : store_(store), id_(std::move(id)), file_(std::move(file)), out_(file_.fd(), ops) {}
+      : store_(store),
+        id_(std::move(id)),
+        file_(std::move(file)),
+        out_(file_.fd(), ops, file_.path()) {}
 
   const std::string& id() const override { return id_; }
   ByteSink& sink() override { return *this; }
@@ -281,8 +284,8 @@ Status FsQueueStore::place_env(const std::string& id, const std::string& text,
   if (!tmp) {
     return std::move(tmp).error();
   }
-  if (auto w = write_all(tmp->fd(), text, *ops_); !w) {
-    return sys_error(Errc::io, w.error().sys_errno, "write %s", tmp->path().c_str());
+  if (auto w = write_all(tmp->fd(), text, *ops_, tmp->path()); !w) {
+    return w;
   }
   Status r = tmp->commit_as(env_path(id), replace, TempFile::DirSync::by_caller);
   placed = tmp->committed();
@@ -687,13 +690,13 @@ Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
   if (!tmp) {
     return std::move(tmp).error();
   }
-  FdSource in(fd);
-  FdSink out(tmp->fd(), *ops_);
+  FdSource in(fd, failed_dir() + "/" + id + std::string(kMsgSuffix));
+  FdSink out(tmp->fd(), *ops_, tmp->path());
   std::string buf(FdSink::kBufferSize, '\0');
   for (;;) {
     auto n = in.read(std::span<char>(buf.data(), buf.size()));
     if (!n) {
-      return with_context(std::move(n).error(), "copy " + failed_dir() + "/" + id + ".msg");
+      return std::move(n).error();
     }
     if (*n == 0) {
       break;

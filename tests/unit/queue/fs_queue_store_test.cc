@@ -260,6 +260,38 @@ TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
   }
 }
 
+// A full disk is reported against the file being written, as the operator needs it (issue 16:
+// "write fd 3: No space left on device" named nothing).
+TEST_F(FsQueueStoreTest, WriteFailuresNameTheSpoolFile) {
+  struct Case {
+    const char* name;
+    int fail_write_at;  // 1: the draft's bytes, 2: the .env
+    std::string file;   // the start of the temp file's name in tmp/, after the id
+  };
+  const Case kCases[] = {
+      {.name = "the message", .fail_write_at = 1, .file = ".msg."},
+      {.name = "the entry", .fail_write_at = 2, .file = ".env."},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string spool = tmp_->file(std::string("full-") + std::to_string(&c - kCases));
+    FaultOps ops;
+    ops.fail_write_at = c.fail_write_at;
+    ops.write_errno = ENOSPC;
+    FsQueueStore store(spool, clock_, ops);
+    auto draft = store.begin();
+    ASSERT_TRUE(draft);
+    ASSERT_TRUE((*draft)->sink().write(kBody));
+    auto r = store.commit(**draft, entry_for((*draft)->id()));
+    ASSERT_FALSE(r);
+    const std::string& what = r.error().what;
+    EXPECT_EQ(r.error().sys_errno, ENOSPC);
+    EXPECT_EQ(what.rfind("write " + spool + "/tmp/" + (*draft)->id() + c.file, 0), 0u) << what;
+    EXPECT_TRUE(what.ends_with(std::string(": ") + strerror(ENOSPC))) << what;
+    EXPECT_EQ(what.find("fd "), std::string::npos) << what;
+  }
+}
+
 // RELIABILITY.md §6 cases 3, 5 and 6 at the seam: every write, fsync and rename a commit makes
 // is failed in turn, with EIO and with ENOSPC, and each time the rollback's unlinks fail too
 // (the worst case). Every one of those calls is needed for durability, so each fault must fail
