@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "core/strings.h"
 #include "sys/fs.h"
 #include "sys/user_db.h"
 
@@ -39,11 +40,8 @@ Context gather_context() {
   // start-up build the C++ locales (about ten page faults).
   constexpr size_t kMaxMailname = 4096;
   if (auto mn = read_file("/etc/mailname", kMaxMailname)) {
-    std::string line = mn->substr(0, mn->find('\n'));
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
-      line.pop_back();
-    }
-    c.mailname = line;
+    std::string_view line = std::string_view(*mn).substr(0, mn->find('\n'));
+    c.mailname = std::string(trim_right(line, " \r"));
   }
   return c;
 }

@@ -50,8 +50,18 @@ bool is_valid_boot_id(std::string_view id) {
 
 SystemClock::SystemClock() : boot_id_(read_boot_id()) {}
 
+// Both from CLOCK_REALTIME: time() reads the coarse clock, which can still show the last second
+// when CLOCK_REALTIME has passed into the next.
 int64_t SystemClock::wall() const {
-  return static_cast<int64_t>(::time(nullptr));
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec);
+}
+
+int64_t SystemClock::wall_micros() const {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 BootTime SystemClock::boot() const {

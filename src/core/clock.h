@@ -41,6 +41,9 @@ class Clock {
   virtual MonoTime mono() const = 0;
   // Seconds since the epoch.
   virtual int64_t wall() const = 0;
+  // Microseconds since the epoch, from one reading of the clock (a queue id's time). The default
+  // suits clocks that only keep whole seconds.
+  virtual int64_t wall_micros() const { return wall() * 1000000; }
   virtual BootTime boot() const = 0;
 };
 
@@ -58,6 +61,7 @@ class SystemClock final : public Clock {
   SystemClock();  // reads the boot id
   MonoTime mono() const override { return std::chrono::steady_clock::now(); }
   int64_t wall() const override;
+  int64_t wall_micros() const override;
   BootTime boot() const override;
 
  private:

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/strings.h"
 #include "mail/address.h"
 #include "sys/fs.h"
 #include "sys/unique_fd.h"
@@ -23,16 +24,6 @@ constexpr size_t npos = std::string_view::npos;
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_blank(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 char lower_ascii(char c) {
@@ -114,7 +105,7 @@ bool has_domain(std::string_view addr) {
 std::vector<std::string_view> split_targets(std::string_view v) {
   std::vector<std::string_view> out;
   auto add = [&out](std::string_view piece) {
-    piece = trim(piece);
+    piece = trim(piece, kBlanksCr);
     if (!piece.empty()) {
       out.push_back(piece);
     }
@@ -230,7 +221,7 @@ void Parser::run(std::string_view text) {
       problem(lineno, "contains a NUL byte");
       continue;
     }
-    std::string_view t = trim(line);
+    std::string_view t = trim(line, kBlanksCr);
     if (t.empty() || t.front() == '#') {
       continue;  // as in Postfix, these do not end an entry: continuation lines may follow
     }
@@ -282,7 +273,7 @@ size_t Parser::entry_name(const LogicalLine& l, std::string& name) {
             printable(s.substr(0, 60)).c_str());
     return npos;
   }
-  std::string_view n = trim(s.substr(0, colon));
+  std::string_view n = trim(s.substr(0, colon), kBlanksCr);
   if (n.empty()) {
     problem(l.line, "empty alias name");
     return npos;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "mail/line_reader.h"
 #include "mail/rfc5322.h"
 
@@ -261,12 +262,7 @@ bool must_not_bounce(std::string_view envelope_sender, std::string_view dsn_noti
     size_t comma = dsn_notify.find(',');
     std::string_view word = dsn_notify.substr(0, comma);
     dsn_notify.remove_prefix(comma == std::string_view::npos ? dsn_notify.size() : comma + 1);
-    while (!word.empty() && (word.front() == ' ' || word.front() == '\t')) {
-      word.remove_prefix(1);
-    }
-    while (!word.empty() && (word.back() == ' ' || word.back() == '\t')) {
-      word.remove_suffix(1);
-    }
+    word = trim(word, kBlanks);
     std::string lower;
     for (char c : word) {
       lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace rm {
 namespace {
@@ -96,11 +97,10 @@ std::string render_display_name(std::string_view name) {
     atoms = atoms && is_phrase_char(c);
     clean += ch;
   }
-  size_t b = clean.find_first_not_of(' ');
-  if (b == std::string::npos) {
+  clean = std::string(trim(clean, kSpace));
+  if (clean.empty()) {
     return "";
   }
-  clean = clean.substr(b, clean.find_last_not_of(' ') + 1 - b);
   if (!ascii) {
     return encode_words(clean);
   }

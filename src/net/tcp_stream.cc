@@ -1,7 +1,6 @@
 #include "net/tcp_stream.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,11 +13,6 @@
 
 namespace rm {
 namespace {
-
-struct AddrinfoFree {
-  void operator()(addrinfo* p) const { ::freeaddrinfo(p); }
-};
-using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoFree>;
 
 // Milliseconds for poll(), rounded up: millis_left() rounds down, and a deadline 0.4 ms away
 // must not turn into a busy loop of zero-timeout polls.
@@ -81,15 +75,14 @@ struct Attempt {
 };
 
 // One non-blocking connect to one address, bounded by the deadline.
-Attempt connect_one(const addrinfo* ai, Deadline deadline) {
+Attempt connect_one(const SockAddress& sa, Deadline deadline) {
   Attempt a;
-  a.fd = UniqueFd(
-      ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+  a.fd = UniqueFd(::socket(sa.family, sa.socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, sa.protocol));
   if (!a.fd.valid()) {
     a.err = errno;
     return a;
   }
-  if (::connect(a.fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) {
+  if (::connect(a.fd.get(), reinterpret_cast<const sockaddr*>(&sa.addr), sa.len) == 0) {
     return a;
   }
   // EINTR: the connection attempt goes on asynchronously, exactly like EINPROGRESS.
@@ -202,39 +195,22 @@ void TcpStream::close() {
 }
 
 Result<std::unique_ptr<TcpStream>> tcp_connect(const std::string& host, uint16_t port,
-                                               Deadline deadline) {
+                                               Deadline deadline, const LookupFn& lookup) {
   if (host.empty()) {
     return make_error(Errc::resolve, "resolve host: empty name");
   }
-  // "[::1]" as written in URLs and configs: getaddrinfo wants the bare literal.
-  std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-    name = name.substr(1, name.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_protocol = IPPROTO_TCP;
-  hints.ai_flags =
-      AI_NUMERICSERV;  // no AI_ADDRCONFIG: it hides ::1/127.0.0.1 on loopback-only hosts
-  const std::string service = std::to_string(port);
-  addrinfo* raw = nullptr;
-  int rc = ::getaddrinfo(name.c_str(), service.c_str(), &hints, &raw);
-  AddrinfoPtr list(raw);
-  if (rc != 0) {
-    if (rc == EAI_SYSTEM) {
-      return sys_error(Errc::resolve, errno, "resolve %s", host.c_str());
-    }
-    return make_error(Errc::resolve, "resolve %s: %s", host.c_str(), ::gai_strerror(rc));
+  auto addrs = resolve(host, port, deadline, lookup);
+  if (!addrs) {
+    return std::move(addrs).error();
   }
 
   int last_err = 0;
   std::string last_addr;
   int tried = 0;
-  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+  for (const SockAddress& sa : *addrs) {
     ++tried;
-    last_addr = format_sockaddr(ai->ai_addr);
-    Attempt a = connect_one(ai, deadline);
+    last_addr = format_sockaddr(reinterpret_cast<const sockaddr*>(&sa.addr));
+    Attempt a = connect_one(sa, deadline);
     if (a.timed_out) {
       Error e = make_error(Errc::timeout, "connect %s port %u [%s]: timed out", host.c_str(),
                            static_cast<unsigned>(port), last_addr.c_str());

@@ -51,8 +51,8 @@
 //   DirSyncBatcher. A held .msg is a commit in progress or a remove() between its two unlinks
 //   (under the runner's lock). A .msg whose failed/<id>.env exists is kept: it is that failed
 //   entry's message (move_to_failed() interrupted, or a requeue() at work), for requeue().
-// - Ids come from core/ids.h (wall seconds from the Clock, microseconds from CLOCK_REALTIME,
-//   24 random bits from getrandom); an id that fails is_valid_queue_id() is never made a path
+// - Ids come from core/ids.h (microseconds from one reading of the Clock's wall time, 24 random
+//   bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
 #include "queue/fs_queue_store.h"
 
@@ -66,7 +66,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <iterator>
 #include <memory>
 #include <system_error>
@@ -93,7 +92,10 @@ constexpr std::string_view kEnvSuffix = ".env";
 class FsDraft final : public MessageDraft, private ByteSink {
  public:
   FsDraft(const FsQueueStore* store, std::string id, TempFile file, const SysOps& ops)
-      : store_(store), id_(std::move(id)), file_(std::move(file)), out_(file_.fd(), ops) {}
+      : store_(store),
+        id_(std::move(id)),
+        file_(std::move(file)),
+        out_(file_.fd(), ops, file_.path()) {}
 
   const std::string& id() const override { return id_; }
   ByteSink& sink() override { return *this; }
@@ -257,9 +259,7 @@ Status FsQueueStore::ensure_dirs() const {
 }
 
 Result<std::string> FsQueueStore::new_id() const {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t micros = clock_.wall() * 1000000 + ts.tv_nsec / 1000;
+  const int64_t micros = clock_.wall_micros();  // one reading: seconds and fraction agree
   auto rnd = random_u64();
   if (!rnd) {
     return std::move(rnd).error();
@@ -290,8 +290,8 @@ Status FsQueueStore::place_env(const std::string& id, const std::string& text,
   if (!tmp) {
     return std::move(tmp).error();
   }
-  if (auto w = write_all(tmp->fd(), text, *ops_); !w) {
-    return sys_error(Errc::io, w.error().sys_errno, "write %s", tmp->path().c_str());
+  if (auto w = write_all(tmp->fd(), text, *ops_, tmp->path()); !w) {
+    return w;
   }
   Status r = tmp->commit_as(env_path(id), replace, TempFile::DirSync::by_caller);
   placed = tmp->committed();
@@ -801,13 +801,13 @@ Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
   if (!tmp) {
     return std::move(tmp).error();
   }
-  FdSource in(fd);
-  FdSink out(tmp->fd(), *ops_);
+  FdSource in(fd, failed_dir() + "/" + id + std::string(kMsgSuffix));
+  FdSink out(tmp->fd(), *ops_, tmp->path());
   std::string buf(FdSink::kBufferSize, '\0');
   for (;;) {
     auto n = in.read(std::span<char>(buf.data(), buf.size()));
     if (!n) {
-      return with_context(std::move(n).error(), "copy " + failed_dir() + "/" + id + ".msg");
+      return std::move(n).error();
     }
     if (*n == 0) {
       break;

@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "core/strings.h"
+
 namespace rm {
 namespace {
 
@@ -63,16 +65,6 @@ SecretString secret_concat(std::initializer_list<std::string_view> parts) {
     s.append(p);
   }
   return SecretString(std::move(s));
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && s.back() == ' ') {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // RFC 6531 §3.2: without SMTPUTF8 an address with octets >= 0x80 cannot be sent at all. The
@@ -393,7 +385,8 @@ Action ClientSession::on_auth(const SmtpReply& r) {
       return fail(make_error(Errc::auth, "AUTH %s: too many server challenges", mech_name.c_str()),
                   true);
     }
-    std::string_view challenge = trim(r.lines.empty() ? std::string_view() : r.lines.front());
+    std::string_view challenge =
+        trim(r.lines.empty() ? std::string_view() : r.lines.front(), kSpace);
     if (deferred_ir_ && challenge.empty()) {
       SecretString ir = std::move(*deferred_ir_);
       deferred_ir_.reset();

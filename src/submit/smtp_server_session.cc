@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "mail/address.h"
 
 namespace rm {
@@ -30,16 +31,6 @@ namespace {
 constexpr size_t kMaxHeloText = 255;
 constexpr size_t kMaxEchoedText = 64;
 constexpr size_t kMaxReasonText = 200;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 char upper(char c) {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;

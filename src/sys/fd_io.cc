@@ -24,6 +24,11 @@ bool wait_ready(int fd, short events) {
   }
 }
 
+// What errors call the fd: its name when the caller gave one.
+std::string fd_name(int fd, std::string_view name) {
+  return name.empty() ? "fd " + std::to_string(fd) : std::string(name);
+}
+
 }  // namespace
 
 Result<size_t> FdSource::read(std::span<char> buf) {
@@ -38,11 +43,12 @@ Result<size_t> FdSource::read(std::span<char> buf) {
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd_, POLLIN)) {
       continue;
     }
-    return sys_error(Errc::io, errno, "read fd %d", fd_);
+    int err = errno;
+    return sys_error(Errc::io, err, "read %s", fd_name(fd_, name_).c_str());
   }
 }
 
-Status write_all(int fd, std::string_view data, const SysOps& ops) {
+Status write_all(int fd, std::string_view data, const SysOps& ops, std::string_view name) {
   while (!data.empty()) {
     ssize_t n = ops.write(fd, data.data(), data.size());
     if (n > 0) {
@@ -50,7 +56,7 @@ Status write_all(int fd, std::string_view data, const SysOps& ops) {
       continue;
     }
     if (n == 0) {
-      return sys_error(Errc::io, EIO, "write fd %d: no progress", fd);
+      return sys_error(Errc::io, EIO, "write %s: no progress", fd_name(fd, name).c_str());
     }
     if (errno == EINTR) {
       continue;
@@ -58,7 +64,8 @@ Status write_all(int fd, std::string_view data, const SysOps& ops) {
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd, POLLOUT)) {
       continue;
     }
-    return sys_error(Errc::io, errno, "write fd %d", fd);
+    int err = errno;
+    return sys_error(Errc::io, err, "write %s", fd_name(fd, name).c_str());
   }
   return {};
 }
@@ -76,12 +83,13 @@ uint64_t drain_fd(int fd) {
   }
 }
 
-FdSink::FdSink(int fd, const SysOps& ops) : fd_(fd), ops_(&ops) {
+FdSink::FdSink(int fd, const SysOps& ops, std::string name)
+    : fd_(fd), ops_(&ops), name_(std::move(name)) {
   buf_.reserve(kBufferSize);
 }
 
-FdSink::FdSink(UniqueFd fd, const SysOps& ops)
-    : owned_(std::move(fd)), fd_(owned_.get()), ops_(&ops) {
+FdSink::FdSink(UniqueFd fd, const SysOps& ops, std::string name)
+    : owned_(std::move(fd)), fd_(owned_.get()), ops_(&ops), name_(std::move(name)) {
   buf_.reserve(kBufferSize);
 }
 
@@ -106,7 +114,7 @@ Status FdSink::write(std::string_view bytes) {
     return r;
   }
   if (bytes.size() >= kBufferSize) {
-    if (auto r = write_all(fd_, bytes, *ops_); !r) {
+    if (auto r = write_all(fd_, bytes, *ops_, name_); !r) {
       return fail(std::move(r).error());
     }
   } else {
@@ -123,7 +131,7 @@ Status FdSink::flush() {
   if (buf_.empty()) {
     return {};
   }
-  auto r = write_all(fd_, buf_, *ops_);
+  auto r = write_all(fd_, buf_, *ops_, name_);
   buf_.clear();
   if (!r) {
     return fail(std::move(r).error());

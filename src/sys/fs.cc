@@ -221,8 +221,8 @@ Status write_file_atomic(const std::string& dir, const std::string& name, std::s
   if (!tmp) {
     return std::move(tmp).error();
   }
-  if (auto w = write_all(tmp->fd(), content, ops); !w) {
-    return sys_error(Errc::io, w.error().sys_errno, "write %s", tmp->path().c_str());
+  if (auto w = write_all(tmp->fd(), content, ops, tmp->path()); !w) {
+    return w;
   }
   return tmp->commit_as(join_path(dir, name));
 }

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <vector>
 
+#include "core/strings.h"
 #include "sys/fs.h"
 #include "sys/unique_fd.h"
 
@@ -34,16 +35,6 @@ void for_each_line(std::string_view text, Fn fn) {
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (is_blank(s.front()) || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (is_blank(s.back()) || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // `getent passwd <key>`'s output (key: a uid or a name), or "" when it could not be run.
@@ -83,9 +74,7 @@ std::string run_getent(const std::string& key, const std::string& getent) {
 }  // namespace
 
 std::optional<PasswdLine> parse_passwd_line(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.remove_suffix(1);
-  }
+  line = trim_right(line, "\r\n");
   if (line.empty() || line.front() == '+' || line.front() == '-') {
     return std::nullopt;
   }
@@ -126,16 +115,16 @@ std::optional<UserEntry> find_uid(std::string_view passwd_text, uint32_t uid) {
 bool passwd_files_first(std::string_view nsswitch_text) {
   bool files_first = true;  // glibc's default for passwd
   for_each_line(nsswitch_text, [&](std::string_view line) {
-    line = trim(line.substr(0, line.find('#')));
+    line = trim(line.substr(0, line.find('#')), kBlanksCr);
     constexpr std::string_view kKey = "passwd";
     if (line.substr(0, kKey.size()) != kKey) {
       return true;
     }
-    std::string_view rest = trim(line.substr(kKey.size()));
+    std::string_view rest = trim(line.substr(kKey.size()), kBlanksCr);
     if (rest.empty() || rest.front() != ':') {
       return true;  // "passwdx:" or the like
     }
-    rest = trim(rest.substr(1));
+    rest = trim(rest.substr(1), kBlanksCr);
     size_t end = 0;
     while (end < rest.size() && !is_blank(rest[end]) && rest[end] != '[') {
       ++end;

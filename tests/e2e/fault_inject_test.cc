@@ -124,6 +124,11 @@ TEST_P(SubmissionFaults, AcknowledgedSurvivesFailedIsNeverSent) {
     } else {
       EXPECT_EQ(o.exit_code, 74) << tag << ": " << s.err_of(tag);
       EXPECT_THAT(s.err_of(tag), ::testing::HasSubstr("sendmail: ")) << tag;
+      if (std::string(c.kind) == "write") {  // the file that could not be written, by name
+        EXPECT_THAT(s.err_of(tag), ::testing::HasSubstr("write " + s.world().spool() + "/tmp/"))
+            << tag;
+        EXPECT_THAT(s.err_of(tag), ::testing::Not(::testing::HasSubstr(" fd "))) << tag;
+      }
     }
   }
   ASSERT_GT(outcomes.size(), 1u) << "the fault never fired: " << c.kind;

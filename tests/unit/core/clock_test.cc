@@ -1,4 +1,5 @@
-// Tests for core/clock.h: the boot id's form, and SystemClock's boot time read from the kernel.
+// Tests for core/clock.h: the boot id's form, SystemClock's boot time read from the kernel, and
+// wall time in seconds and microseconds from the same clock.
 #include "core/clock.h"
 
 #include <gtest/gtest.h>
@@ -42,6 +43,30 @@ TEST(Clock, SystemClockReadsTheKernelBootTime) {
   EXPECT_GT(a.seconds, 0);
   EXPECT_GE(b.seconds, a.seconds);
   EXPECT_EQ(SystemClock().boot().id, a.id) << "one id per boot, whichever process reads it";
+}
+
+// wall() and wall_micros() read the same clock: a reading in microseconds falls between the
+// seconds read before and after it.
+TEST(Clock, SystemClockWallSecondsAndMicrosAgree) {
+  SystemClock clock;
+  for (int i = 0; i < 100000; ++i) {
+    const int64_t before = clock.wall();
+    const int64_t micros = clock.wall_micros();
+    const int64_t after = clock.wall();
+    ASSERT_LE(before, micros / 1000000) << "reading " << i;
+    ASSERT_LE(micros / 1000000, after) << "reading " << i;
+  }
+}
+
+// A clock that keeps whole seconds only gets whole-second microseconds.
+TEST(Clock, WallMicrosDefaultsToWholeSeconds) {
+  class SecondsClock final : public Clock {
+   public:
+    MonoTime mono() const override { return std::chrono::steady_clock::now(); }
+    int64_t wall() const override { return 1700000000; }
+    BootTime boot() const override { return {}; }
+  };
+  EXPECT_EQ(SecondsClock().wall_micros(), int64_t{1700000000} * 1000000);
 }
 
 }  // namespace

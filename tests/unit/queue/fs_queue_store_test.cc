@@ -120,16 +120,20 @@ TEST_F(FsQueueStoreTest, CommitThenListLoadAndOpen) {
   EXPECT_EQ(*read_fd(fd->get(), 1 << 20, "msg"), kBody);
 }
 
+// The id's time is one reading of the clock: seconds and microseconds agree, also at the end of
+// a second (they were read apart once, and could straddle a second boundary).
 TEST_F(FsQueueStoreTest, IdsAreFreshValidAndCarryTheClock) {
+  clock_.micros = 999998;  // the test clock moves on by 1 us a reading
   FsQueueStore store(spool_, clock_);
   auto a = store.begin();
   auto b = store.begin();
   ASSERT_TRUE(a && b);
   EXPECT_NE((*a)->id(), (*b)->id());
+  uint64_t want = static_cast<uint64_t>(kNow) * 1000000 + 999998;
   for (const auto* d : {&*a, &*b}) {
     ASSERT_TRUE(is_valid_queue_id((*d)->id()));
     uint64_t micros = std::stoull((*d)->id().substr(0, 14), nullptr, 16);
-    EXPECT_EQ(micros / 1000000, static_cast<uint64_t>(kNow));
+    EXPECT_EQ(micros, want++);
   }
 }
 
@@ -253,6 +257,38 @@ TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
     EXPECT_TRUE(list_dir(spool + "/tmp")->empty());
     FsQueueStore reader(spool, clock_);
     EXPECT_TRUE(reader.list()->entries.empty());
+  }
+}
+
+// A full disk is reported against the file being written, as the operator needs it (issue 16:
+// "write fd 3: No space left on device" named nothing).
+TEST_F(FsQueueStoreTest, WriteFailuresNameTheSpoolFile) {
+  struct Case {
+    const char* name;
+    int fail_write_at;  // 1: the draft's bytes, 2: the .env
+    std::string file;   // the start of the temp file's name in tmp/, after the id
+  };
+  const Case kCases[] = {
+      {.name = "the message", .fail_write_at = 1, .file = ".msg."},
+      {.name = "the entry", .fail_write_at = 2, .file = ".env."},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string spool = tmp_->file(std::string("full-") + std::to_string(&c - kCases));
+    FaultOps ops;
+    ops.fail_write_at = c.fail_write_at;
+    ops.write_errno = ENOSPC;
+    FsQueueStore store(spool, clock_, ops);
+    auto draft = store.begin();
+    ASSERT_TRUE(draft);
+    ASSERT_TRUE((*draft)->sink().write(kBody));
+    auto r = store.commit(**draft, entry_for((*draft)->id()));
+    ASSERT_FALSE(r);
+    const std::string& what = r.error().what;
+    EXPECT_EQ(r.error().sys_errno, ENOSPC);
+    EXPECT_EQ(what.rfind("write " + spool + "/tmp/" + (*draft)->id() + c.file, 0), 0u) << what;
+    EXPECT_TRUE(what.ends_with(std::string(": ") + strerror(ENOSPC))) << what;
+    EXPECT_EQ(what.find("fd "), std::string::npos) << what;
   }
 }
 

@@ -1,5 +1,5 @@
 // Tests for sys/fd_io.h: FdSource/FdSink over pipes, short writes and EINTR through the SysOps
-// seam, non-blocking fds, sticky errors, drain_fd.
+// seam, non-blocking fds, sticky errors, errors that name the file, drain_fd.
 #include "sys/fd_io.h"
 
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -162,6 +163,41 @@ TEST(FdSink, ErrorIsSticky) {
   EXPECT_FALSE(sink.write("y"));
   EXPECT_FALSE(sink.flush());
   EXPECT_EQ(ops.writes, 1);
+}
+
+// /dev/full fails every write with ENOSPC, as a full spool does: the error names the file when
+// the caller said which, and falls back to the descriptor only when it did not.
+TEST(FdSink, ErrorsNameTheFileTheyConcern) {
+  struct Case {
+    const char* name;
+    std::string file_name;  // what the caller calls the fd; "" = nothing
+    std::string want_prefix;
+  };
+  const Case kCases[] = {
+      {.name = "named", .file_name = "/dev/full", .want_prefix = "write /dev/full: "},
+      {.name = "unnamed", .file_name = "", .want_prefix = "write fd "},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    UniqueFd full(::open("/dev/full", O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(full.valid()) << strerror(errno);
+    const std::string want_tail = std::string(": ") + strerror(ENOSPC);
+    FdSink sink(full.get(), real_sys_ops(), c.file_name);
+    ASSERT_TRUE(sink.write("queued bytes"));
+    auto flushed = sink.flush();
+    ASSERT_FALSE(flushed);
+    EXPECT_EQ(flushed.error().sys_errno, ENOSPC);
+    EXPECT_EQ(flushed.error().what.rfind(c.want_prefix, 0), 0u) << flushed.error().what;
+    EXPECT_TRUE(flushed.error().what.ends_with(want_tail)) << flushed.error().what;
+    auto direct = write_all(full.get(), "x", real_sys_ops(), c.file_name);
+    ASSERT_FALSE(direct);
+    EXPECT_EQ(direct.error().what, flushed.error().what);
+  }
+  FdSource src(-1, "/spool/queue/X.msg");
+  char ch;
+  auto n = src.read(std::span<char>(&ch, 1));
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().what, std::string("read /spool/queue/X.msg: ") + strerror(EBADF));
 }
 
 TEST(FdSink, LargeWriteGoesStraightThrough) {
