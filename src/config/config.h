@@ -116,6 +116,9 @@ struct RetryConfig {
   std::chrono::seconds first{60};
   std::chrono::seconds max{3600};
   std::chrono::seconds lifetime{5 * 24 * 3600};
+  // One delay warning to the sender once an entry has waited this long (relay/retry_policy.h
+  // delay_warning()); 0 = never.
+  std::chrono::seconds warn{4 * 3600};
   bool operator==(const RetryConfig&) const = default;
 };
 

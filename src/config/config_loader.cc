@@ -356,6 +356,7 @@ void Loader::load_retry_log(const Setting& root, Config& cfg) {
   cfg.retry.first = get_duration(retry, Scope::retry, "first");
   cfg.retry.max = get_duration(retry, Scope::retry, "max");
   cfg.retry.lifetime = get_duration(retry, Scope::retry, "lifetime");
+  cfg.retry.warn = get_duration(retry, Scope::retry, "warn");  // 0: no delay warnings
   if (retry != nullptr && cfg.retry.first.count() == 0) {
     problem(*retry, "retry.first: must be at least 1s");
   }

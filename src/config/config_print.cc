@@ -196,7 +196,8 @@ std::string print_config(const Config& cfg) {
   line(out, "", "retry",
        "{ first = " + quote(format_duration(cfg.retry.first)) +
            "; max = " + quote(format_duration(cfg.retry.max)) +
-           "; lifetime = " + quote(format_duration(cfg.retry.lifetime)) + "; }");
+           "; lifetime = " + quote(format_duration(cfg.retry.lifetime)) +
+           "; warn = " + quote(format_duration(cfg.retry.warn)) + "; }");
   line(out, "", "log",
        std::string("{ syslog = ") + (cfg.log.syslog ? "true" : "false") + "; file = " +
            quote(cfg.log.file) + "; level = " + quote(log_level_name(cfg.log.level)) + "; }");

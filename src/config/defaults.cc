@@ -33,6 +33,8 @@ constexpr KeySpec kKeys[] = {
     {Scope::retry, "first", Kind::duration, "1m", "delay before the first retry"},
     {Scope::retry, "max", Kind::duration, "1h", "longest delay between retries"},
     {Scope::retry, "lifetime", Kind::duration, "5d", "bounce after this long in the queue"},
+    {Scope::retry, "warn", Kind::duration, "4h",
+     "warn the sender once after this long in the queue (DSN \"delayed\"); 0: never"},
     {Scope::log, "syslog", Kind::boolean, "true", "also log to syslog"},
     {Scope::log, "file", Kind::string, "", "also log to this file; empty: none"},
     {Scope::log, "level", Kind::choice, "info", "debug | info | warn | error"},

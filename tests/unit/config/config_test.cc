@@ -89,6 +89,7 @@ TEST(Config, MinimalAccountGetsDefaults) {
   EXPECT_EQ(c.retry.first, seconds(60));
   EXPECT_EQ(c.retry.max, seconds(3600));
   EXPECT_EQ(c.retry.lifetime, seconds(5 * 86400));
+  EXPECT_EQ(c.retry.warn, seconds(4 * 3600));
   EXPECT_TRUE(c.log.syslog);
   EXPECT_EQ(c.log.level, LogLevel::info);
 }
@@ -457,6 +458,53 @@ TEST(Config, BadValuesAndTypes) {
        .text = "accounts = ({ host = \"h\"; auth = \"plain\"; });",
        .want = {"accounts[0].auth: \"plain\" needs a user"}},
       {.name = "domain with @", .text = "domain = \"a@b\";", .want = {"domain: not a domain name"}},
+  });
+}
+
+// retry.warn: a duration like its neighbours, 0 turning delay warnings off; printed and loaded
+// back unchanged.
+TEST(Config, RetryWarnValues) {
+  const struct {
+    const char* text;
+    seconds want;
+  } kCases[] = {
+      {.text = "", .want = seconds(4 * 3600)},  // the default
+      {.text = "retry = { warn = \"30m\"; };", .want = seconds(1800)},
+      {.text = "retry = { warn = \"1d\"; };", .want = seconds(86400)},
+      {.text = "retry = { warn = 90; };", .want = seconds(90)},
+      {.text = "retry = { warn = \"0\"; };", .want = seconds(0)},  // off
+      {.text = "retry = { warn = 0; };", .want = seconds(0)},
+      {.text = "retry = { warn = \"6d\"; };", .want = seconds(6 * 86400)},  // past lifetime
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.text);
+    Config cfg = must_parse(c.text);
+    EXPECT_EQ(cfg.retry.warn, c.want);
+    const std::string printed = print_config(cfg);
+    EXPECT_NE(printed.find("warn = \"" + format_duration(c.want) + "\""), std::string::npos)
+        << printed;
+    auto back = parse_config(printed, "t.conf");
+    ASSERT_TRUE(back) << back.error().what;
+    EXPECT_EQ(back->retry.warn, c.want);
+  }
+}
+
+TEST(Config, RetryWarnBadValuesSayWhatIsWrongInOneLine) {
+  check_errors({
+      {.name = "words",
+       .text = "retry = { warn = \"4 hours\"; };",
+       .want =
+           {"t.conf:1: retry.warn: bad duration \"4 hours\": expected a number with an optional "
+            "unit s, m, h or d"}},
+      {.name = "unit",
+       .text = "retry = { warn = \"4w\"; };",
+       .want = {"retry.warn: bad duration \"4w\""}},
+      {.name = "negative",
+       .text = "retry = {\n  warn = -1;\n};",
+       .want = {"t.conf:2: retry.warn: must not be negative"}},
+      {.name = "type",
+       .text = "retry = { warn = true; };",
+       .want = {"retry.warn: expected a duration such as \"30s\", \"5m\", \"1h\" or \"2d\""}},
   });
 }
 
