@@ -140,7 +140,7 @@ Status check_storable(const QueueEntry& e) {
       return bad("a parameter has a control or non-ASCII character");
     }
   }
-  if (e.created < 0 || e.next_try < 0 || e.next_try_boot < 0) {
+  if (e.created < 0 || e.next_try < 0 || e.next_try_boot < 0 || e.warned < 0) {
     return bad("negative time");
   }
   if (!e.boot_id.empty() && !is_valid_boot_id(e.boot_id)) {
@@ -173,6 +173,9 @@ Result<std::string> serialise_env(const QueueEntry& e) {
   put(out, "boot-id", e.boot_id);
   put(out, "created-boot", std::to_string(e.created_boot));
   put(out, "next-try-boot", std::to_string(e.next_try_boot));
+  if (e.warned != 0) {
+    put(out, "warned", std::to_string(e.warned));
+  }
   for (const RcptEntry& r : e.rcpts) {
     std::string v = std::string(rcpt_state_name(r.state)) + " <" + r.addr + ">";
     std::string reply = sanitise_text(r.last_reply);
@@ -240,10 +243,12 @@ bool sender_into(std::string_view v, QueueEntry& e) {
 struct Field {
   std::string_view key;
   FieldParser parse;
-  int since = 1;  // the first format version with this key
+  int since = 1;          // the first format version with this key
+  bool optional = false;  // may be absent (its member keeps its default)
 };
 
-// Every key but rcpt, each required exactly once in the versions that have it.
+// Every key but rcpt, each at most once in the versions that have it, and required unless
+// optional.
 constexpr Field kFields[] = {
     {"id",
      [](std::string_view v, QueueEntry& e) { return is_valid_queue_id(v) && (e.id = v, true); }},
@@ -272,6 +277,7 @@ constexpr Field kFields[] = {
      [](std::string_view v, QueueEntry& e) { return signed_into(v, e.created_boot); }, 2},
     {"next-try-boot",
      [](std::string_view v, QueueEntry& e) { return number_into(v, e.next_try_boot); }, 2},
+    {"warned", [](std::string_view v, QueueEntry& e) { return number_into(v, e.warned); }, 2, true},
 };
 constexpr size_t kFieldCount = sizeof kFields / sizeof kFields[0];
 
@@ -405,7 +411,7 @@ Result<QueueEntry> parse_env(std::string_view text) {
     rest.remove_prefix(nl + 1);
   }
   for (size_t i = 0; i < kFieldCount; ++i) {
-    if (!seen[i] && kFields[i].since <= frame->version) {
+    if (!seen[i] && !kFields[i].optional && kFields[i].since <= frame->version) {
       return corrupt(lineno + 1, "missing key " + quoted(kFields[i].key));
     }
   }

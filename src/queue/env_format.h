@@ -27,6 +27,7 @@
 //   boot-id: 0f2c...(36 characters)       the boot the next two count in; "" = unknown
 //   created-boot: -3600                   CLOCK_BOOTTIME seconds of that boot; may be negative
 //   next-try-boot: 5400                   CLOCK_BOOTTIME seconds of that boot; 0 = now
+//   warned: 1700014400                    wall seconds the delay warning was queued; optional
 //   rcpt: pending <bob@example.org>       one line per recipient, in order:
 //   rcpt: deferred <carol@example.net> 451 4.7.1 try later    state, <address>, last reply
 //   end: 8c3a5e0f1b2d4c6e                 FNV-1a 64 of every byte before this line, 16 hex
@@ -39,10 +40,11 @@
 // never written, and in it the boot keys are unknown keys.
 //
 // A line is "key: value", or "key:" when the value is empty; the value runs to the end of the
-// line, spaces included. Every key of the file's version but rcpt appears exactly once, in any
-// order (serialise_env writes the order above); rcpt appears zero or more times. Unknown keys
-// are corrupt, so are versions other than 1 and 2: a newer format must be read by a newer
-// relaymail, not guessed at.
+// line, spaces included. Every key of the file's version but rcpt and warned appears exactly
+// once, in any order (serialise_env writes the order above); rcpt appears zero or more times;
+// warned (version 2) at most once: written only when not 0, absent meaning 0 (never warned).
+// Unknown keys are corrupt, so are versions other than 1 and 2: a newer format must be read by
+// a newer relaymail, not guessed at.
 // Numbers are plain decimal (no sign, no leading zeros) within their field's range; only
 // created-boot may also be '-' and a non-zero number (down to INT64_MIN).
 // Addresses are 1 to kMaxEnvAddrLen bytes, each printable ASCII other than space, '<' and '>',

@@ -49,6 +49,7 @@ struct QueueEntry {
   std::string boot_id{};
   int64_t created_boot = 0;   // negative when created in an earlier boot (rebased when rewritten)
   int64_t next_try_boot = 0;  // 0 = now
+  int64_t warned = 0;         // wall seconds the delay warning was queued; 0 = never
   bool operator==(const QueueEntry&) const = default;
 
   bool has_pending() const;  // any recipient pending or deferred

@@ -95,6 +95,9 @@ std::vector<RoundTrip> round_trips() {
   boot_extremes.created_boot = std::numeric_limits<int64_t>::max();
   boot_extremes.next_try_boot = 0;
   v.push_back({.name = "boot time extremes 2", .in = boot_extremes, .want = boot_extremes});
+  QueueEntry warned = boot;
+  warned.warned = 1700014400;  // the delay warning was queued
+  v.push_back({.name = "warned", .in = warned, .want = warned});
   return v;
 }
 
@@ -107,6 +110,8 @@ TEST(EnvFormat, RoundTrip) {
     ASSERT_TRUE(back) << back.error().what << "\n" << *text;
     EXPECT_EQ(*back, c.want);
     EXPECT_EQ(*serialise_env(*back), *text);  // one canonical form
+    // Never warned: no warned line, so the file is what relaymail wrote before the key existed.
+    EXPECT_EQ(text->find("\nwarned:") == std::string::npos, c.in.warned == 0) << *text;
   }
 }
 
@@ -165,6 +170,7 @@ TEST(EnvFormat, SerialiseRefusesWhatItCannotStoreExactly) {
       {.name = "envid with 8-bit", .mutate = [](QueueEntry& e) { e.dsn_envid = "\xc3\xa9"; }},
       {.name = "negative created", .mutate = [](QueueEntry& e) { e.created = -1; }},
       {.name = "negative next_try_boot", .mutate = [](QueueEntry& e) { e.next_try_boot = -1; }},
+      {.name = "negative warned", .mutate = [](QueueEntry& e) { e.warned = -1; }},
       {.name = "boot id not a boot id", .mutate = [](QueueEntry& e) { e.boot_id = "boot 1"; }},
       {.name = "upper-case boot id",
        .mutate = [](QueueEntry& e) { e.boot_id = "3F1C2D4E-5A6B-4C7D-8E9F-0A1B2C3D4E5F"; }},
@@ -263,6 +269,15 @@ std::vector<CorruptCase> corrupt_cases() {
        .text = seal(body + "colour: blue\n"),
        .why = "unknown key \"colour\""},
       {.name = "duplicate key", .text = seal(body + "uid: 1000\n"), .why = "duplicate key \"uid\""},
+      {.name = "duplicate warned",
+       .text = seal(body + "warned: 1\nwarned: 2\n"),
+       .why = "duplicate key \"warned\""},
+      {.name = "negative warned",
+       .text = seal(body + "warned: -1\n"),
+       .why = "bad value for \"warned\""},
+      {.name = "warned in version 1",
+       .text = seal(version_1(body) + "warned: 1\n"),
+       .why = "unknown key \"warned\""},
       {.name = "missing key",
        .text = seal(replace(body, "size: 0\n", "")),
        .why = "missing key \"size\""},
