@@ -102,11 +102,24 @@ class Out {
   Status status_;
 };
 
+bool delayed(const DsnInput& in) {
+  return in.action == DsnAction::delayed;
+}
+
+// The Status field: a bounce's is any valid code (a 4.4.7 expiry too), a warning's a 4.y.z one.
+std::string status_field(const DsnInput& in, const std::string& status) {
+  if (delayed(in)) {
+    return valid_status(status) && status[0] == '4' ? status : std::string("4.0.0");
+  }
+  return valid_status(status) ? status : std::string("5.0.0");
+}
+
 void write_headers(const DsnInput& in, Out& o, const std::string& boundary, int32_t off) {
   std::string host = sanitise(in.reporting_mta, false);
   o.field("From", render_mailbox("Mail Delivery System", "MAILER-DAEMON@" + host));
   o.field("To", "<" + sanitise(in.to, false) + ">");
-  o.field("Subject", "Undelivered Mail Returned to Sender");
+  o.field("Subject", delayed(in) ? "Delayed Mail (still being retried, no action needed yet)"
+                                 : "Undelivered Mail Returned to Sender");
   o.field("Date", format_rfc5322_date(in.now, off));
   o.field("Message-ID", "<" + sanitise(in.unique, false) + "@" + host + ">");
   o.field("Auto-Submitted", "auto-replied");
@@ -118,15 +131,26 @@ void write_headers(const DsnInput& in, Out& o, const std::string& boundary, int3
   o.line("");
 }
 
-void write_text_part(const DsnInput& in, Out& o) {
+void write_text_part(const DsnInput& in, Out& o, int32_t off) {
   o.line("Content-Description: Notification");
   o.line("Content-Type: text/plain; charset=us-ascii");
   o.line("");
   o.line("This is the mail system at host " + sanitise(in.reporting_mta, false) + ".");
   o.line("");
-  o.line("I'm sorry to have to inform you that your message could not");
-  o.line("be delivered to one or more recipients. " +
-         std::string(in.headers_only ? "Its headers are attached below." : "It's attached below."));
+  const std::string attached =
+      in.headers_only ? "Its headers are attached below." : "It's attached below.";
+  if (delayed(in)) {
+    o.line("This is a warning only: you do not need to resend your message.");
+    o.line("");
+    o.line("Your message could not be delivered yet to one or more recipients;");
+    o.line("delivery is still being retried. " + attached);
+    if (in.will_retry_until != 0) {
+      o.line("Retries end on " + format_rfc5322_date(in.will_retry_until, off) + ".");
+    }
+  } else {
+    o.line("I'm sorry to have to inform you that your message could not");
+    o.line("be delivered to one or more recipients. " + attached);
+  }
   o.line("");
   if (!in.original_sender.empty()) {
     o.line("The message was sent by <" + sanitise(in.original_sender, false) + ">.");
@@ -137,7 +161,8 @@ void write_text_part(const DsnInput& in, Out& o) {
     if (!r.remote_mta.empty()) {
       text += "host " + sanitise(r.remote_mta, false) + " said: ";
     }
-    text += r.diagnostic.empty() ? std::string("delivery failed") : sanitise(r.diagnostic);
+    text += r.diagnostic.empty() ? std::string(delayed(in) ? "delivery delayed" : "delivery failed")
+                                 : sanitise(r.diagnostic);
     o.line(text);
   }
   o.line("");
@@ -156,8 +181,8 @@ void write_status_part(const DsnInput& in, Out& o, int32_t off) {
   for (const DsnRecipient& r : in.failed) {
     o.line("");
     o.field("Final-Recipient", "rfc822; " + sanitise(r.addr, false));
-    o.field("Action", "failed");
-    o.field("Status", valid_status(r.status) ? r.status : std::string("5.0.0"));
+    o.field("Action", delayed(in) ? "delayed" : "failed");
+    o.field("Status", status_field(in, r.status));
     if (!r.remote_mta.empty()) {
       o.field("Remote-MTA", "dns; " + sanitise(r.remote_mta, false));
     }
@@ -167,6 +192,9 @@ void write_status_part(const DsnInput& in, Out& o, int32_t off) {
     }
     o.field("Last-Attempt-Date",
             format_rfc5322_date(r.last_attempt != 0 ? r.last_attempt : in.now, off));
+    if (delayed(in) && in.will_retry_until != 0) {
+      o.field("Will-Retry-Until", format_rfc5322_date(in.will_retry_until, off));
+    }
   }
   o.line("");
 }
@@ -227,15 +255,16 @@ Status write_dsn(const DsnInput& in, ByteSource& original, ByteSink& out) {
   Out o(out);
   write_headers(in, o, boundary, off);
   o.line(delimiter);
-  write_text_part(in, o);
+  write_text_part(in, o, off);
   o.line(delimiter);
   write_status_part(in, o, off);
   o.line(delimiter);
+  const std::string what = delayed(in) ? "Delayed Message" : "Undelivered Message";
   if (in.headers_only) {
-    o.line("Content-Description: Undelivered Message Headers");
+    o.line("Content-Description: " + what + " Headers");
     o.line("Content-Type: text/rfc822-headers");
   } else {
-    o.line("Content-Description: Undelivered Message");
+    o.line("Content-Description: " + what);
     o.line("Content-Type: message/rfc822");
   }
   if (in.eightbit) {
@@ -250,29 +279,46 @@ Status write_dsn(const DsnInput& in, ByteSource& original, ByteSink& out) {
   return o.finish();
 }
 
-bool must_not_bounce(std::string_view envelope_sender, std::string_view dsn_notify) {
+namespace {
+
+// True when the NOTIFY list (comma-separated, case-insensitive, blanks around words ignored)
+// holds `word` (lower case).
+bool notify_has(std::string_view dsn_notify, std::string_view word) {
+  while (!dsn_notify.empty()) {
+    size_t comma = dsn_notify.find(',');
+    std::string_view item = trim(dsn_notify.substr(0, comma), kBlanks);
+    dsn_notify.remove_prefix(comma == std::string_view::npos ? dsn_notify.size() : comma + 1);
+    std::string lower;
+    for (char c : item) {
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (lower == word) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// No DSN of the kind `word` names ("failure", "delay") for this sender and NOTIFY list.
+bool must_not_notify(std::string_view envelope_sender, std::string_view dsn_notify,
+                     std::string_view word) {
   if (envelope_sender.empty() || envelope_sender == "<>") {
     return true;
   }
   if (dsn_notify.empty()) {
-    return false;  // not given: the default is FAILURE (and DELAY)
+    return false;  // not given: the default is FAILURE and DELAY
   }
-  bool failure = false;
-  while (!dsn_notify.empty()) {
-    size_t comma = dsn_notify.find(',');
-    std::string_view word = dsn_notify.substr(0, comma);
-    dsn_notify.remove_prefix(comma == std::string_view::npos ? dsn_notify.size() : comma + 1);
-    word = trim(word, kBlanks);
-    std::string lower;
-    for (char c : word) {
-      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (lower == "never") {
-      return true;
-    }
-    failure = failure || lower == "failure";
-  }
-  return !failure;
+  return notify_has(dsn_notify, "never") || !notify_has(dsn_notify, word);
+}
+
+}  // namespace
+
+bool must_not_bounce(std::string_view envelope_sender, std::string_view dsn_notify) {
+  return must_not_notify(envelope_sender, dsn_notify, "failure");
+}
+
+bool must_not_warn(std::string_view envelope_sender, std::string_view dsn_notify) {
+  return must_not_notify(envelope_sender, dsn_notify, "delay");
 }
 
 }  // namespace rm

@@ -1,7 +1,8 @@
 // Tests for mail/dsn.h: the exact bytes of a bounce (fixed time and zone; "@B@" in the expected
 // text stands for dsn_boundary()), RET=HDRS, header injection through reply text and addresses,
 // a delimiter line inside the original, streaming of a large original in small chunks, sink
-// and source errors, and the must_not_bounce() table.
+// and source errors, a delay warning's bytes, and the must_not_bounce() and must_not_warn()
+// tables.
 #include "mail/dsn.h"
 
 #include <gtest/gtest.h>
@@ -182,6 +183,143 @@ TEST(WriteDsn, TwoRecipientsExactBytes) {
                      "\r\n"
                      "--@B@--\r\n";
   EXPECT_EQ(run(in, original, 3), replace_all(want, "@B@", dsn_boundary(in)));
+}
+
+// A delay warning (RFC 3464 Action: delayed): its own Subject and explanation, Status 4.y.z,
+// Will-Retry-Until, and only the recipients it is given; headers only, as the caller asks.
+TEST(WriteDsn, DelayWarningExactBytes) {
+  DsnInput in = base_input();
+  in.action = DsnAction::delayed;
+  in.headers_only = true;
+  in.will_retry_until = kArrival + 5 * 24 * 3600;  // Sun, 06 Jul 2025 12:00:00 UTC
+  in.failed = {
+      rcpt("bob@example.net", "4.3.0", "451 4.3.0 try again later", "smtp.example.net"),
+      rcpt("carol@example.com", "4.4.1", "connect: Connection refused", "smtp.example.net"),
+  };
+  std::string want =
+      "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
+      "To: <alice@example.org>\r\n"
+      "Subject: Delayed Mail (still being retried, no action needed yet)\r\n"
+      "Date: Wed, 02 Jul 2025 14:00:00 +0200\r\n"
+      "Message-ID: <7B3D01@mx.example.org>\r\n"
+      "Auto-Submitted: auto-replied\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+      "\tboundary=\"@B@\"\r\n"
+      "\r\n"
+      "This is a MIME-encapsulated message.\r\n"
+      "\r\n"
+      "--@B@\r\n"
+      "Content-Description: Notification\r\n"
+      "Content-Type: text/plain; charset=us-ascii\r\n"
+      "\r\n"
+      "This is the mail system at host mx.example.org.\r\n"
+      "\r\n"
+      "This is a warning only: you do not need to resend your message.\r\n"
+      "\r\n"
+      "Your message could not be delivered yet to one or more recipients;\r\n"
+      "delivery is still being retried. Its headers are attached below.\r\n"
+      "Retries end on Sun, 06 Jul 2025 14:00:00 +0200.\r\n"
+      "\r\n"
+      "The message was sent by <alice@example.org>.\r\n"
+      "\r\n"
+      "<bob@example.net>: host smtp.example.net said: 451 4.3.0 try again later\r\n"
+      "<carol@example.com>: host smtp.example.net said: connect: Connection refused\r\n"
+      "\r\n"
+      "--@B@\r\n"
+      "Content-Description: Delivery report\r\n"
+      "Content-Type: message/delivery-status\r\n"
+      "\r\n"
+      "Reporting-MTA: dns; mx.example.org\r\n"
+      "X-Relaymail-Queue-ID: 4F2A9C\r\n"
+      "Arrival-Date: Tue, 01 Jul 2025 14:00:00 +0200\r\n"
+      "\r\n"
+      "Final-Recipient: rfc822; bob@example.net\r\n"
+      "Action: delayed\r\n"
+      "Status: 4.3.0\r\n"
+      "Remote-MTA: dns; smtp.example.net\r\n"
+      "Diagnostic-Code: smtp; 451 4.3.0 try again later\r\n"
+      "Last-Attempt-Date: Wed, 02 Jul 2025 14:00:00 +0200\r\n"
+      "Will-Retry-Until: Sun, 06 Jul 2025 14:00:00 +0200\r\n"
+      "\r\n"
+      "Final-Recipient: rfc822; carol@example.com\r\n"
+      "Action: delayed\r\n"
+      "Status: 4.4.1\r\n"
+      "Remote-MTA: dns; smtp.example.net\r\n"
+      "Diagnostic-Code: X-Relaymail; connect: Connection refused\r\n"
+      "Last-Attempt-Date: Wed, 02 Jul 2025 14:00:00 +0200\r\n"
+      "Will-Retry-Until: Sun, 06 Jul 2025 14:00:00 +0200\r\n"
+      "\r\n"
+      "--@B@\r\n"
+      "Content-Description: Delayed Message Headers\r\n"
+      "Content-Type: text/rfc822-headers\r\n"
+      "\r\n"
+      "From: Alice <alice@example.org>\r\n"
+      "To: bob@example.net\r\n"
+      "Subject: hello\r\n"
+      "\r\n"
+      "--@B@--\r\n";
+  EXPECT_EQ(run(in, kOriginal), replace_all(want, "@B@", dsn_boundary(in)));
+}
+
+// A warning's Status is always a 4.y.z code; without Will-Retry-Until it says nothing of when
+// retries end. A bounce keeps any valid code.
+TEST(WriteDsn, DelayWarningStatusAndRetryUntil) {
+  struct Case {
+    const char* name;
+    DsnAction action;
+    std::string status;
+    int64_t until;
+    std::string want_status;
+    bool retry_until;  // Will-Retry-Until present
+  };
+  const Case kCases[] = {
+      {.name = "4.y.z kept",
+       .action = DsnAction::delayed,
+       .status = "4.7.1",
+       .until = 1,
+       .want_status = "4.7.1",
+       .retry_until = true},
+      {.name = "5.y.z is no delay",
+       .action = DsnAction::delayed,
+       .status = "5.7.8",
+       .until = 1,
+       .want_status = "4.0.0",
+       .retry_until = true},
+      {.name = "garbage",
+       .action = DsnAction::delayed,
+       .status = "soon",
+       .until = 0,
+       .want_status = "4.0.0",
+       .retry_until = false},
+      {.name = "bounce keeps 4.4.7",
+       .action = DsnAction::failed,
+       .status = "4.4.7",
+       .until = kNow,
+       .want_status = "4.4.7",
+       .retry_until = false},
+      {.name = "bounce garbage",
+       .action = DsnAction::failed,
+       .status = "x",
+       .until = 0,
+       .want_status = "5.0.0",
+       .retry_until = false},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    DsnInput in = base_input();
+    in.action = c.action;
+    in.will_retry_until = c.until;
+    in.failed = {rcpt("bob@example.net", c.status, "451 later")};
+    const std::string out = run(in, kOriginal);
+    EXPECT_EQ(count(out, "\r\nStatus: " + c.want_status + "\r\n"), 1u) << out;
+    EXPECT_EQ(count(out, "Will-Retry-Until: "), c.retry_until ? 1u : 0u);
+    EXPECT_EQ(count(out, "Retries end on "), c.retry_until ? 1u : 0u);
+    const bool delayed = c.action == DsnAction::delayed;
+    EXPECT_EQ(count(out, "Action: delayed\r\n"), delayed ? 1u : 0u);
+    EXPECT_EQ(count(out, "Action: failed\r\n"), delayed ? 0u : 1u);
+    EXPECT_EQ(count(out, "Subject: Delayed Mail"), delayed ? 1u : 0u);
+  }
 }
 
 TEST(WriteDsn, HeadersOnlyStopsAtTheEmptyLine) {
@@ -419,6 +557,32 @@ TEST(WriteDsn, ErrorsPassThrough) {
     Status st = write_dsn(in, src, sink);
     ASSERT_FALSE(st.has_value());
     EXPECT_EQ(st.error().what, "read 4F2A9C.msg: Input/output error");
+  }
+}
+
+TEST(MustNotWarn, Table) {
+  struct Case {
+    const char* sender;
+    const char* notify;
+    bool want;
+  };
+  const Case kCases[] = {
+      {.sender = "", .notify = "", .want = true},  // a bounce is never warned about
+      {.sender = "<>", .notify = "DELAY", .want = true},
+      {.sender = "a@b.example", .notify = "", .want = false},  // not given: DELAY applies
+      {.sender = "a@b.example", .notify = "delay", .want = false},
+      {.sender = "a@b.example", .notify = "FAILURE,DELAY", .want = false},
+      {.sender = "a@b.example", .notify = " Success , Delay ", .want = false},
+      {.sender = "a@b.example", .notify = "NEVER", .want = true},
+      {.sender = "a@b.example", .notify = "never,delay", .want = true},
+      {.sender = "a@b.example", .notify = "FAILURE", .want = true},
+      {.sender = "a@b.example", .notify = "SUCCESS", .want = true},
+      {.sender = "a@b.example", .notify = "FAILURE,SUCCESS", .want = true},
+      {.sender = "a@b.example", .notify = "delays", .want = true},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(std::string(c.sender) + " / " + c.notify);
+    EXPECT_EQ(must_not_warn(c.sender, c.notify), c.want);
   }
 }
 
