@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "mail/dsn.h"
+
 namespace rm {
 
 namespace {
@@ -103,6 +105,26 @@ bool awaits_network(const QueueEntry& e) {
     }
   }
   return true;
+}
+
+DelayWarning delay_warning(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now) {
+  DelayWarning w;
+  const int64_t age = entry_age(e, now);
+  if (retry.warn.count() <= 0 || e.sender.empty() || e.warned != 0 || !e.has_pending() ||
+      age < retry.warn.count()) {
+    return w;
+  }
+  w.due = true;
+  w.retry_until = sat_add(now.wall, sat_sub(retry.lifetime.count(), age));
+  if (must_not_warn(e.sender, e.dsn_notify)) {
+    return w;
+  }
+  for (size_t k = 0; k < e.rcpts.size(); ++k) {
+    if (e.rcpts[k].state == RcptState::pending || e.rcpts[k].state == RcptState::deferred) {
+      w.rcpts.push_back(k);
+    }
+  }
+  return w;
 }
 
 void rebase_boot(QueueEntry& e, const RetryConfig& retry, const ClockReading& now) {

@@ -9,6 +9,8 @@
 // draw from the full window) keeps the spread uniform at both bounds instead of piling half of
 // the draws onto exactly retry.first or retry.max.
 // Expiry: an entry older than retry.lifetime is not tried again (the runner bounces it, 4.4.7).
+// Delay warning: an entry still waiting after retry.warn earns its sender one RFC 3464
+// "delayed" DSN (Postfix's delay_warning_time), decided by delay_warning().
 // Clock steps (RELIABILITY.md §6 case 10): an entry's age and due time are read on the boot
 // clock (core/clock.h) when the entry was last written in the current boot, so setting the wall
 // clock a day forward neither expires it early nor makes every deferred entry due at once (no
@@ -22,6 +24,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -86,6 +89,21 @@ bool retry_due(const RetryConfig& retry, const QueueEntry& e, const ClockReading
 // handshake). A run that reaches the account's smarthost tries such entries at once, whatever
 // their backoff says (the network is back); a server's own 4xx keeps its backoff.
 bool awaits_network(const QueueEntry& e);
+
+// Whether an entry, as an attempt leaves it, is owed its delay warning now, and for whom.
+struct DelayWarning {
+  bool due = false;
+  std::vector<size_t> rcpts;  // indices into e.rcpts that the warning lists
+  int64_t retry_until = 0;    // wall seconds when the entry's lifetime ends (Will-Retry-Until)
+};
+
+// Due once per entry: retry.warn is not 0, the sender is not null (a bounce is never warned
+// about), e.warned is 0 (never warned), some recipient is still pending or deferred, and
+// entry_age() has reached retry.warn. `rcpts` are those recipients when NOTIFY allows DELAY
+// (not given, it does: mail/dsn.h must_not_warn()); empty when it does not, and the caller
+// sends nothing but marks the entry warned all the same. retry_until is set when due: now
+// plus what is left of retry.lifetime by entry_age().
+DelayWarning delay_warning(const RetryConfig& retry, const QueueEntry& e, const ClockReading& now);
 
 // Moves the boot times into the boot `now` was read in, as the rules above read them there:
 // created_boot from entry_age() (negative when accepted in an earlier boot), next_try_boot 0
