@@ -76,8 +76,10 @@ DeliveryWorker::Attempted DeliveryWorker::attempt(const std::string& id) {
   if (rec == DeliveryAttempt::Recorded::deferred) {
     schedule_again(out);
   }
-  if (!out.bounce.empty()) {
-    d_.scheduler.add(out.bounce, d_.clock.mono());
+  for (const std::string* dsn : {&out.bounce, &out.warning}) {
+    if (!dsn->empty()) {
+      d_.scheduler.add(*dsn, d_.clock.mono());
+    }
   }
   return Attempted::yes;
 }

@@ -1,7 +1,8 @@
 // daemon/delivery_worker.h — the daemon's delivery: takes each entry from the Scheduler when it
 // is due, attempts it (relay/delivery_attempt.h) on a session of the daemon's ConnectionPool,
 // removes it when done, reports one line per attempt, and schedules what was deferred at its
-// next try (retry.* exactly as the one-shot runs; an entry past its lifetime bounces at once).
+// next try (retry.* exactly as the one-shot runs; an entry past its lifetime bounces at once),
+// and schedules at once the DSNs an attempt queued (bounces, delay warnings).
 // Contract: an entry's state is on disk before it is scheduled again or reported.
 // Errors: logged once here, one line each (this is the layer that decides: try again later).
 // Threads: run() is one worker thread; several may share a Scheduler, pool and store.

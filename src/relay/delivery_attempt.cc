@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 
@@ -16,6 +17,13 @@ namespace {
 
 bool to_do(const RcptEntry& r) {
   return r.state == RcptState::pending || r.state == RcptState::deferred;
+}
+
+constexpr char kNoDsnAddress[] = "sender has no real domain and no admin is set";
+
+// The host of a relay "host:port", a DSN's Remote-MTA; "" for none.
+std::string remote_host(const std::string& relay) {
+  return relay.substr(0, relay.rfind(':'));
 }
 
 // The message open at `fd` must have the size its entry recorded at commit (entry.size): one that
@@ -173,15 +181,16 @@ DeliveryAttempt::Recorded DeliveryAttempt::conclude(RandomSource& random) {
       }
     }
   }
+  warn();
   return record(random);
 }
 
 bool DeliveryAttempt::bounce() {
   DsnInput in;
+  const std::string host = remote_host(out_.relay);
   for (size_t k = 0; k < entry_.rcpts.size(); ++k) {
     const RcptEntry& r = entry_.rcpts[k];
     if (r.state == RcptState::failed && !failed_before_[k]) {
-      std::string host = out_.relay.substr(0, out_.relay.rfind(':'));
       in.failed.push_back(
           DsnRecipient{r.addr, reply_status(r.last_reply, out_.dsn), r.last_reply, host, 0});
     }
@@ -193,17 +202,63 @@ bool DeliveryAttempt::bounce() {
     out_.no_bounce = entry_.sender.empty() ? "null sender" : "NOTIFY";
     return true;
   }
-  std::string to = has_real_domain(entry_.sender) ? entry_.sender : env_->config->admin;
+  const std::string to = dsn_to();
   if (to.empty()) {
-    out_.no_bounce = "sender has no real domain and no admin is set";
+    out_.no_bounce = kNoDsnAddress;
     return true;
   }
+  in.headers_only = (entry_.dsn_ret == "HDRS");
+  auto id = queue_dsn(std::move(in), to);
+  if (!id) {
+    errors_.push_back(std::move(id).error());
+    return false;
+  }
+  out_.bounce = *id;
+  return true;
+}
+
+void DeliveryAttempt::warn() {
+  const ClockReading now = read_clock(env_->clock);
+  const DelayWarning w = delay_warning(env_->config->retry, entry_, now);
+  if (!w.due) {
+    return;
+  }
+  const int64_t warned = std::max<int64_t>(1, now.wall);  // 0 would mean "never warned"
+  const std::string to = dsn_to();
+  if (w.rcpts.empty() || to.empty()) {
+    out_.no_warning = w.rcpts.empty() ? "NOTIFY" : kNoDsnAddress;
+    entry_.warned = warned;
+    return;
+  }
+  DsnInput in;
+  in.action = DsnAction::delayed;
+  in.headers_only = true;  // RET asks for the content of failed DSNs only (RFC 3461 §4.3)
+  in.will_retry_until = w.retry_until;
+  const std::string host = remote_host(out_.relay);
+  for (size_t k : w.rcpts) {
+    const RcptEntry& r = entry_.rcpts[k];
+    in.failed.push_back(
+        DsnRecipient{r.addr, reply_status(r.last_reply, out_.dsn), r.last_reply, host, 0});
+  }
+  auto id = queue_dsn(std::move(in), to);
+  if (!id) {
+    errors_.push_back(std::move(id).error());
+    return;
+  }
+  out_.warning = *id;
+  entry_.warned = warned;
+}
+
+std::string DeliveryAttempt::dsn_to() const {
+  return has_real_domain(entry_.sender) ? entry_.sender : env_->config->admin;
+}
+
+Result<std::string> DeliveryAttempt::queue_dsn(DsnInput in, const std::string& to) {
   QueueStore& store = env_->store;
   auto draft = store.begin();
   auto original = store.open_content(entry_.id);
   if (!draft || !original) {
-    errors_.push_back(!draft ? std::move(draft).error() : std::move(original).error());
-    return false;
+    return !draft ? std::move(draft).error() : std::move(original).error();
   }
   FdSource source(original->get());
   in.reporting_mta = env_->hostname;
@@ -213,7 +268,6 @@ bool DeliveryAttempt::bounce() {
   in.now = env_->clock.wall();
   in.to = to;
   in.original_sender = entry_.sender;
-  in.headers_only = (entry_.dsn_ret == "HDRS");
   in.eightbit = entry_.eightbit;
   in.unique = (*draft)->id();
   QueueEntry b;
@@ -227,11 +281,9 @@ bool DeliveryAttempt::bounce() {
     st = store.commit(**draft, b);
   }
   if (!st) {
-    errors_.push_back(std::move(st).error());
-    return false;
+    return std::move(st).error();
   }
-  out_.bounce = b.id;
-  return true;
+  return b.id;
 }
 
 DeliveryAttempt::Recorded DeliveryAttempt::record(RandomSource& random) {

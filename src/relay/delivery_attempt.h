@@ -3,16 +3,18 @@
 // size is not the one recorded at commit), expire it past retry.lifetime, send it over a
 // session the caller holds (or fail it with the error met instead of a session), apply each
 // recipient's outcome, queue the bounce for what failed for good (mail/dsn.h; never for a
-// bounce or against NOTIFY; to `admin` when the sender has no real domain), and record its new
-// state on disk with its fsync — all but removing a delivered entry, which the caller batches
-// (QueueStore::remove_each) before it releases the lock. Until then nothing else may happen for
-// the entry: the lock is held and the outcome unreported.
+// bounce or against NOTIFY; to `admin` when the sender has no real domain) and, once per entry,
+// the delay warning for what is still to do (relay/retry_policy.h delay_warning(); same rules,
+// the entry marked warned in the same write), and record its new state on disk with its fsync
+// — all but removing a delivered entry, which the caller batches (QueueStore::remove_each)
+// before it releases the lock. Until then nothing else may happen for the entry: the lock is
+// held and the outcome unreported.
 // Errors: spool problems met while recording are collected in errors(); the outcome says what
 // happened to the message. Never logs.
 // Threads: an attempt belongs to one thread at a time; attempts of different entries may run at
 // once over the same store, clock and config (read only, or thread-safe as FsQueueStore is).
 // Not here: which entries to try and on which connection (relay/queue_runner.h), what an error
-// means (relay/classify.h), backoff and lifetime maths (relay/retry_policy.h).
+// means (relay/classify.h), backoff, lifetime and warning maths (relay/retry_policy.h).
 #pragma once
 
 #include <memory>
@@ -23,6 +25,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "mail/dsn.h"
 #include "queue/queue_store.h"
 #include "relay/entry_outcome.h"
 #include "relay/retry_policy.h"
@@ -70,7 +73,9 @@ class DeliveryAttempt {
   SessionAfter send(SmtpClient& client, const Account& account);
   // No session could be had for the attempt: every recipient still to do takes `err`.
   void fail(const Error& err, const std::string& relay = "");
-  // Expiry (counting this attempt), the bounce, then the entry's new state on disk; `random`
+  // Expiry (counting this attempt), the bounce, the delay warning (a new entry committed before
+  // the entry that owes it is marked warned: a crash in between may give a second warning,
+  // never none), then the entry's new state on disk; `random`
   // jitters the next try (relay/retry_policy.h; one draw, only for a deferral). `done`: every
   // recipient has its answer, and the caller removes the entry. The outcome is then complete.
   Recorded conclude(RandomSource& random);
@@ -86,6 +91,15 @@ class DeliveryAttempt {
   void apply(const TransactionResult& tr, const std::vector<size_t>& idx);
   // False when a bounce was due but could not be queued (the spool is full or failing).
   bool bounce();
+  // Queues the delay warning when one is due and marks entry_ warned; when it cannot be queued
+  // the entry stays unwarned and the next attempt tries again.
+  void warn();
+  // Where this entry's DSNs go: its sender, or `admin` for a sender without a real domain; ""
+  // when neither can take one.
+  std::string dsn_to() const;
+  // `in` (its action and recipients set) completed for this entry, written to `to` as a new
+  // entry from <> and committed; the new entry's id.
+  Result<std::string> queue_dsn(DsnInput in, const std::string& to);
   Recorded record(RandomSource& random);
 
   const AttemptEnv* env_;

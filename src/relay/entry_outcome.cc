@@ -40,6 +40,11 @@ std::string outcome_line(const EntryOutcome& o) {
   } else if (!o.no_bounce.empty()) {
     line += " bounce=none no_bounce=" + kv_quote(o.no_bounce);
   }
+  if (!o.warning.empty()) {
+    line += " warning=" + o.warning;
+  } else if (!o.no_warning.empty()) {
+    line += " warning=none no_warning=" + kv_quote(o.no_warning);
+  }
   return line;
 }
 

@@ -28,9 +28,14 @@ struct EntryOutcome {
   double delay = 0;       // seconds since the entry was created
   std::string bounce;     // id of the bounce queued for newly failed recipients, if any
   std::string no_bounce;  // why no bounce was sent for them, if none was
+  // The id of the delay warning this attempt queued, or why none was sent when one was due.
+  std::string warning;
+  std::string no_warning;
 };
 
-// "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ..."
+// "4F2A…: to=<a@b> relay=127.0.0.1:587 tls=TLSv1.3 delay=2 attempts=1 status=sent ...", then
+// "bounce=ID" or "bounce=none no_bounce=..." and "warning=ID" or "warning=none no_warning=..."
+// when there was one to send.
 std::string outcome_line(const EntryOutcome& o);
 
 }  // namespace rm

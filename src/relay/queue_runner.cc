@@ -1,6 +1,6 @@
 // How a one-shot run uses its threads (relay/queue_runner.h has the contract):
 // Threads. run() makes three passes (the due entries; those that waited only for the network,
-// when this run reached their smarthost; the bounces it queued), and in each pass takes the
+// when this run reached their smarthost; the DSNs it queued), and in each pass takes the
 // accounts one after another. An account's entries of a pass are shared by min(connections,
 // entries) workers: the calling thread and up to connections - 1 std::threads. Each worker owns
 // one session (kept for the later passes) and takes the next entry from a shared index, so the
@@ -182,8 +182,8 @@ RunSummary QueueRunner::run(const RunOptions& options) {
     }
   }
   pass(back, accounts, pool, summary);
-  // A permanent failure produces its DSN in the same run (DESIGN.md §9). Bounces never bounce,
-  // so one pass over those queued above is enough.
+  // A permanent failure produces its DSN in the same run (DESIGN.md §9), and so does a delay
+  // warning. DSNs never bounce nor warn, so one pass over those queued above is enough.
   std::vector<std::string> bounce_ids;
   {
     std::lock_guard lock(mu_);
@@ -363,9 +363,11 @@ void QueueRunner::finish(std::vector<DeliveryAttempt>& attempts, RunSummary& sum
     for (Error& e : a.errors()) {
       summary.errors.push_back(std::move(e));
     }
-    if (!a.outcome().bounce.empty()) {
-      std::lock_guard lock(mu_);
-      new_bounces_.push_back(a.outcome().bounce);
+    for (const std::string* dsn : {&a.outcome().bounce, &a.outcome().warning}) {
+      if (!dsn->empty()) {
+        std::lock_guard lock(mu_);
+        new_bounces_.push_back(*dsn);
+      }
     }
   }
   if (!removals.empty()) {

@@ -1,7 +1,7 @@
 // relay/queue_runner.h — the one-shot queue run (`relaymail flush`, `sendmail -q`, background
 // delivery): which entries of the spool to attempt, in which order and on which connection.
 // Three passes: the due entries (all of them with `force`); those that waited only for the
-// network, when this run reached their smarthost; the bounces this run queued. Each account's
+// network, when this run reached their smarthost; the DSNs this run queued. Each account's
 // entries of a pass are shared by min(connections, entries) workers, each holding one session
 // of the run's ConnectionPool; an unreachable smarthost costs one connection attempt per run and
 // defers all its entries. Each entry is one DeliveryAttempt (relay/delivery_attempt.h); delivered
@@ -109,7 +109,7 @@ class QueueRunner {
   SystemRandom own_random_;
   RandomSource& random_;
   std::mutex mu_;                         // random_ and new_bounces_
-  std::vector<std::string> new_bounces_;  // queued during this run, delivered at its end
+  std::vector<std::string> new_bounces_;  // DSNs queued during this run, delivered at its end
   std::mutex outcome_mu_;                 // one on_outcome_ call at a time
 };
 
