@@ -1,56 +1,62 @@
 // The spool of queue/fs_queue_store.h. Layout and invariants (DESIGN.md §6):
-//   queue/<id>.msg   the message, never rewritten after commit
-//   queue/<id>.env   the entry; it exists once this file does
-//   tmp/<id>.msg.<rand>, tmp/<id>.env.<rand>   files being written (drafts, .env rewrites)
-//   failed/<id>.{msg,env}   quarantined or permanently failed entries
-// - commit() fsyncs <id>.msg and renames it into queue/, then fsyncs and renames <id>.env, then
-//   fsyncs queue/ once for both renames; only then does it return success (the submitter's exit
-//   0). Filesystems that journal metadata in order (ext4, XFS) never keep the later rename
-//   without the earlier, so after a crash an .env has its .msg; elsewhere an .env without .msg
-//   can only be a commit that never returned, and list() quarantines it. A crash in between
-//   leaves an orphan .msg without .env: no entry, never listed, never delivered (the submitter
-//   got no exit 0 for it). The .msg keeps the draft's flock from its creation in tmp/ until the
-//   .env is in (or the commit is rolled back), so a locked .msg without .env is a commit in
-//   progress, however old its mtime, and an unlocked one is an orphan.
+//   queue/<id>.mail  the entry: its envelope as accepted, then the message (queue/mail_file.h);
+//                    written once, never rewritten; the entry exists once this file does
+//   queue/<id>.env   its delivery state, once update() has written one (the .env format of
+//                    queue/env_format.h, the whole entry); it takes over from the .mail's head
+//   queue/<id>.msg   with queue/<id>.env: an entry of the two-file format spools had before the
+//                    .mail; still read, updated, sent, failed and requeued, never written anew
+//   tmp/<id>.mail.<rand>, tmp/<id>.env.<rand>   files being written (drafts, state rewrites)
+//   failed/<id>.{mail,env,msg}   quarantined or permanently failed entries, same names
+// - A draft writes the message at kMailBodyOffset of its temp file; commit() writes the head in
+//   the gap before it (or moves the message behind a bigger gap, for an envelope that does not
+//   fit), fsyncs the file, renames it into queue/ and fsyncs queue/: one file, two fsyncs, and
+//   the submitter's exit 0 only after both. A crash before the rename leaves a temp file
+//   (clean_tmp()), after it a whole entry.
 // - Every fsync of queue/ (or failed/) after a rename or unlink there goes through that
 //   directory's DirSyncBatcher (queue/dir_sync_batcher.h): the commits, updates and removals
 //   of the daemon's threads that arrive while one fsync runs share the next one (group commit);
 //   a caller alone costs one fsync, as before. Each operation takes its ticket before its first
 //   rename or unlink, so a directory fsync that fails after that point fails the operation,
 //   whatever fsync succeeds later.
-// - remove() and move_to_failed() take the .env away first, so a concurrent list() may see an
-//   .env without .msg only when the entry has just gone (it re-checks before quarantining).
-// - list() reads only .env files, one readdir, one read per entry and one fstatat of its .msg:
-//   no body, no per-entry fsync. A .env that does not parse, is not ours (above), names another
-//   id, or whose .msg is missing or not ours is moved to failed/ and reported in
-//   ListResult::quarantined.
-// - try_lock() flocks the .msg (LOCK_EX|LOCK_NB). Locks are per open file description, so two
-//   stores, in one process or two, exclude each other. It returns nullopt when the entry is held
-//   elsewhere or was finished by someone else while we waited; after locking, load() again:
-//   the listed state may be stale.
-// - requeue() (failed/ back to queue/) never leaves the entry in neither place: it copies
-//   failed/<id>.msg to queue/<id>.msg through tmp/ (a copy, not a link: a second link would make
-//   open_content() refuse the .msg with EMLINK), then commits the reset queue/<id>.env with the
-//   usual temp/fsync/rename/fsync-dir, and only then unlinks failed/<id>.env and failed/<id>.msg
-//   (fsync failed/). A crash before the queue .env lands leaves the failed entry as it was (plus
-//   a queue/<id>.msg without .env, which a rerun replaces); a crash after it leaves the entry in
-//   both places. "Both" means queued: list() reads queue/ only, requeue() then says EEXIST, and
-//   the failed/ copy is an inert leftover that remove_failed() (`relaymail delete`) takes away.
-//   requeue() and remove_failed() hold a flock on failed/<id>.msg, so they exclude each other.
-//   A failed .env whose .msg is still in queue/ (move_to_failed() interrupted between its two
-//   renames) is requeued with that .msg.
+// - remove() and move_to_failed() take the file that makes the entry first (the .mail, or a
+//   two-file entry's .env), then the rest: cut in between, what is left is no entry. A state
+//   whose .mail is gone is never listed; clean_tmp() removes it (below). A two-file entry's .env
+//   whose .msg is gone is skipped the same way (before, list() quarantined it).
+// - list() reads, per entry, the .env when there is one (one read) or else the head of the
+//   .mail (one read of its first block), and checks the file that holds the message: no body,
+//   no per-entry fsync. A head or .env that does not parse, is not ours (above) or names
+//   another id, or a message file that is not ours, moves the entry to failed/ and is reported
+//   in ListResult::quarantined.
+// - try_lock() flocks the .mail (a two-file entry's .msg) with LOCK_EX|LOCK_NB. Locks are per
+//   open file description, so two stores, in one process or two, exclude each other. It returns
+//   nullopt when the entry is held elsewhere or was finished by someone else while we waited;
+//   after locking, load() again: the listed state may be stale. open_content() leaves the fd at
+//   the message's first byte.
+// - requeue() (failed/ back to queue/) never leaves the entry in neither place. A one-file
+//   entry: the reset state goes to queue/<id>.env first, then a copy of failed/<id>.mail (a
+//   copy, not a link: a second link would make open_content() refuse it with EMLINK) is renamed
+//   in, queue/ is fsynced, and only then failed/<id>.{mail,env} are unlinked (fsync failed/).
+//   A two-file entry: the copy of its .msg, then its reset .env, the same way. A crash before
+//   the queue/ file that makes the entry lands leaves the failed entry as it was (plus a state
+//   or .msg in queue/ that is no entry's, which a rerun replaces); a crash after it leaves the
+//   entry in both places. "Both" means queued: list() reads queue/ only, requeue() then says
+//   EEXIST, and the failed/ copy is an inert leftover that remove_failed() (`relaymail delete`)
+//   takes away. requeue() and remove_failed() hold a flock on the failed entry's message file,
+//   so they exclude each other. A failed entry whose state (or .msg) is still in queue/
+//   (move_to_failed() cut between its renames) is loaded and requeued with it.
 // - clean_tmp() works on a tmp/ fd opened O_NOFOLLOW: fstatat(AT_SYMLINK_NOFOLLOW) and
 //   unlinkat() on plain names, so it never follows a symlink and never touches anything outside
 //   tmp/. Directories are skipped. A file some live TempFile is writing carries its flock
 //   (sys/temp_file.h) and is never removed, however old: a slow `longjob | sendmail` keeps its
 //   draft. An unlocked file older than the bound is a crashed writer's leftover and goes. Where
 //   the lock cannot be tested (not a regular file, no flock support) only files older than an
-//   hour go. Then queue/: a <id>.msg without <id>.env, older than the bound, is locked
-//   (LOCK_EX|LOCK_NB, as try_lock() does) and, when nobody held it and it still has no .env and
-//   is still the file looked at, unlinked; queue/ is fsynced once for all of them through its
-//   DirSyncBatcher. A held .msg is a commit in progress or a remove() between its two unlinks
-//   (under the runner's lock). A .msg whose failed/<id>.env exists is kept: it is that failed
-//   entry's message (move_to_failed() interrupted, or a requeue() at work), for requeue().
+//   hour go. Then queue/, for what a cut-short operation left, older than the bound: a
+//   two-file <id>.msg without <id>.env, locked (LOCK_EX|LOCK_NB, as try_lock() does) and, when
+//   nobody held it and it still has no .env and is still the file looked at, unlinked; and an
+//   <id>.env with neither .mail nor .msg. queue/ is fsynced once for all of them through its
+//   DirSyncBatcher. A held .msg is a runner between remove()'s two unlinks. A .msg whose
+//   failed/<id>.env exists, or a state whose failed/<id>.mail does, is kept: it belongs to that
+//   failed entry (move_to_failed() cut short, or a requeue() at work), for requeue().
 // - Ids come from core/ids.h (microseconds from one reading of the Clock's wall time, 24 random
 //   bits from getrandom); an id that fails is_valid_queue_id() is never made a path
 //   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
@@ -73,6 +79,7 @@
 
 #include "core/ids.h"
 #include "queue/env_format.h"
+#include "queue/mail_file.h"
 #include "sys/dir_list.h"
 #include "sys/entropy.h"
 #include "sys/fd_io.h"
@@ -84,6 +91,7 @@ namespace rm {
 
 namespace {
 
+constexpr std::string_view kMailSuffix = ".mail";
 constexpr std::string_view kMsgSuffix = ".msg";
 constexpr std::string_view kEnvSuffix = ".env";
 
@@ -141,8 +149,8 @@ Status check_id(const char* verb, std::string_view id) {
 // A queue id held in place. list() collects, sorts and searches one per file in queue/; as
 // std::string each (24-byte names are past the small-string buffer) costs an allocation.
 using IdKey = std::array<char, kQueueIdLen>;
-// "<id>.env" or "<id>.msg" with its NUL, for the *at() calls.
-using IdFileName = std::array<char, kQueueIdLen + 5>;
+// "<id>.mail", "<id>.env" or "<id>.msg" with its NUL, for the *at() calls.
+using IdFileName = std::array<char, kQueueIdLen + 6>;
 
 std::string_view view(const IdKey& id) {
   return {id.data(), id.size()};
@@ -234,6 +242,10 @@ FsQueueStore::FsQueueStore(std::string spool_dir, const Clock& clock, const SysO
       queue_sync_([this] { return fsync_dir(queue_dir(), *ops_); }),
       failed_sync_([this] { return fsync_dir(failed_dir(), *ops_); }) {}
 
+std::string FsQueueStore::mail_path(std::string_view id) const {
+  return queue_dir() + "/" + std::string(id) + std::string(kMailSuffix);
+}
+
 std::string FsQueueStore::msg_path(std::string_view id) const {
   return queue_dir() + "/" + std::string(id) + std::string(kMsgSuffix);
 }
@@ -275,9 +287,13 @@ Result<std::unique_ptr<MessageDraft>> FsQueueStore::begin() {
   if (!id) {
     return std::move(id).error();
   }
-  auto file = TempFile::create(tmp_dir(), *id + std::string(kMsgSuffix) + ".", *ops_);
+  auto file = TempFile::create(tmp_dir(), *id + std::string(kMailSuffix) + ".", *ops_);
   if (!file) {
     return std::move(file).error();
+  }
+  // The message goes after the gap its envelope will fill at commit (queue/mail_file.h).
+  if (::lseek(file->fd(), static_cast<off_t>(kMailBodyOffset), SEEK_SET) < 0) {
+    return sys_error(Errc::io, errno, "seek %s", file->path().c_str());
   }
   return std::unique_ptr<MessageDraft>(
       std::make_unique<FsDraft>(this, std::move(*id), std::move(*file), *ops_));
@@ -317,32 +333,71 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   if (!text) {
     return std::move(text).error();
   }
-  const std::string msg = msg_path(entry.id);
-  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-  // One directory fsync for both renames, after the .env's (issue 6: 3 fsyncs a message, not
-  // 4), shared with whatever else reaches queue_sync_ meanwhile. The .msg stays locked until
-  // the .env is in or both are rolled back: until then clean_tmp() must not take it for an
-  // orphan.
-  TempFile& file = draft->file();
-  Status r = file.commit_as(msg, TempFile::Replace::no, TempFile::DirSync::by_caller,
-                            TempFile::AfterCommit::keep_lock);
-  if (r) {
-    bool placed = false;
-    r = place_env(entry.id, *text, TempFile::Replace::no, placed);
-    if (r) {
-      r = queue_sync_.sync(since);
+  // The head goes in the gap in front of the message; an envelope too big for it (hundreds of
+  // recipients) moves the message to a new file with a gap that fits.
+  const uint64_t offset = std::max(kMailBodyOffset, mail_body_offset(text->size()));
+  std::optional<TempFile> moved;
+  if (offset != kMailBodyOffset) {
+    auto rebased = copy_body(draft->file(), entry.id, entry.size, offset);
+    if (!rebased) {
+      return std::move(rebased).error();
     }
-    if (!r && placed) {
-      unlink_quietly(*ops_, env_path(entry.id));
-    }
+    moved = std::move(*rebased);
   }
-  if (file.committed()) {
-    if (!r) {
-      unlink_quietly(*ops_, msg);
-    }
-    file.unlock();  // an entry now (or nothing): its lock is the runners' to take
+  TempFile& file = moved ? *moved : draft->file();
+  if (::lseek(file.fd(), 0, SEEK_SET) < 0) {
+    return sys_error(Errc::io, errno, "seek %s", file.path().c_str());
+  }
+  if (auto w = write_all(file.fd(), mail_head(*text, offset), *ops_, file.path()); !w) {
+    return w;
+  }
+  // An empty message: the file must still reach its body offset.
+  if (entry.size == 0 && ::ftruncate(file.fd(), static_cast<off_t>(offset)) != 0) {
+    return sys_error(Errc::io, errno, "truncate %s", file.path().c_str());
+  }
+  // One fsync of the file (in commit_as) and one of queue/, shared with whatever else reaches
+  // queue_sync_ meanwhile: the entry exists once the rename is durable.
+  const std::string mail = mail_path(entry.id);
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+  Status r = file.commit_as(mail, TempFile::Replace::no, TempFile::DirSync::by_caller);
+  if (r) {
+    r = queue_sync_.sync(since);
+  }
+  if (!r && file.committed()) {
+    unlink_quietly(*ops_, mail);
   }
   return r;
+}
+
+Result<TempFile> FsQueueStore::copy_body(TempFile& draft, const std::string& id, uint64_t size,
+                                         uint64_t offset) {
+  auto out = TempFile::create(tmp_dir(), id + std::string(kMailSuffix) + ".", *ops_);
+  if (!out) {
+    return std::move(out).error();
+  }
+  if (::lseek(out->fd(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return sys_error(Errc::io, errno, "seek %s", out->path().c_str());
+  }
+  FdSink sink(out->fd(), *ops_, out->path());
+  std::string buf(FdSink::kBufferSize, '\0');
+  for (uint64_t done = 0; done < size;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
+    ssize_t n = ::pread(draft.fd(), buf.data(), want, static_cast<off_t>(kMailBodyOffset + done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return sys_error(Errc::io, n < 0 ? errno : EIO, "read %s", draft.path().c_str());
+    }
+    if (auto w = sink.write(std::string_view(buf.data(), static_cast<size_t>(n))); !w) {
+      return std::move(w).error();
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  if (auto f = sink.flush(); !f) {
+    return std::move(f).error();
+  }
+  return std::move(*out);
 }
 
 Result<QueueEntry> FsQueueStore::load(std::string_view id) {
@@ -363,20 +418,49 @@ Result<QueueEntry> FsQueueStore::load_from(const std::string& dir, std::string_v
   if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
-  const std::string path = dir + "/" + std::string(id) + std::string(kEnvSuffix);
-  auto text = read_file(path, kMaxEnvBytes, LinkCheck::owned);
-  if (!text) {
-    return std::move(text).error();
+  const std::string stem = dir + "/" + std::string(id);
+  std::string env = stem + std::string(kEnvSuffix);
+  const std::string mail = stem + std::string(kMailSuffix);
+  // A failed entry whose move was cut short between its two renames left its state in queue/.
+  if (dir == failed_dir() && !file_exists(env) && file_exists(mail) &&
+      !file_exists(mail_path(id)) && !file_exists(msg_path(id))) {
+    env = env_path(id);
   }
-  auto entry = parse_env(*text);
+  std::string text;
+  if (auto r = read_file(env, kMaxEnvBytes, LinkCheck::owned); r) {
+    text = std::move(*r);
+  } else if (r.error().sys_errno != ENOENT || !file_exists(mail)) {
+    return std::move(r).error();
+  } else if (auto head = read_head(mail, text); !head) {  // no state yet: the entry as accepted
+    return std::move(head).error();
+  } else {
+    env = mail;
+  }
+  auto entry = parse_env(text);
   if (!entry) {
-    return with_context(std::move(entry).error(), "load " + path);
+    return with_context(std::move(entry).error(), "load " + env);
   }
   if (entry->id != id) {
-    return make_error(Errc::spool_corrupt, "load %s: names entry %s", path.c_str(),
+    return make_error(Errc::spool_corrupt, "load %s: names entry %s", env.c_str(),
                       entry->id.c_str());
   }
   return entry;
+}
+
+Result<UniqueFd> FsQueueStore::read_head(const std::string& mail, std::string& env_text) const {
+  struct stat st {};
+  auto fd = safe_open_read_at(AT_FDCWD, mail.c_str(), LinkCheck::owned, &st);
+  if (!fd) {
+    return fd;
+  }
+  auto head = read_mail_head(fd->get(), static_cast<uint64_t>(st.st_size), mail, env_text);
+  if (!head) {
+    return std::move(head).error();
+  }
+  if (::lseek(fd->get(), static_cast<off_t>(head->body_offset), SEEK_SET) < 0) {
+    return sys_error(Errc::io, errno, "seek %s", mail.c_str());
+  }
+  return fd;
 }
 
 Status FsQueueStore::update(const QueueEntry& entry) {
@@ -390,9 +474,9 @@ Status FsQueueStore::update(const QueueEntry& entry) {
   if (!text) {
     return std::move(text).error();
   }
-  // Never resurrect an entry someone removed: its .msg must still be there.
-  if (!file_exists(msg_path(entry.id))) {
-    return sys_error(Errc::io, ENOENT, "update %s", msg_path(entry.id).c_str());
+  // Never resurrect an entry someone removed: its .mail (or .msg) must still be there.
+  if (!file_exists(mail_path(entry.id)) && !file_exists(msg_path(entry.id))) {
+    return sys_error(Errc::io, ENOENT, "update %s", mail_path(entry.id).c_str());
   }
   const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   bool placed = false;
@@ -411,7 +495,50 @@ void FsQueueStore::quarantine(const std::string& id, ListResult& out) {
   }
 }
 
+void FsQueueStore::list_mail(int queue_fd, std::string_view id, bool has_state, std::string& buf,
+                             ListResult& out) {
+  const IdFileName mail_name = file_name(id, kMailSuffix);
+  struct stat st {};
+  auto fd = safe_open_read_at(queue_fd, mail_name.data(), LinkCheck::owned, &st);
+  Status read;
+  if (!fd) {
+    read = std::move(fd).error();
+  } else if (has_state) {
+    read = read_file_at_into(queue_fd, file_name(id, kEnvSuffix).data(), kMaxEnvBytes,
+                             LinkCheck::owned, buf);
+  } else if (auto head = read_mail_head(fd->get(), static_cast<uint64_t>(st.st_size),
+                                        mail_name.data(), buf);
+             !head) {
+    read = std::move(head).error();
+  }
+  if (!read) {
+    if (read.error().code == Errc::spool_corrupt || hostile_file(read.error())) {
+      quarantine(std::string(id), out);
+    } else if (read.error().sys_errno != ENOENT) {  // ENOENT: just removed
+      out.errors.push_back(with_context(std::move(read).error(), "list " + queue_dir()));
+    }
+    return;
+  }
+  auto entry = parse_env(buf);
+  if (!entry || entry->id != id) {
+    quarantine(std::string(id), out);
+    return;
+  }
+  out.entries.push_back(std::move(*entry));
+}
+
 void FsQueueStore::list_one(int queue_fd, std::string_view id, std::string& buf, ListResult& out) {
+  // The .msg is what gets sent: a regular file of ours with one link, or the entry is
+  // quarantined. Missing: no entry, only a state that outlived its .mail (a remove() or
+  // move_to_failed() cut short, a requeue() at work), left to clean_tmp().
+  struct stat msg {};
+  if (::fstatat(queue_fd, file_name(id, kMsgSuffix).data(), &msg, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) {
+      out.errors.push_back(sys_error(Errc::io, errno, "list %s: stat %.*s.msg", queue_dir().c_str(),
+                                     static_cast<int>(id.size()), id.data()));
+    }
+    return;
+  }
   const IdFileName env_name = file_name(id, kEnvSuffix);
   if (auto r = read_file_at_into(queue_fd, env_name.data(), kMaxEnvBytes, LinkCheck::owned, buf);
       !r) {
@@ -423,23 +550,7 @@ void FsQueueStore::list_one(int queue_fd, std::string_view id, std::string& buf,
     return;
   }
   auto entry = parse_env(buf);
-  if (!entry || entry->id != id) {
-    quarantine(std::string(id), out);
-    return;
-  }
-  // The .msg is what gets sent: a regular file of ours with one link, or the entry is
-  // quarantined. Missing: the entry was just removed (its .env went first), or is broken.
-  struct stat msg {};
-  if (::fstatat(queue_fd, file_name(id, kMsgSuffix).data(), &msg, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno != ENOENT) {
-      out.errors.push_back(sys_error(Errc::io, errno, "list %s: stat %.*s.msg", queue_dir().c_str(),
-                                     static_cast<int>(id.size()), id.data()));
-    } else if (file_exists_at(queue_fd, env_name.data())) {
-      quarantine(std::string(id), out);
-    }
-    return;
-  }
-  if (!trusted_file(msg, owner_)) {
+  if (!entry || entry->id != id || !trusted_file(msg, owner_)) {
     quarantine(std::string(id), out);
     return;
   }
@@ -447,6 +558,31 @@ void FsQueueStore::list_one(int queue_fd, std::string_view id, std::string& buf,
 }
 
 namespace {
+
+// One id found in queue/ by list(): which of its files are there.
+struct Listed {
+  IdKey id;
+  bool mail = false;  // <id>.mail: a one-file entry
+  bool env = false;   // <id>.env: its state, or an entry of the two-file format
+};
+
+// The ids of both lists, sorted, once each.
+std::vector<Listed> merge_ids(std::vector<IdKey> mails, std::vector<IdKey> envs) {
+  std::sort(mails.begin(), mails.end(), id_less);
+  std::sort(envs.begin(), envs.end(), id_less);
+  std::vector<Listed> out;
+  out.reserve(std::max(mails.size(), envs.size()));
+  size_t m = 0;
+  size_t e = 0;
+  while (m < mails.size() || e < envs.size()) {
+    const bool take_mail = e == envs.size() || (m < mails.size() && !id_less(envs[e], mails[m]));
+    const bool take_env = m == mails.size() || (e < envs.size() && !id_less(mails[m], envs[e]));
+    out.push_back(Listed{take_mail ? mails[m] : envs[e], take_mail, take_env});
+    m += take_mail ? 1 : 0;
+    e += take_env ? 1 : 0;
+  }
+  return out;
+}
 
 // list()'s per-thread results, in slice order.
 ListResult join_parts(std::vector<ListResult> parts) {
@@ -474,16 +610,19 @@ Result<ListResult> FsQueueStore::list() {
   if (!queue_fd) {
     return std::move(queue_fd).error();
   }
+  std::vector<IdKey> mails;
   std::vector<IdKey> envs;
   auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
     if (auto id = id_of(name, kEnvSuffix)) {
       envs.push_back(*id);
+    } else if (auto mail = id_of(name, kMailSuffix)) {
+      mails.push_back(*mail);
     }
   });
   if (!scanned) {
     return std::move(scanned).error();
   }
-  std::sort(envs.begin(), envs.end(), id_less);
+  const std::vector<Listed> ids = merge_ids(std::move(mails), std::move(envs));
   // Reading the entries is most of the cost and each is independent: a big spool is read by
   // up to kListWorkers threads, each over one contiguous slice of the sorted ids, and the
   // slices' results are joined in order, so the result is the one a single thread would give.
@@ -492,17 +631,21 @@ Result<ListResult> FsQueueStore::list() {
   constexpr size_t kParallelFrom = 4096;
   constexpr size_t kListWorkers = 4;
   size_t workers = 1;
-  if (envs.size() >= kParallelFrom) {
+  if (ids.size() >= kParallelFrom) {
     workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kListWorkers);
   }
-  const size_t slice = (envs.size() + workers - 1) / std::max<size_t>(workers, 1);
+  const size_t slice = (ids.size() + workers - 1) / std::max<size_t>(workers, 1);
   std::vector<ListResult> parts(workers);
   auto read_slice = [&](size_t w) {
     std::string buf;
-    size_t end = std::min(envs.size(), (w + 1) * slice);
+    size_t end = std::min(ids.size(), (w + 1) * slice);
     parts[w].entries.reserve(end > w * slice ? end - w * slice : 0);
     for (size_t k = w * slice; k < end; ++k) {
-      list_one(queue_fd->get(), view(envs[k]), buf, parts[w]);
+      if (ids[k].mail) {
+        list_mail(queue_fd->get(), view(ids[k].id), ids[k].env, buf, parts[w]);
+      } else {
+        list_one(queue_fd->get(), view(ids[k].id), buf, parts[w]);
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -537,12 +680,14 @@ std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& id
       out[i] = r;
       continue;
     }
+    // The file whose presence makes the entry goes first: the .mail, or the .env of an entry
+    // of the two-file format.
     int missing = 0;
-    out[i] = unlink_each(*ops_, {env_path(ids[i]), msg_path(ids[i])}, missing);
-    if (out[i] && missing == 2) {
+    out[i] = unlink_each(*ops_, {mail_path(ids[i]), env_path(ids[i]), msg_path(ids[i])}, missing);
+    if (out[i] && missing == 3) {
       out[i] = sys_error(Errc::io, ENOENT, "remove %s", ids[i].c_str());
     }
-    unlinked = unlinked || missing < 2;
+    unlinked = unlinked || missing < 3;
   }
   if (!unlinked) {
     return out;
@@ -569,7 +714,8 @@ Status FsQueueStore::move_to_failed(std::string_view id) {
   const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
   const DirSyncBatcher::Ticket queue_since = queue_sync_.ticket();
   int missing = 0;
-  for (std::string_view suffix : {kEnvSuffix, kMsgSuffix}) {  // .env first: the entry ends here
+  // The .mail first (or a two-file entry's .env): the entry ends there.
+  for (std::string_view suffix : {kMailSuffix, kEnvSuffix, kMsgSuffix}) {
     std::string name = std::string(id) + std::string(suffix);
     std::string from = queue_dir() + "/" + name;
     std::string to = failed_dir() + "/" + name;
@@ -580,7 +726,7 @@ Status FsQueueStore::move_to_failed(std::string_view id) {
       ++missing;
     }
   }
-  if (missing == 2) {
+  if (missing == 3) {
     return sys_error(Errc::io, ENOENT, "move %s to failed/", std::string(id).c_str());
   }
   if (auto r = failed_sync_.sync(failed_since); !r) {
@@ -596,6 +742,11 @@ Result<UniqueFd> FsQueueStore::open_content(std::string_view id) {
   if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
+  std::string env_text;
+  auto mail = read_head(mail_path(id), env_text);
+  if (mail || mail.error().sys_errno != ENOENT) {
+    return mail;
+  }
   return safe_open_read(msg_path(id), LinkCheck::owned);
 }
 
@@ -607,7 +758,9 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
   if (auto r = ensure_dirs(); !r) {
     return std::move(r).error();
   }
-  const std::string path = msg_path(id);
+  // The lock is on the file that holds the message: the .mail, or a two-file entry's .msg.
+  const bool one_file = file_exists(mail_path(id));
+  const std::string path = one_file ? mail_path(id) : msg_path(id);
   auto lock = try_lock_path(path, LockOpen::existing);
   if (!lock) {
     if (lock.error().sys_errno == ENOENT) {
@@ -618,11 +771,12 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
   if (!lock->has_value()) {
     return Held();
   }
-  // The holder we waited for may have removed the entry: the lock must be on the live .msg.
+  // The holder we waited for may have removed the entry: the lock must be on the live file.
   struct stat locked {};
   struct stat now {};
   if (::fstat((*lock)->fd(), &locked) != 0 || ::lstat(path.c_str(), &now) != 0 ||
-      locked.st_dev != now.st_dev || locked.st_ino != now.st_ino || !file_exists(env_path(id))) {
+      locked.st_dev != now.st_dev || locked.st_ino != now.st_ino ||
+      (!one_file && !file_exists(env_path(id)))) {
     return Held();
   }
   if (!trusted_file(locked, owner_)) {  // never sent: list() quarantines it too
@@ -718,35 +872,49 @@ Result<std::vector<std::string>> FsQueueStore::remove_orphans(int64_t now,
   }
   std::vector<IdKey> msgs;
   std::vector<IdKey> envs;
+  std::vector<IdKey> mails;
   auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
     if (auto id = id_of(name, kMsgSuffix)) {
       msgs.push_back(*id);
     } else if (auto env = id_of(name, kEnvSuffix)) {
       envs.push_back(*env);
+    } else if (auto mail = id_of(name, kMailSuffix)) {
+      mails.push_back(*mail);
     }
   });
   if (!scanned) {
     return std::move(scanned).error();
   }
-  std::sort(msgs.begin(), msgs.end(), id_less);
-  std::sort(envs.begin(), envs.end(), id_less);
+  for (auto* v : {&msgs, &envs, &mails}) {
+    std::sort(v->begin(), v->end(), id_less);
+  }
+  auto has = [](const std::vector<IdKey>& v, const IdKey& key) {
+    return std::binary_search(v.begin(), v.end(), key, id_less);
+  };
   const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   std::vector<std::string> removed;
   std::optional<Error> error;
-  for (const IdKey& key : msgs) {
-    if (std::binary_search(envs.begin(), envs.end(), key, id_less)) {
-      continue;  // an entry (checked again under the lock for the others)
-    }
-    const std::string id(view(key));
-    auto gone = remove_orphan(queue_fd->get(), id, now, older_than_seconds);
+  auto note = [&](Result<bool> gone, const IdKey& key) {
     if (!gone) {
       if (!error) {
         error = std::move(gone).error();
       }
     } else if (*gone) {
-      removed.push_back(id);
+      removed.emplace_back(view(key));
+    }
+  };
+  for (const IdKey& key : msgs) {
+    if (!has(envs, key)) {  // an entry has both (checked again under the lock for the others)
+      note(remove_orphan(queue_fd->get(), std::string(view(key)), now, older_than_seconds), key);
     }
   }
+  for (const IdKey& key : envs) {
+    if (!has(mails, key) && !has(msgs, key)) {
+      note(remove_lone_state(queue_fd->get(), std::string(view(key)), now, older_than_seconds),
+           key);
+    }
+  }
+  std::sort(removed.begin(), removed.end());
   if (!removed.empty()) {
     if (auto r = queue_sync_.sync(since); !r && !error) {
       error = std::move(r).error();
@@ -796,12 +964,37 @@ Result<bool> FsQueueStore::remove_orphan(int queue_fd, const std::string& id, in
   return true;
 }
 
-Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
-  auto tmp = TempFile::create(tmp_dir(), id + std::string(kMsgSuffix) + ".", *ops_);
+Result<bool> FsQueueStore::remove_lone_state(int queue_fd, const std::string& id, int64_t now,
+                                             int64_t older_than_seconds) {
+  const IdFileName env_name = file_name(id, kEnvSuffix);
+  struct stat seen {};
+  if (::fstatat(queue_fd, env_name.data(), &seen, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(seen.st_mode) || now - static_cast<int64_t>(seen.st_mtime) <= older_than_seconds) {
+    return false;
+  }
+  // Still alone, and no failed entry's state (a move_to_failed() cut short keeps it for
+  // requeue()). A requeue() at work wrote it just now: never older than the bound.
+  if (file_exists_at(queue_fd, file_name(id, kMailSuffix).data()) ||
+      file_exists_at(queue_fd, file_name(id, kMsgSuffix).data()) ||
+      file_exists(failed_dir() + "/" + id + std::string(kMailSuffix))) {
+    return false;
+  }
+  if (ops_->unlink(env_path(id).c_str()) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return sys_error(Errc::io, errno, "remove lone state %s", env_path(id).c_str());
+  }
+  return true;
+}
+
+Status FsQueueStore::copy_in(int fd, const std::string& id, std::string_view suffix,
+                             TempFile::Replace replace) {
+  auto tmp = TempFile::create(tmp_dir(), id + std::string(suffix) + ".", *ops_);
   if (!tmp) {
     return std::move(tmp).error();
   }
-  FdSource in(fd, failed_dir() + "/" + id + std::string(kMsgSuffix));
+  FdSource in(fd, failed_dir() + "/" + id + std::string(suffix));
   FdSink out(tmp->fd(), *ops_, tmp->path());
   std::string buf(FdSink::kBufferSize, '\0');
   for (;;) {
@@ -819,14 +1012,29 @@ Status FsQueueStore::copy_msg_in(int fd, const std::string& id) {
   if (auto f = out.flush(); !f) {
     return f;
   }
-  // No queue/<id>.env (checked by the caller under the failed/ lock): a queue/<id>.msg here is
-  // no entry's message, only the leftover of an interrupted requeue, so it may be replaced.
-  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-  if (auto r = tmp->commit_as(msg_path(id), TempFile::Replace::yes, TempFile::DirSync::by_caller);
-      !r) {
-    return r;
+  return tmp->commit_as(queue_dir() + "/" + id + std::string(suffix), replace,
+                        TempFile::DirSync::by_caller);
+}
+
+Result<FsQueueStore::FailedHold> FsQueueStore::hold_failed(const std::string& id,
+                                                           const char* verb) {
+  // The lock is on the failed entry's message file, whichever format it has.
+  const bool one_file = file_exists(failed_dir() + "/" + id + std::string(kMailSuffix));
+  const std::string path =
+      failed_dir() + "/" + id + std::string(one_file ? kMailSuffix : kMsgSuffix);
+  FailedHold hold;
+  hold.one_file = one_file;
+  auto lock = try_lock_path(path, LockOpen::existing);
+  if (lock && !lock->has_value()) {
+    return sys_error(Errc::io, EWOULDBLOCK, "%s %s: held by another requeue or delete", verb,
+                     path.c_str());
   }
-  return queue_sync_.sync(since);
+  if (lock) {
+    hold.lock = std::move(**lock);
+  } else if (lock.error().sys_errno != ENOENT) {
+    hold.error = std::move(lock).error();
+  }
+  return hold;
 }
 
 Status FsQueueStore::requeue(std::string_view id_view) {
@@ -837,21 +1045,15 @@ Status FsQueueStore::requeue(std::string_view id_view) {
   if (auto r = ensure_dirs(); !r) {
     return r;
   }
-  const std::string failed_msg = failed_dir() + "/" + id + std::string(kMsgSuffix);
-  const std::string failed_env = failed_dir() + "/" + id + std::string(kEnvSuffix);
-  auto lock = try_lock_path(failed_msg, LockOpen::existing);
-  std::optional<FileLock> held;
-  if (lock && !lock->has_value()) {
-    return sys_error(Errc::io, EWOULDBLOCK, "requeue %s: held by another requeue or delete",
-                     id.c_str());
+  auto hold = hold_failed(id, "requeue");
+  if (!hold) {
+    return std::move(hold).error();
   }
-  if (lock) {
-    held = std::move(**lock);
-  } else if (lock.error().sys_errno != ENOENT) {
-    return with_context(std::move(lock).error(), "requeue " + id);
+  if (hold->error) {
+    return with_context(std::move(*hold->error), "requeue " + id);
   }
   // Checked under the lock, so a requeue that finished while we waited is seen as one.
-  if (file_exists(env_path(id))) {
+  if (file_exists(mail_path(id)) || (!hold->one_file && file_exists(env_path(id)))) {
     return sys_error(Errc::io, EEXIST, "requeue %s: already queued", id.c_str());
   }
   auto entry = load_from(failed_dir(), id);
@@ -863,38 +1065,84 @@ Status FsQueueStore::requeue(std::string_view id_view) {
     return make_error(Errc::spool_corrupt, "requeue %s: quarantined entry (%s)", id.c_str(),
                       e.what.c_str());
   }
-  if (held) {
-    struct stat st {};
-    if (::fstat(held->fd(), &st) != 0 || !trusted_file(st, owner_)) {
-      return make_error(Errc::spool_corrupt, "requeue %s: quarantined entry (%s not ours alone)",
-                        id.c_str(), failed_msg.c_str());
+  auto text = serialise_env(requeued(std::move(*entry), clock_.wall()));
+  if (!text) {
+    return std::move(text).error();
+  }
+  if (auto r = hold->one_file ? requeue_mail(*hold, id, *text) : requeue_msg(*hold, id, *text);
+      !r) {
+    return r;
+  }
+  // Queued now; what is left in failed/ is a copy. Its entry-making file first.
+  const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
+  int missing = 0;
+  const std::string failed = failed_dir() + "/" + id;
+  if (auto r = unlink_each(*ops_,
+                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
+                            failed + std::string(kMsgSuffix)},
+                           missing);
+      !r) {
+    return r;
+  }
+  return failed_sync_.sync(failed_since);
+}
+
+Status FsQueueStore::requeue_mail(const FailedHold& hold, const std::string& id,
+                                  const std::string& state) {
+  if (auto r = check_held(hold, id); !r) {
+    return r;
+  }
+  // The state first, then the .mail that makes the entry: it starts in the requeued state. A
+  // state left by a requeue cut short is no entry's, so it may be replaced. One fsync of queue/
+  // for both renames, as in commit().
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+  bool placed = false;
+  if (auto r = place_env(id, state, TempFile::Replace::yes, placed); !r) {
+    return r;
+  }
+  if (auto r = copy_in(hold.lock->fd(), id, kMailSuffix, TempFile::Replace::no); !r) {
+    return r;
+  }
+  return queue_sync_.sync(since);
+}
+
+Status FsQueueStore::requeue_msg(const FailedHold& hold, const std::string& id,
+                                 const std::string& state) {
+  if (hold.lock) {
+    if (auto r = check_held(hold, id); !r) {
+      return r;
     }
-    if (auto r = copy_msg_in(held->fd(), id); !r) {
+    // No queue/<id>.env (checked under the failed/ lock): a queue/<id>.msg here is no entry's
+    // message, only the leftover of an interrupted requeue, so it may be replaced. It is made
+    // durable before the .env that makes the entry is written.
+    const DirSyncBatcher::Ticket since = queue_sync_.ticket();
+    if (auto r = copy_in(hold.lock->fd(), id, kMsgSuffix, TempFile::Replace::yes); !r) {
+      return r;
+    }
+    if (auto r = queue_sync_.sync(since); !r) {
       return r;
     }
   } else if (!file_exists(msg_path(id))) {
     return make_error(Errc::spool_corrupt, "requeue %s: no message in failed/ or queue/",
                       id.c_str());
   }
-  auto text = serialise_env(requeued(std::move(*entry), clock_.wall()));
-  if (!text) {
-    return std::move(text).error();
-  }
-  const DirSyncBatcher::Ticket queue_since = queue_sync_.ticket();
+  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
   bool placed = false;
-  if (auto r = place_env(id, *text, TempFile::Replace::no, placed); !r) {
+  if (auto r = place_env(id, state, TempFile::Replace::no, placed); !r) {
     return r;
   }
-  if (auto r = queue_sync_.sync(queue_since); !r) {
-    return r;
+  return queue_sync_.sync(since);
+}
+
+Status FsQueueStore::check_held(const FailedHold& hold, const std::string& id) const {
+  struct stat st {};
+  if (!hold.lock || ::fstat(hold.lock->fd(), &st) != 0 || !trusted_file(st, owner_)) {
+    return make_error(Errc::spool_corrupt,
+                      "requeue %s: quarantined entry (its message in "
+                      "failed/ is not ours alone)",
+                      id.c_str());
   }
-  // Queued now; what is left in failed/ is a copy. .env first: the failed entry ends there.
-  const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
-  int missing = 0;
-  if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
-    return r;
-  }
-  return failed_sync_.sync(failed_since);
+  return {};
 }
 
 Status FsQueueStore::remove_failed(std::string_view id_view) {
@@ -905,19 +1153,22 @@ Status FsQueueStore::remove_failed(std::string_view id_view) {
     return r;
   }
   const std::string id(id_view);
-  const std::string failed_msg = failed_dir() + "/" + id + std::string(kMsgSuffix);
-  const std::string failed_env = failed_dir() + "/" + id + std::string(kEnvSuffix);
-  auto lock = try_lock_path(failed_msg, LockOpen::existing);
-  if (lock && !lock->has_value()) {
-    return sys_error(Errc::io, EWOULDBLOCK, "remove %s: held by a requeue", failed_msg.c_str());
+  // Any error but "held" (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
+  auto hold = hold_failed(id, "remove");
+  if (!hold) {
+    return std::move(hold).error();
   }
-  // Any other error (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
+  const std::string failed = failed_dir() + "/" + id;
   const DirSyncBatcher::Ticket since = failed_sync_.ticket();
   int missing = 0;
-  if (auto r = unlink_each(*ops_, {failed_env, failed_msg}, missing); !r) {
+  if (auto r = unlink_each(*ops_,
+                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
+                            failed + std::string(kMsgSuffix)},
+                           missing);
+      !r) {
     return r;
   }
-  if (missing == 2) {
+  if (missing == 3) {
     return sys_error(Errc::io, ENOENT, "remove %s from failed/", id.c_str());
   }
   return failed_sync_.sync(since);

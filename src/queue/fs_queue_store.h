@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "core/clock.h"
 #include "queue/dir_sync_batcher.h"
 #include "queue/queue_store.h"
+#include "sys/file_lock.h"
 #include "sys/sys_ops.h"
 #include "sys/temp_file.h"
 
@@ -65,11 +67,32 @@ class FsQueueStore final : public QueueStore {
  private:
   Status ensure_dirs() const;
   Result<std::string> new_id() const;
+  std::string mail_path(std::string_view id) const;
   std::string msg_path(std::string_view id) const;
   std::string env_path(std::string_view id) const;
+  // The entry in `dir` (queue/ or failed/): its .env when it has one (the delivery state, or a
+  // two-file entry), else the envelope at the head of its .mail.
   Result<QueueEntry> load_from(const std::string& dir, std::string_view id);
-  // Copies the message open at `fd` to queue/<id>.msg through tmp/ (fsync, rename, fsync dir).
-  Status copy_msg_in(int fd, const std::string& id);
+  // Opens a .mail, reads its envelope text into env_text and leaves the fd at the message.
+  Result<UniqueFd> read_head(const std::string& mail, std::string& env_text) const;
+  // commit() for an envelope too big for the draft's gap: the draft's `size` message bytes in a
+  // new temp file, at `offset`.
+  Result<TempFile> copy_body(TempFile& draft, const std::string& id, uint64_t size,
+                             uint64_t offset);
+  // Copies the file open at `fd` to queue/<id><suffix> through tmp/ (fsync, rename); the caller
+  // fsyncs queue/.
+  Status copy_in(int fd, const std::string& id, std::string_view suffix, TempFile::Replace replace);
+  // A failed entry held for requeue() or remove_failed(): the flock on its message file.
+  struct FailedHold {
+    bool one_file = false;         // failed/<id>.mail (else a two-file entry)
+    std::optional<FileLock> lock;  // none when that file is missing or could not be locked
+    std::optional<Error> error;    // why it could not be locked, ENOENT aside
+  };
+  Result<FailedHold> hold_failed(const std::string& id, const char* verb);
+  Status check_held(const FailedHold& hold, const std::string& id) const;
+  // requeue()'s two formats: the reset state and the message put in queue/, not yet fsynced.
+  Status requeue_mail(const FailedHold& hold, const std::string& id, const std::string& state);
+  Status requeue_msg(const FailedHold& hold, const std::string& id, const std::string& state);
   // Writes <id>.env through a temp file in tmp/ (fsync, rename); the caller fsyncs queue/
   // through queue_sync_. `placed` says whether the rename happened.
   Status place_env(const std::string& id, const std::string& text, TempFile::Replace replace,
@@ -77,6 +100,9 @@ class FsQueueStore final : public QueueStore {
   // One .env found by list(): appends to entries, or quarantines, or records an error.
   // `buf` is list()'s read buffer, reused for every entry.
   void list_one(int queue_fd, std::string_view id, std::string& buf, ListResult& out);
+  // The same for a one-file entry, from its .env when it has one (has_state), else its head.
+  void list_mail(int queue_fd, std::string_view id, bool has_state, std::string& buf,
+                 ListResult& out);
   void quarantine(const std::string& id, ListResult& out);
   // clean_tmp()'s two passes: tmp/, then the orphan messages in queue/.
   Result<size_t> clean_tmp_dir(int64_t now, int64_t older_than_seconds);
@@ -84,6 +110,9 @@ class FsQueueStore final : public QueueStore {
   // queue/<id>.msg, listed without a .env: true when it was an orphan and is gone.
   Result<bool> remove_orphan(int queue_fd, const std::string& id, int64_t now,
                              int64_t older_than_seconds);
+  // queue/<id>.env with neither .mail nor .msg: true when it was left over and is gone.
+  Result<bool> remove_lone_state(int queue_fd, const std::string& id, int64_t now,
+                                 int64_t older_than_seconds);
 
   std::string dir_;
   const Clock& clock_;

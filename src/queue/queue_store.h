@@ -1,9 +1,10 @@
 // queue/queue_store.h — the spool as an interface. FsQueueStore (queue/fs_queue_store.h) is
 // the real one. Commit protocol (RELIABILITY.md §1): the message is written into a temp file in
-// tmp/ (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600), then commit() fsyncs it, renames it to
-// queue/<id>.msg, writes <id>.env the same way, fsyncs the directory; the entry exists once its
-// .env is in queue/. A MessageDraft destroyed without commit unlinks its temp file.
-// Errors are Result (Errc::io with errno; Errc::spool_corrupt for a bad .env). Never logs.
+// tmp/ (O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600); commit() puts the envelope in front of it,
+// fsyncs it, renames it to queue/<id>.mail and fsyncs the directory; the entry exists once that
+// file is in queue/. Delivery's state goes to a separate file that update() replaces. A
+// MessageDraft destroyed without commit unlinks its temp file.
+// Errors are Result (Errc::io with errno; Errc::spool_corrupt for a bad entry). Never logs.
 // Implementations say which calls may run at once (FsQueueStore: those for different entries);
 // separate processes are kept apart by try_lock().
 #pragma once
@@ -30,8 +31,8 @@ class MessageDraft {
   virtual uint64_t bytes_written() const = 0;
 };
 
-// Held while an entry is being delivered (flock LOCK_EX|LOCK_NB on the .msg). Released by the
-// destructor.
+// Held while an entry is being delivered (flock LOCK_EX|LOCK_NB on the file that holds its
+// message). Released by the destructor.
 class EntryLock {
  public:
   virtual ~EntryLock() = default;
@@ -39,7 +40,7 @@ class EntryLock {
 
 struct ListResult {
   std::vector<QueueEntry> entries;       // sorted by id (arrival order)
-  std::vector<std::string> quarantined;  // ids moved to failed/ because their .env was corrupt
+  std::vector<std::string> quarantined;  // ids moved to failed/: corrupt or not ours alone
   // Entries neither listed nor quarantined because of an I/O error other than "corrupt" (EACCES,
   // EIO, ...): one bad file never hides the rest of the queue. For the caller to log.
   std::vector<Error> errors;
@@ -48,7 +49,7 @@ struct ListResult {
 // What clean_tmp() removed.
 struct CleanResult {
   size_t tmp_files = 0;              // crashed writers' files in tmp/
-  std::vector<std::string> orphans;  // ids whose queue/<id>.msg had no .env, in id order
+  std::vector<std::string> orphans;  // ids of leftovers removed from queue/, in id order
 };
 
 class QueueStore {
@@ -60,9 +61,9 @@ class QueueStore {
   virtual Status commit(MessageDraft& draft, QueueEntry entry) = 0;
   virtual Result<ListResult> list() = 0;
   virtual Result<QueueEntry> load(std::string_view id) = 0;
-  // Atomically replaces the .env (temp, fsync, rename, fsync dir).
+  // Atomically replaces the entry's state (temp, fsync, rename, fsync dir).
   virtual Status update(const QueueEntry& entry) = 0;
-  // Removes .env then .msg (an entry without .env no longer exists).
+  // Removes the entry's files, the one that makes it an entry first.
   virtual Status remove(std::string_view id) = 0;
   // remove() for each id, one Status per id, in order; each is durable when its Status is ok.
   // The default calls remove(); FsQueueStore makes all the removals durable with one fsync.
@@ -74,31 +75,31 @@ class QueueStore {
     }
     return out;
   }
-  // Moves both files to failed/, keeping the id.
+  // Moves the entry's files to failed/, keeping the id.
   virtual Status move_to_failed(std::string_view id) = 0;
-  // Opens the .msg read-only (O_NOFOLLOW, regular file checked).
+  // Opens the message read-only (O_NOFOLLOW, regular file checked), positioned at its first
+  // byte: bytes from there to the end of the file are the message.
   virtual Result<UniqueFd> open_content(std::string_view id) = 0;
   // nullopt when another process holds the entry.
   virtual Result<std::optional<std::unique_ptr<EntryLock>>> try_lock(std::string_view id) = 0;
   // Removes what crashed writers left, when its mtime is more than `older_than_seconds` before
   // now and nobody holds its lock: files in tmp/ (never following a symlink, never leaving
-  // tmp/), and orphan messages, a queue/<id>.msg with no .env (a crash between commit()'s two
-  // renames, a half-done remove()). A commit in progress holds its .msg's lock until its .env is
-  // in, so it is never taken for an orphan. Says what went, for the caller to log; an error
-  // after some orphans went names them.
+  // tmp/), and in queue/ the files a cut-short remove() or move_to_failed() left of an entry
+  // that is gone. A commit in progress is never taken for a leftover. Says what went, for the
+  // caller to log; an error after some went names them.
   virtual Result<CleanResult> clean_tmp(int64_t older_than_seconds) = 0;
 
-  // failed/ (`relaymail requeue` and `relaymail delete`). A failed entry is failed/<id>.env
-  // with its failed/<id>.msg; nothing delivers from failed/.
-  // Reads failed/<id>.env; ENOENT when there is none, Errc::spool_corrupt when it does not parse
+  // failed/ (`relaymail requeue` and `relaymail delete`): entries with the same files as in
+  // queue/; nothing delivers from failed/.
+  // Reads a failed entry; ENOENT when there is none, Errc::spool_corrupt when it does not parse
   // (a quarantined entry).
   virtual Result<QueueEntry> load_failed(std::string_view id) = 0;
   // Puts a failed entry back in the queue in the state requeued() gives it. Errors: ENOENT no
   // failed entry; EEXIST already queued (nothing changed); EWOULDBLOCK another requeue or delete
-  // holds it; Errc::spool_corrupt the failed .env does not parse or its .msg is missing.
+  // holds it; Errc::spool_corrupt the failed entry does not parse or its message is missing.
   virtual Status requeue(std::string_view id) = 0;
-  // Removes failed/<id>.env then failed/<id>.msg. ENOENT when neither is there; EWOULDBLOCK
-  // while a requeue holds it.
+  // Removes a failed entry's files. ENOENT when none is there; EWOULDBLOCK while a requeue holds
+  // it.
   virtual Status remove_failed(std::string_view id) = 0;
 };
 

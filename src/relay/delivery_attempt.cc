@@ -1,6 +1,7 @@
 #include "relay/delivery_attempt.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -34,15 +35,20 @@ Status check_size(QueueStore& store, const QueueEntry& entry, int fd) {
   if (::fstat(fd, &st) != 0) {
     return sys_error(Errc::io, errno, "stat message of %s", entry.id.c_str());
   }
-  if (static_cast<uint64_t>(st.st_size) == entry.size) {
+  // The fd stands at the message's first byte (a one-file entry's head is before it).
+  const off_t at = ::lseek(fd, 0, SEEK_CUR);
+  if (at < 0) {
+    return sys_error(Errc::io, errno, "seek message of %s", entry.id.c_str());
+  }
+  const auto found = static_cast<intmax_t>(st.st_size - at);
+  if (found >= 0 && static_cast<uint64_t>(found) == entry.size) {
     return {};
   }
   Status moved = store.move_to_failed(entry.id);
   std::string where = moved ? "moved to failed/" : "left in queue/ (" + moved.error().what + ")";
   return make_error(Errc::spool_corrupt,
                     "%s: message file size mismatch: expected=%ju found=%jd; not sent, %s",
-                    entry.id.c_str(), static_cast<uintmax_t>(entry.size),
-                    static_cast<intmax_t>(st.st_size), where.c_str());
+                    entry.id.c_str(), static_cast<uintmax_t>(entry.size), found, where.c_str());
 }
 
 }  // namespace

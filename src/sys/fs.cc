@@ -157,13 +157,17 @@ Status fsync_dir(const std::string& path, const SysOps& ops) {
 
 Result<UniqueFd> safe_open_read(const std::string& path, LinkCheck links) {
   struct stat st {};
-  auto fd = open_checked(AT_FDCWD, path.c_str(), links, &st);
+  return safe_open_read_at(AT_FDCWD, path.c_str(), links, &st);
+}
+
+Result<UniqueFd> safe_open_read_at(int dir_fd, const char* name, LinkCheck links, struct stat* st) {
+  auto fd = open_checked(dir_fd, name, links, st);
   if (!fd) {
     return fd;
   }
   int flags = ::fcntl(fd->get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd->get(), F_SETFL, flags & ~O_NONBLOCK) < 0) {
-    return sys_error(Errc::io, errno, "fcntl %s", path.c_str());
+    return sys_error(Errc::io, errno, "fcntl %s", name);
   }
   return fd;
 }
@@ -172,6 +176,8 @@ Result<std::string> read_fd(int fd, size_t max_bytes, const std::string& name) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     st.st_size = 0;  // no size hint: read to EOF
+  } else if (const off_t at = ::lseek(fd, 0, SEEK_CUR); at > 0) {
+    st.st_size = at < st.st_size ? st.st_size - at : 0;  // what is left from the offset
   }
   std::string out;
   if (auto r = read_sized(fd, st.st_size, max_bytes, name.c_str(), out); !r) {

@@ -11,6 +11,7 @@
 // (sys/dir_list.h), locks (sys/file_lock.h). Never logs. Thread-safe (no shared state).
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -45,6 +46,8 @@ Status fsync_dir(const std::string& path, const SysOps& ops = real_sys_ops());
 // Opens read-only with O_NOFOLLOW|O_CLOEXEC|O_NOCTTY (and O_NONBLOCK while opening, so a FIFO
 // cannot hang us), then checks it is a regular file. The returned fd is blocking.
 Result<UniqueFd> safe_open_read(const std::string& path, LinkCheck links = LinkCheck::any);
+// The same for `name` relative to dir_fd, also giving the file's stat (never null).
+Result<UniqueFd> safe_open_read_at(int dir_fd, const char* name, LinkCheck links, struct stat* st);
 
 // Reads an open fd from its current offset to EOF; more than max_bytes is EFBIG.
 // `name` is used in error messages.

@@ -39,7 +39,7 @@ Result<TempFile> TempFile::create(const std::string& dir, std::string_view prefi
       return std::move(rnd).error();
     }
     std::string path = join_path(dir, std::string(prefix) + hex16(*rnd));
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.valid()) {
       // Marks the file as being written (see the header); where flock is not supported the
       // cleaner falls back to age alone, so a failure here is no reason to give up.

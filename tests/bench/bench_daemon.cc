@@ -191,10 +191,10 @@ std::optional<Bench::Delivered> Bench::submit_delivered(const Cmd& cmd, const st
     fail(basename_of(cmd.path) + " " + describe_status(e.status) +
          (wrote ? "" : " (stdin closed early)"));
   }
-  if (!arrived || !wait_until([&] { return count_files(spool, ".env") == 0; }, {spool},
+  if (!arrived || !wait_until([&] { return count_files(spool, ".mail") == 0; }, {spool},
                               now_ms() + kDeliverWaitMs)) {
     fail("a message did not reach the smarthost within 30 s (maildir " + std::to_string(mails()) +
-         ", spool " + std::to_string(count_files(spool, ".env")) + ")");
+         ", spool " + std::to_string(count_files(spool, ".mail")) + ")");
     *sent = mails();
     return std::nullopt;
   }
@@ -266,8 +266,8 @@ std::vector<Row> Bench::fig_daemon_submit() {
         std::vector<double> exit_ms;
         delivered_once(ms_cmd, &exit_ms, &ms_arrive);
       });
-  if (count_files(spool_queue("qsub"), ".env") != queued) {
-    fail("the queue-mode spool holds " + std::to_string(count_files(spool_queue("qsub"), ".env")) +
+  if (count_files(spool_queue("qsub"), ".mail") != queued) {
+    fail("the queue-mode spool holds " + std::to_string(count_files(spool_queue("qsub"), ".mail")) +
          " entries, not " + std::to_string(queued));
   }
   stop_daemon();
@@ -370,13 +370,13 @@ Row Bench::fig_daemon_burst() {
     auto t = burst(d_cmd, k, o_.burst_width, "daemon-mode burst");
     // Untimed: the daemon delivers the whole burst and empties its spool before the next one.
     const bool done =
-        wait_until([&] { return (!t || mails() == k) && count_files(dq, ".env") == 0; },
+        wait_until([&] { return (!t || mails() == k) && count_files(dq, ".mail") == 0; },
                    {maildir_, dq}, now_ms() + kDeliverWaitMs);
     const double t1 = now_ms();
     if (!done) {
       fail("the daemon delivered " + std::to_string(mails()) + " of a burst of " +
            std::to_string(k) +
-           " within 30 s after it (its spool: " + std::to_string(count_files(dq, ".env")) + ")");
+           " within 30 s after it (its spool: " + std::to_string(count_files(dq, ".mail")) + ")");
     } else if (t && timed) {
       d_ms.push_back(*t);
       d_done_ms.push_back(t1 - t0);
@@ -384,7 +384,7 @@ Row Bench::fig_daemon_burst() {
   };
   auto queue_once = [&](long k, bool timed) {
     auto t = burst(q_cmd, k, o_.burst_width, "queue-mode burst");
-    if (long queued = count_files(qq, ".env"); queued != k) {
+    if (long queued = count_files(qq, ".mail"); queued != k) {
       fail("the queue-mode spool holds " + std::to_string(queued) + " entries after a burst of " +
            std::to_string(k));
     } else if (t && timed) {
@@ -450,7 +450,7 @@ bool Bench::defer_through_daemon(const Cmd& cmd, const std::string& spool, long 
     fail("with the smarthost down, the daemon deferred " + std::to_string(deferred) + " of " +
          std::to_string(n) + " within 30 s");
   }
-  if (long queued = count_files(spool, ".env"); queued != n) {
+  if (long queued = count_files(spool, ".mail"); queued != n) {
     fail("the daemon's spool holds " + std::to_string(queued) + " entries, not " +
          std::to_string(n));
     return false;
@@ -474,9 +474,9 @@ std::optional<double> Bench::timed_flush(const Cmd& flush, const std::string& sp
   const double t1 = now_ms();
   if (st != 0) {
     fail(who + " " + describe_status(st, err));
-  } else if (!wait_mails(n) || count_files(spool, ".env") != 0) {
+  } else if (!wait_mails(n) || count_files(spool, ".mail") != 0) {
     fail(who + " delivered " + std::to_string(mails()) + " of " + std::to_string(n) + ", " +
-         std::to_string(count_files(spool, ".env")) + " left in the spool");
+         std::to_string(count_files(spool, ".mail")) + " left in the spool");
   } else {
     return static_cast<double>(n) * 1000 / (t1 - t0);
   }
@@ -523,7 +523,7 @@ Row Bench::fig_daemon_flush() {
   };
   auto oneshot_once = [&](long m, std::vector<double>* into) {
     (void)burst(q_sub, m, o_.burst_width, "queueing in queue mode");
-    if (long queued = count_files(qq, ".env"); queued != m) {
+    if (long queued = count_files(qq, ".mail"); queued != m) {
       fail("the queue-mode spool holds " + std::to_string(queued) + " entries, not " +
            std::to_string(m));
       clear_dir(qq);

@@ -104,10 +104,11 @@ Row Bench::fig_submit(bool background) {
       return;
     }
     ++sent;  // untimed: the child delivers, the entry leaves the spool, the child exits
-    if (!wait_until([&] { return mails() == sent && count_files(queue, ".env") == 0; },
+    if (!wait_until([&] { return mails() == sent && count_files(queue, ".mail") == 0; },
                     {maildir_, queue}, now_ms() + kDeliverWaitMs)) {
       fail("background delivery " + std::to_string(sent) + " not done within 30 s (maildir " +
-           std::to_string(mails()) + ", spool " + std::to_string(count_files(queue, ".env")) + ")");
+           std::to_string(mails()) + ", spool " + std::to_string(count_files(queue, ".mail")) +
+           ")");
       sent = mails();
     }
     // The next run must not share the machine with this one's delivery process, which still
@@ -132,8 +133,8 @@ Row Bench::fig_submit(bool background) {
   const long n_rm = background ? o_.bg_runs : o_.latency_runs;
   alternate(
       n_rm, have_msmtp_ ? o_.runs : 0, [&] { rm_once(&rm_ms); }, [&] { ms_once(&ms_ms); });
-  if (!background && count_files(queue, ".env") != queued) {
-    fail("the spool holds " + std::to_string(count_files(queue, ".env")) + " entries, not " +
+  if (!background && count_files(queue, ".mail") != queued) {
+    fail("the spool holds " + std::to_string(count_files(queue, ".mail")) + " entries, not " +
          std::to_string(queued));
   }
   if (!wait_mails(sent)) {
@@ -183,7 +184,7 @@ Row Bench::fig_flush() {
       (void)concurrent_round(queue_cmd, static_cast<size_t>(batch), "queueing", &queued);
       i += batch;
     }
-    if (long q = count_files(queue, ".env"); q != k) {
+    if (long q = count_files(queue, ".mail"); q != k) {
       fail("queued " + std::to_string(q) + " of " + std::to_string(k));
       return;
     }
@@ -195,9 +196,9 @@ Row Bench::fig_flush() {
     const double t1 = now_ms();
     if (st != 0) {
       fail("relaymail flush " + describe_status(st, err));
-    } else if (!wait_mails(k) || count_files(queue, ".env") != 0) {
+    } else if (!wait_mails(k) || count_files(queue, ".mail") != 0) {
       fail("flush delivered " + std::to_string(mails()) + " of " + std::to_string(k) + ", " +
-           std::to_string(count_files(queue, ".env")) + " left in the spool");
+           std::to_string(count_files(queue, ".mail")) + " left in the spool");
     } else if (into != nullptr) {
       into->push_back(static_cast<double>(k) * 1000 / (t1 - t0));
     }
@@ -301,14 +302,14 @@ std::vector<Row> Bench::fig_rss() {
     if (auto kb = rss_kb(sendmail("big"), in.get(), kBigTimeoutMs)) {
       rm_sub.push_back(static_cast<double>(*kb) / 1024);
     }
-    if (count_files(queue, ".env") != 1) {
+    if (count_files(queue, ".mail") != 1) {
       fail("the big message is not in the spool");
       continue;
     }
     if (auto kb = rss_kb(Cmd{bin_ + "/relaymail", {"flush"}, &env("big")}, -1, kBigTimeoutMs)) {
       rm_flush.push_back(static_cast<double>(*kb) / 1024);
     }
-    if (!wait_mails(1) || count_files(queue, ".env") != 0) {
+    if (!wait_mails(1) || count_files(queue, ".mail") != 0) {
       fail("relaymail flush did not deliver the big message");
     }
     if (have_msmtp_) {
@@ -412,7 +413,7 @@ Row Bench::fig_concurrent() {
         auto l = concurrent_round(ms_cmd, n, "msmtp", &ms_ok);
         ms_lat.insert(ms_lat.end(), l.begin(), l.end());
       });
-  if (long q = count_files(spool_queue("conc"), ".env"); q != rm_ok) {
+  if (long q = count_files(spool_queue("conc"), ".mail"); q != rm_ok) {
     fail("the spool holds " + std::to_string(q) + " entries, not " + std::to_string(rm_ok));
   }
   if (!wait_mails(ms_ok)) {

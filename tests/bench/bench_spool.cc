@@ -27,6 +27,7 @@
 #include "core/ids.h"
 #include "queue/env_format.h"
 #include "queue/fs_queue_store.h"
+#include "queue/mail_file.h"
 
 extern char** environ;
 
@@ -118,8 +119,13 @@ void fill_spool(const std::string& spool, size_t n) {
     if (!text) {
       die(text.error().what);
     }
-    write_whole(store.queue_dir() + "/" + e.id + ".msg", body);
-    write_whole(store.queue_dir() + "/" + e.id + ".env", *text);
+    // A one-file entry (queue/mail_file.h); one that has been tried has its state beside it.
+    const std::string head = mail_head(*text, kMailBodyOffset);
+    write_whole(store.queue_dir() + "/" + e.id + ".mail",
+                head + std::string(kMailBodyOffset - head.size(), '\0') + body);
+    if (e.attempts > 0) {
+      write_whole(store.queue_dir() + "/" + e.id + ".env", *text);
+    }
   }
 }
 

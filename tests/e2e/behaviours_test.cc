@@ -962,12 +962,10 @@ TEST_F(Behaviour, B57_SenderIsTheLoginOfTheRealUid) {
 TEST_F(Behaviour, B63_ExitZeroMeansTheEntryIsCommitted) {
   SpawnResult r = spawn(w_.sendmail_spec({"-i", "bob@example.org"}, "Subject: c\n\nbody\n"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto envs = list_dir(w_.spool() + "/queue", ".env");
-  auto msgs = list_dir(w_.spool() + "/queue", ".msg");
-  ASSERT_EQ(envs.size(), 1u);
-  ASSERT_EQ(msgs.size(), 1u);
-  EXPECT_EQ(envs[0].substr(0, envs[0].size() - 4), msgs[0].substr(0, msgs[0].size() - 4));
-  std::string msg = read_file(msgs[0]);
+  auto mails = list_dir(w_.spool() + "/queue", ".mail");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_TRUE(list_dir(w_.spool() + "/queue", ".env").empty()) << "no state before delivery";
+  std::string msg = spooled_message(mails[0]);
   EXPECT_THAT(msg, HasSubstr("\r\nSubject: c\r\n"));
   EXPECT_THAT(msg, testing::EndsWith("\r\n\r\nbody\r\n"));
   EXPECT_THAT(list_dir(w_.spool() + "/tmp", ""), IsEmpty());

@@ -174,12 +174,12 @@ INSTANTIATE_TEST_SUITE_P(EveryCall, SubmissionFaults,
                            return std::string(i.param.kind) + "_" + i.param.action;
                          });
 
-// The rollback itself failing: the .env's rename fails and so does every unlink that would tidy
-// up. The submission still exits 74, and the .msg left in queue/ without its .env is never sent.
+// The rollback itself failing: the .mail's rename fails and so does every unlink that would
+// tidy up. The submission still exits 74, and the draft left in tmp/ is never sent.
 TEST(SubmissionFaults, FailedRollbackLeavesNothingThatIsSent) {
   FaultSweep s;
   ASSERT_TRUE(s.start());
-  Outcome bad = s.submit("rollback-bad", "rename:2:EIO,unlink:1+:EIO");
+  Outcome bad = s.submit("rollback-bad", "rename:1:EIO,unlink:1+:EIO");
   EXPECT_TRUE(bad.fired);
   EXPECT_EQ(bad.exit_code, 74) << s.err_of("rollback-bad");
   Outcome good = s.submit("rollback-good", "unlink:1+:EIO");

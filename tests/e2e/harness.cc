@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -248,7 +249,18 @@ RunResult World::mailq() const {
 }
 
 size_t World::queued() const {
-  return list_dir(spool() + "/queue", ".env").size();
+  return list_dir(spool() + "/queue", ".mail").size();
+}
+
+std::string spooled_message(const std::string& mail_path) {
+  const std::string bytes = read_file(mail_path);
+  unsigned long long env_len = 0;
+  unsigned long long offset = 0;
+  if (std::sscanf(bytes.c_str(), "relaymail-mail 1 %llu %llu\n", &env_len, &offset) != 2 ||
+      offset > bytes.size()) {
+    return "(not a spooled message: " + mail_path + ")";
+  }
+  return bytes.substr(offset);
 }
 
 bool write_file(const std::string& path, const std::string& text, mode_t mode) {

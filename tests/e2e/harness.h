@@ -169,6 +169,8 @@ struct Delivered {
 Delivered flush_and_collect(const World& w, const Smtpd& smtpd, size_t expected);
 
 std::string read_file(const std::string& path);
+// The message of a spooled <id>.mail: what follows its head (queue/mail_file.h).
+std::string spooled_message(const std::string& mail_path);
 std::vector<std::string> list_dir(const std::string& dir, const std::string& suffix);
 
 }  // namespace rm::e2e

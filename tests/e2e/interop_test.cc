@@ -310,9 +310,9 @@ TEST(Interop, DeliversEnvelopeAndExactBytes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(w.queued(), 1u);
   EXPECT_EQ(srv.received(), 0u) << "queue mode must not deliver";
-  std::vector<std::string> spooled = list_dir(w.spool() + "/queue", ".msg");
+  std::vector<std::string> spooled = list_dir(w.spool() + "/queue", ".mail");
   ASSERT_EQ(spooled.size(), 1u);
-  std::string queued_bytes = read_file(spooled[0]);
+  std::string queued_bytes = spooled_message(spooled[0]);
 
   RunResult f = w.relaymail({"flush"});
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;

@@ -23,10 +23,10 @@ using namespace std::chrono_literals;
 
 constexpr const char* kUnknownId = "0006010A1B2C3DA1B2C3";
 
-// The ids (file names without ".env") in dir.
+// The ids (file names without ".mail") in dir.
 std::vector<std::string> ids_in(const std::string& dir) {
   std::vector<std::string> out;
-  for (const auto& p : list_dir(dir, ".env")) {
+  for (const auto& p : list_dir(dir, ".mail")) {
     out.push_back(std::filesystem::path(p).stem().string());
   }
   return out;
@@ -123,8 +123,8 @@ TEST(QueueTools, DeleteNeverPullsAnEntryFromUnderARunner) {
   w.write_config(srv, "queue");
   std::string id = queue_one(w);
   ASSERT_FALSE(id.empty());
-  // What a runner holds while delivering: flock(LOCK_EX) on the .msg.
-  std::string msg = w.spool() + "/queue/" + id + ".msg";
+  // What a runner holds while delivering: flock(LOCK_EX) on the .mail.
+  std::string msg = w.spool() + "/queue/" + id + ".mail";
   int fd = ::open(msg.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);

@@ -25,7 +25,7 @@ TEST(SpoolFailures, B65_WriteFailureExits74AndLeavesNothing) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(w.queued(), 0u);
   EXPECT_TRUE(list_dir(w.spool() + "/tmp", "").empty()) << "the temp file is removed";
-  EXPECT_TRUE(list_dir(w.spool() + "/queue", ".msg").empty());
+  EXPECT_TRUE(list_dir(w.spool() + "/queue", ".mail").empty());
 }
 
 }  // namespace

@@ -18,10 +18,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The ids (file names without ".env") in dir.
+// The ids (file names without ".mail") in dir.
 std::vector<std::string> ids_in(const std::string& dir) {
   std::vector<std::string> out;
-  for (const auto& p : list_dir(dir, ".env")) {
+  for (const auto& p : list_dir(dir, ".mail")) {
     out.push_back(std::filesystem::path(p).stem().string());
   }
   return out;
@@ -68,12 +68,14 @@ TEST(SpoolIntegrity, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent) {
     std::vector<std::string> ids = ids_in(w.spool() + "/queue");
     ASSERT_EQ(ids.size(), 1u);
     const std::string id = ids[0];
-    const std::string msg = w.spool() + "/queue/" + id + ".msg";
-    const auto committed = static_cast<off_t>(std::filesystem::file_size(msg));
+    // The message starts at 4096 in its .mail, after the envelope (queue/mail_file.h).
+    const std::string msg = w.spool() + "/queue/" + id + ".mail";
+    constexpr off_t kBodyAt = 4096;
+    const auto committed = static_cast<off_t>(std::filesystem::file_size(msg)) - kBodyAt;
     off_t now = committed;
     if (c.change == Change::truncate) {  // as a lost tail after a crash would leave it
       now = committed / 2;
-      ASSERT_EQ(::truncate(msg.c_str(), now), 0);
+      ASSERT_EQ(::truncate(msg.c_str(), kBodyAt + now), 0);
     } else if (c.change == Change::grow) {
       const std::string extra = "appended after commit\n";
       int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -97,7 +99,7 @@ TEST(SpoolIntegrity, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent) {
     EXPECT_EQ(srv.received(), 0u) << "nothing reaches the smarthost";
     EXPECT_EQ(w.queued(), 0u);
     EXPECT_EQ(ids_in(w.spool() + "/failed"), std::vector<std::string>{id});
-    EXPECT_TRUE(std::filesystem::exists(w.spool() + "/failed/" + id + ".msg"));
+    EXPECT_TRUE(std::filesystem::exists(w.spool() + "/failed/" + id + ".mail"));
     std::vector<std::string> said = lines_with(f.err, id);
     ASSERT_EQ(said.size(), 1u) << f.err;
     EXPECT_THAT(said[0], HasSubstr("expected=" + std::to_string(committed) +

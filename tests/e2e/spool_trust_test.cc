@@ -127,7 +127,7 @@ TEST_F(SpoolTrust, Case52_ASpoolPreparedByAnotherUserIsRefused) {
   ASSERT_EQ(planted.exit_code, 0) << planted.err;
   SpawnResult opened = sh_as(kMallory, "chmod -R a+rwX " + spool);
   ASSERT_EQ(opened.exit_code, 0);
-  ASSERT_EQ(list_dir(spool + "/queue", ".env").size(), 1u);
+  ASSERT_EQ(list_dir(spool + "/queue", ".mail").size(), 1u);
   // 4. The victim's mailq and flush refuse the spool: nothing listed, nothing sent.
   SpawnResult listed = victim({"queue"});
   EXPECT_EQ(listed.exit_code, 73) << listed.err;
@@ -137,7 +137,7 @@ TEST_F(SpoolTrust, Case52_ASpoolPreparedByAnotherUserIsRefused) {
   EXPECT_EQ(flushed.exit_code, 73) << flushed.err;
   EXPECT_THAT(flushed.out + flushed.err, Not(HasSubstr("loot@evil.test")));
   EXPECT_EQ(srv_.received(), 0u) << "mallory's entry went out under the victim's account";
-  EXPECT_EQ(list_dir(spool + "/queue", ".env").size(), 1u) << "the victim touched her spool";
+  EXPECT_EQ(list_dir(spool + "/queue", ".mail").size(), 1u) << "the victim touched her spool";
 }
 
 // Without a home and without `spool`, the /var/tmp fallback is refused unless it exists (and is
@@ -176,10 +176,10 @@ TEST_F(SpoolTrust, Case53_APlantedEntryIsQuarantinedNeverListedOrSent) {
   SpawnResult made = as(kMallory, RM_RELAYMAIL_BIN,
                         {"-C", mallory_config(hers), "send", "-t", "-i"}, kMalloryMail);
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  std::vector<std::string> envs = list_dir(hers + "/queue", ".env");
-  ASSERT_EQ(envs.size(), 1u);
-  std::string id = std::filesystem::path(envs[0]).stem().string();
-  for (const char* ext : {".env", ".msg"}) {
+  std::vector<std::string> mails = list_dir(hers + "/queue", ".mail");
+  ASSERT_EQ(mails.size(), 1u);
+  std::string id = std::filesystem::path(mails[0]).stem().string();
+  for (const char* ext : {".mail"}) {
     std::string from = hers + "/queue/" + id + ext;
     std::string to = w_.spool() + "/queue/" + id + ext;
     ASSERT_EQ(::rename(from.c_str(), to.c_str()), 0) << from << " -> " << to << ": " << errno;
@@ -190,8 +190,7 @@ TEST_F(SpoolTrust, Case53_APlantedEntryIsQuarantinedNeverListedOrSent) {
   EXPECT_THAT(listed.out, Not(HasSubstr("loot@evil.test")));
   EXPECT_THAT(listed.out, HasSubstr("b@example.test"));
   EXPECT_THAT(listed.err, HasSubstr(id + ": corrupt or untrusted queue entry moved to failed/"));
-  EXPECT_TRUE(std::filesystem::exists(w_.spool() + "/failed/" + id + ".env"));
-  EXPECT_TRUE(std::filesystem::exists(w_.spool() + "/failed/" + id + ".msg"));
+  EXPECT_TRUE(std::filesystem::exists(w_.spool() + "/failed/" + id + ".mail"));
   SpawnResult flushed = victim({"flush"});
   EXPECT_EQ(flushed.exit_code, 0) << flushed.err;
   ASSERT_TRUE(srv_.wait_for(1, 10s));

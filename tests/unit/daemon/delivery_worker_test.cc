@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "queue/mail_file.h"
 #include "unit/relay/runner_fixture.h"
 
 namespace rm {
@@ -61,8 +62,8 @@ TEST_F(DeliveryWorkerTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const std::string id = enqueue({"bob@example.org"}, kMsg);
-    const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
-    ASSERT_EQ(::truncate(msg.c_str(), c.size), 0);
+    const std::string msg = dir_->file("spool") + "/queue/" + id + ".mail";
+    ASSERT_EQ(::truncate(msg.c_str(), static_cast<off_t>(kMailBodyOffset) + c.size), 0);
     if (!c.append.empty()) {
       int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
       ASSERT_GE(fd, 0);

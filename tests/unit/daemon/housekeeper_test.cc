@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "unit/queue/two_file_spool.h"
 #include "unit/relay/runner_fixture.h"
 
 namespace rm {
@@ -47,8 +48,10 @@ TEST_F(HousekeeperTest, QuitsIdleSessionsAndCleansTmp) {
   const std::string garbage = dir_->file("spool") + "/tmp/0661FC0000000000DEAD.msg.x";
   std::ofstream(garbage) << "left by a crashed writer";
   std::filesystem::last_write_time(garbage, std::filesystem::file_time_type::clock::now() - 2h);
-  // An entry cut between its two unlinks: its .msg without .env, two hours old.
+  // An entry of the two-file format cut between its two unlinks: its .msg without .env, two
+  // hours old.
   const std::string orphan = enqueue({"bob@example.org"}, "Subject: x\r\n\r\nbody\r\n");
+  test::split_to_two_files(dir_->file("spool") + "/queue", orphan);
   const std::string orphan_msg = dir_->file("spool") + "/queue/" + orphan + ".msg";
   ASSERT_TRUE(std::filesystem::remove(dir_->file("spool") + "/queue/" + orphan + ".env"));
   std::filesystem::last_write_time(orphan_msg, std::filesystem::file_time_type::clock::now() - 2h);

@@ -1,4 +1,6 @@
-// Tests for the failed/ side of queue/fs_queue_store.h against a real directory: load_failed(),
+// Tests for the failed/ side of queue/fs_queue_store.h against a real directory, with entries of
+// the two-file format (unit/queue/two_file_spool.h; the one-file ones are in
+// fs_queue_store_one_file_test.cc): load_failed(),
 // requeue() (state reset, the copy of the .msg, crash leftovers in either direction, errors) and
 // remove_failed(), including exclusion through the failed/<id>.msg lock.
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "unit/queue/two_file_spool.h"
 #include "unit/sys/fault_ops.h"
 
 namespace rm {
@@ -56,6 +59,9 @@ class FailedEntriesTest : public ::testing::Test {
       ADD_FAILURE() << r.error().what;
       return "";
     }
+    if (two_files_) {
+      test::split_to_two_files(store.queue_dir(), e.id);
+    }
     e = *store.load(e.id);
     e.rcpts = {
         {.addr = "bob@example.org", .state = RcptState::sent, .last_reply = "250 2.0.0 ok"},
@@ -83,6 +89,7 @@ class FailedEntriesTest : public ::testing::Test {
     return spool_ + "/" + sub + "/" + id + suffix;
   }
 
+  bool two_files_ = true;  // the cases below are written for .env and .msg
   test::TestClock clock_{kNow};
   std::unique_ptr<TempDir> tmp_;
   std::string spool_;

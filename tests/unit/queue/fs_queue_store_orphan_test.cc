@@ -1,7 +1,9 @@
-// Tests for the orphan messages clean_tmp() removes (queue/fs_queue_store.h): a queue/<id>.msg
-// without its .env, older than the bound and locked by nobody, goes, with one fsync of queue/;
-// a younger one, a locked one, one with its .env or with a failed/<id>.env stays; and a commit
-// in progress, however old its .msg, is never taken for one.
+// Tests for the leftovers clean_tmp() removes from queue/ (queue/fs_queue_store.h). In a spool
+// of two-file entries (unit/queue/two_file_spool.h): a queue/<id>.msg without its .env, older
+// than the bound and locked by nobody, goes, with one fsync of queue/; a younger one, a locked
+// one, one with its .env or with a failed/<id>.env stays. Of one-file entries: a state (.env)
+// whose .mail is gone goes the same way, unless a failed/<id>.mail may still want it; and a
+// commit in progress, however old its draft, is never taken for a leftover.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,8 +17,11 @@
 #include "queue/fs_queue_store.h"
 #include "support/temp_dir.h"
 #include "support/test_clock.h"
+#include "sys/dir_list.h"
+#include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "unit/queue/two_file_spool.h"
 #include "unit/sys/fault_ops.h"
 
 namespace rm {
@@ -69,8 +74,18 @@ class OrphanTest : public ::testing::Test {
     return id;
   }
 
+  // submit(), then the entry rewritten in the two-file format.
+  std::string submit_two_files(FsQueueStore& store) {
+    std::string id = submit(store);
+    if (!id.empty()) {
+      test::split_to_two_files(spool_ + "/queue", id);
+    }
+    return id;
+  }
+
   std::string msg(const std::string& id) const { return spool_ + "/queue/" + id + ".msg"; }
   std::string env(const std::string& id) const { return spool_ + "/queue/" + id + ".env"; }
+  std::string mail(const std::string& id) const { return spool_ + "/queue/" + id + ".mail"; }
 
   test::TestClock clock_{kNow};
   std::unique_ptr<TempDir> tmp_;
@@ -127,7 +142,7 @@ TEST_F(OrphanTest, RemovesOnlyOldUnlockedMessagesWithoutAnEntry) {
   std::vector<std::string> want_removed;
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    std::string id = submit(store);
+    std::string id = submit_two_files(store);
     ASSERT_FALSE(id.empty());
     ids.push_back(id);
     if (c.left == Left::orphan) {
@@ -170,7 +185,7 @@ TEST_F(OrphanTest, RemovesOnlyOldUnlockedMessagesWithoutAnEntry) {
 TEST_F(OrphanTest, NothingToRemoveCostsNoFsync) {
   FaultOps ops;
   FsQueueStore store(spool_, clock_, ops);
-  std::string id = submit(store);
+  std::string id = submit_two_files(store);
   set_mtime(msg(id), kNow - 86400);
   const int fsyncs = ops.fsyncs;
   auto cleaned = store.clean_tmp(kBound);
@@ -185,7 +200,7 @@ TEST_F(OrphanTest, NothingToRemoveCostsNoFsync) {
 TEST_F(OrphanTest, AFailedDirectoryFsyncIsAnErrorNamingTheOrphans) {
   FaultOps ops;
   FsQueueStore store(spool_, clock_, ops);
-  std::string id = submit(store);
+  std::string id = submit_two_files(store);
   ASSERT_EQ(::unlink(env(id).c_str()), 0);
   set_mtime(msg(id), kNow - 3600);
   ops.fail_fsync_at = ops.fsyncs + 1;
@@ -208,10 +223,9 @@ class HookOps final : public SysOps {
   std::function<void(std::string_view to)> before_rename;
 };
 
-// commit() renames the .msg into queue/ before the .env: in between, however long that takes
-// (a slow fsync of the .env), the .msg has no .env and may be old (its mtime is its last write).
-// Another process cleaning then must keep it: the commit still holds its lock.
-TEST_F(OrphanTest, ACommitInProgressIsNoOrphanHoweverOldItsMessage) {
+// commit() is one rename of a draft its writer holds locked: a cleaner that runs just before
+// it, the draft however old, takes nothing, and the entry is whole after it.
+TEST_F(OrphanTest, ACommitInProgressIsNoLeftoverHoweverOldItsDraft) {
   HookOps ops;
   FsQueueStore writer(spool_, clock_, ops);
   FsQueueStore cleaner(spool_, clock_);  // its own opens: another process, as far as flock goes
@@ -221,38 +235,104 @@ TEST_F(OrphanTest, ACommitInProgressIsNoOrphanHoweverOldItsMessage) {
   const std::string id = (*draft)->id();
   std::optional<CleanResult> during;
   ops.before_rename = [&](std::string_view to) {
-    if (to == env(id)) {  // the .msg is in queue/, its .env about to be
-      ASSERT_TRUE(file_exists(msg(id)));
-      set_mtime(msg(id), kNow - 86400);
+    if (to == mail(id)) {
+      const std::vector<std::string> drafts = *list_dir(spool_ + "/tmp");
+      for (const std::string& name : drafts) {
+        set_mtime(spool_ + "/tmp/" + name, kNow - 86400);
+      }
       auto r = cleaner.clean_tmp(kBound);
       ASSERT_TRUE(r) << r.error().what;
       during = std::move(*r);
     }
   };
   ASSERT_TRUE(writer.commit(**draft, entry_for(id)));
-  ASSERT_TRUE(during) << "the hook ran between the two renames";
+  ASSERT_TRUE(during) << "the hook ran before the rename";
   EXPECT_TRUE(during->orphans.empty());
-  EXPECT_TRUE(file_exists(msg(id)));
+  EXPECT_EQ(during->tmp_files, 0u);
   EXPECT_TRUE(cleaner.load(id));
-  EXPECT_TRUE(cleaner.open_content(id));
+  auto fd = cleaner.open_content(id);
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(*read_fd(fd->get(), 1000, "mail"), kBody);
   auto lock = cleaner.try_lock(id);
   ASSERT_TRUE(lock);
   EXPECT_TRUE(lock->has_value()) << "a committed entry keeps no lock of its writer";
 }
 
-// A commit that fails after its .msg is in queue/ takes the .msg away itself: nothing is left
-// for the cleaner, and nothing locked.
-TEST_F(OrphanTest, AFailedCommitLeavesNoOrphan) {
+// A commit that fails after its .mail is in queue/ takes it away itself: nothing is left for
+// the cleaner, and nothing locked.
+TEST_F(OrphanTest, AFailedCommitLeavesNoLeftover) {
   FaultOps ops;
   FsQueueStore store(spool_, clock_, ops);
   auto draft = store.begin();
   ASSERT_TRUE(draft);
   ASSERT_TRUE((*draft)->sink().write(kBody));
   const std::string id = (*draft)->id();
-  ops.fail_rename_at = ops.renames + 2;  // the .env's
+  ops.fail_fsync_at = ops.fsyncs + 2;  // queue/'s, after the rename
   EXPECT_FALSE(store.commit(**draft, entry_for(id)));
-  EXPECT_FALSE(file_exists(msg(id)));
-  EXPECT_FALSE(file_exists(env(id)));
+  EXPECT_FALSE(file_exists(mail(id)));
+  EXPECT_TRUE(list_dir(spool_ + "/queue")->empty());
+}
+
+// A one-file entry's state outlives its .mail when a remove() or move_to_failed() is cut between
+// its two steps: never listed, and removed by the cleaner once older than the bound, unless the
+// failed entry it belongs to may still be requeued with it.
+TEST_F(OrphanTest, RemovesOnlyOldLoneStates) {
+  enum class Left { alone, entry, failed_entry };
+  struct Case {
+    const char* name;
+    Left left;
+    int64_t age;  // of the .env's mtime
+    bool removed;
+  };
+  const Case kCases[] = {
+      {.name = "old lone state", .left = Left::alone, .age = kBound + 1, .removed = true},
+      {.name = "state at the bound", .left = Left::alone, .age = kBound, .removed = false},
+      {.name = "young lone state (a requeue at work)",
+       .left = Left::alone,
+       .age = 5,
+       .removed = false},
+      {.name = "old state of an entry", .left = Left::entry, .age = 86400, .removed = false},
+      {.name = "old state of a failed entry",
+       .left = Left::failed_entry,
+       .age = 86400,
+       .removed = false},
+  };
+  FsQueueStore store(spool_, clock_);
+  std::vector<std::string> ids;
+  std::vector<std::string> want_removed;
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    std::string id = submit(store);
+    ASSERT_FALSE(id.empty());
+    ids.push_back(id);
+    QueueEntry e = *store.load(id);
+    ++e.attempts;
+    ASSERT_TRUE(store.update(e));
+    if (c.left == Left::alone) {
+      ASSERT_EQ(::unlink(mail(id).c_str()), 0);
+    } else if (c.left == Left::failed_entry) {
+      ASSERT_EQ(::rename(mail(id).c_str(), (spool_ + "/failed/" + id + ".mail").c_str()), 0);
+    }
+    set_mtime(env(id), kNow - c.age);
+    if (c.removed) {
+      want_removed.push_back(id);
+    }
+  }
+  auto listed = store.list();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->entries.size(), 1u);
+  EXPECT_TRUE(listed->quarantined.empty());
+  auto cleaned = store.clean_tmp(kBound);
+  ASSERT_TRUE(cleaned) << cleaned.error().what;
+  EXPECT_EQ(cleaned->orphans, want_removed);
+  for (size_t k = 0; k < std::size(kCases); ++k) {
+    SCOPED_TRACE(kCases[k].name);
+    EXPECT_EQ(file_exists(env(ids[k])), !kCases[k].removed);
+  }
+  // The failed entry's state, left in queue/, is the one requeue() starts from.
+  auto failed = store.load_failed(ids[4]);
+  ASSERT_TRUE(failed) << failed.error().what;
+  EXPECT_EQ(failed->attempts, 1u);
 }
 
 }  // namespace

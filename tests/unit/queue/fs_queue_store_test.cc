@@ -15,6 +15,7 @@
 
 #include "core/ids.h"
 #include "queue/env_format.h"
+#include "queue/mail_file.h"
 #include "support/temp_dir.h"
 #include "support/test_clock.h"
 #include "sys/dir_list.h"
@@ -99,7 +100,7 @@ TEST_F(FsQueueStoreTest, CommitThenListLoadAndOpen) {
   FsQueueStore store(spool_, clock_);
   std::string id = submit(store);
   ASSERT_TRUE(is_valid_queue_id(id));
-  EXPECT_EQ(names("queue"), (std::vector<std::string>{id + ".env", id + ".msg"}));
+  EXPECT_EQ(names("queue"), (std::vector<std::string>{id + ".mail"}));
   EXPECT_TRUE(names("tmp").empty());
 
   auto listed = store.list();
@@ -147,7 +148,10 @@ TEST_F(FsQueueStoreTest, DirectoriesAndFilesArePrivate) {
       SCOPED_TRACE(d);
       EXPECT_EQ(mode_of(spool_ + d), 0700u);
     }
-    EXPECT_EQ(mode_of(spool_ + "/queue/" + id + ".msg"), 0600u);
+    EXPECT_EQ(mode_of(spool_ + "/queue/" + id + ".mail"), 0600u);
+    QueueEntry e = *store.load(id);
+    e.attempts = 1;
+    ASSERT_TRUE(store.update(e));
     EXPECT_EQ(mode_of(spool_ + "/queue/" + id + ".env"), 0600u);
   }
   ::umask(old);
@@ -187,7 +191,7 @@ TEST_F(FsQueueStoreTest, CommitChecksTheDraft) {
   EXPECT_FALSE(store.commit(**draft, entry_for("0006010A1B2C3DA1B2C3")));  // wrong id
   ASSERT_TRUE(store.commit(**draft, entry_for(id)));
   EXPECT_FALSE(store.commit(**draft, entry_for(id)));  // twice
-  EXPECT_FALSE((*draft)->sink().write("late"));        // cannot touch the committed .msg
+  EXPECT_FALSE((*draft)->sink().write("late"));        // cannot touch the committed .mail
   draft->reset();
   auto fd = store.open_content(id);
   ASSERT_TRUE(fd);
@@ -211,33 +215,28 @@ TEST_F(FsQueueStoreTest, CommitRefusesAnEntryItCannotStore) {
 TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
   struct Case {
     const char* name;
-    int fail_write_at;   // 1: the draft's bytes, 2: the .env
-    int fail_fsync_at;   // 1: .msg, 2: .env, 3: queue/ after both renames
-    int fail_rename_at;  // 1: .msg, 2: .env
+    int fail_write_at;   // 1: the draft's bytes, 2: the head
+    int fail_fsync_at;   // 1: .mail, 2: queue/ after its rename
+    int fail_rename_at;  // 1: .mail
   };
   const Case kCases[] = {
       {.name = "ENOSPC writing the message",
        .fail_write_at = 1,
        .fail_fsync_at = 0,
        .fail_rename_at = 0},
-      {.name = "ENOSPC writing the .env",
+      {.name = "ENOSPC writing the head",
        .fail_write_at = 2,
        .fail_fsync_at = 0,
        .fail_rename_at = 0},
-      {.name = "EIO on fsync of the .msg",
+      {.name = "EIO on fsync of the .mail",
        .fail_write_at = 0,
        .fail_fsync_at = 1,
        .fail_rename_at = 0},
-      {.name = "EIO on fsync of the .env",
+      {.name = "EIO on fsync of queue/ after the rename",
        .fail_write_at = 0,
        .fail_fsync_at = 2,
        .fail_rename_at = 0},
-      {.name = "EIO on fsync of queue/ after both renames",
-       .fail_write_at = 0,
-       .fail_fsync_at = 3,
-       .fail_rename_at = 0},
-      {.name = "rename of the .msg", .fail_write_at = 0, .fail_fsync_at = 0, .fail_rename_at = 1},
-      {.name = "rename of the .env", .fail_write_at = 0, .fail_fsync_at = 0, .fail_rename_at = 2},
+      {.name = "rename of the .mail", .fail_write_at = 0, .fail_fsync_at = 0, .fail_rename_at = 1},
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
@@ -265,12 +264,12 @@ TEST_F(FsQueueStoreTest, CommitFailureAnywhereLeavesNothing) {
 TEST_F(FsQueueStoreTest, WriteFailuresNameTheSpoolFile) {
   struct Case {
     const char* name;
-    int fail_write_at;  // 1: the draft's bytes, 2: the .env
+    int fail_write_at;  // 1: the draft's bytes, 2: the head
     std::string file;   // the start of the temp file's name in tmp/, after the id
   };
   const Case kCases[] = {
-      {.name = "the message", .fail_write_at = 1, .file = ".msg."},
-      {.name = "the entry", .fail_write_at = 2, .file = ".env."},
+      {.name = "the message", .fail_write_at = 1, .file = ".mail."},
+      {.name = "the head", .fail_write_at = 2, .file = ".mail."},
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
@@ -305,9 +304,9 @@ TEST_F(FsQueueStoreTest, EveryDurabilityCallOfACommitCanFail) {
     ASSERT_NE(submit(store), "");
   }
   ASSERT_EQ(count.unlinks, 0) << "a clean commit unlinks nothing";
-  // The .msg, the .env, then queue/ once for both renames (issue 6: one directory fsync saved).
-  EXPECT_EQ(count.fsyncs, 3);
-  EXPECT_EQ(count.renames, 2);
+  // The .mail, then queue/ once for its rename: one file, two fsyncs (issue 16).
+  EXPECT_EQ(count.fsyncs, 2);
+  EXPECT_EQ(count.renames, 1);
   struct Kind {
     const char* name;
     int calls;
@@ -397,7 +396,8 @@ TEST_F(FsQueueStoreTest, UpdateReplacesAtomically) {
   EXPECT_EQ(got.attempts, 1u);
   EXPECT_EQ(got.next_try, kNow + 300);
   EXPECT_FALSE(got.has_pending() && got.rcpts[1].state != RcptState::deferred);
-  EXPECT_EQ(names("queue").size(), 2u);
+  // The state goes beside the .mail, which is never rewritten.
+  EXPECT_EQ(names("queue"), (std::vector<std::string>{id + ".env", id + ".mail"}));
   EXPECT_TRUE(names("tmp").empty());
 }
 
@@ -443,7 +443,7 @@ TEST_F(FsQueueStoreTest, MoveToFailedKeepsTheId) {
   std::string id = submit(store);
   ASSERT_TRUE(store.move_to_failed(id));
   EXPECT_TRUE(names("queue").empty());
-  EXPECT_EQ(names("failed"), (std::vector<std::string>{id + ".env", id + ".msg"}));
+  EXPECT_EQ(names("failed"), (std::vector<std::string>{id + ".mail"}));
   EXPECT_TRUE(store.list()->entries.empty());
   EXPECT_FALSE(store.move_to_failed(id));
 }
@@ -454,8 +454,8 @@ TEST_F(FsQueueStoreTest, OpenContentRefusesPlantedFiles) {
   std::string b = submit(store);
   std::string secret = tmp_->file("secret");
   ASSERT_TRUE(write_file_atomic(tmp_->path(), "secret", "root:x:0:0"));
-  std::string msg_a = spool_ + "/queue/" + a + ".msg";
-  std::string msg_b = spool_ + "/queue/" + b + ".msg";
+  std::string msg_a = spool_ + "/queue/" + a + ".mail";
+  std::string msg_b = spool_ + "/queue/" + b + ".mail";
   ASSERT_EQ(::unlink(msg_a.c_str()), 0);
   ASSERT_EQ(::symlink(secret.c_str(), msg_a.c_str()), 0);
   ASSERT_EQ(::unlink(msg_b.c_str()), 0);
@@ -514,8 +514,11 @@ TEST_F(FsQueueStoreTest, TryLockOnAFinishedEntryIsNotHeld) {
   auto r = store.try_lock(gone);
   ASSERT_TRUE(r) << r.error().what;
   EXPECT_FALSE(r->has_value());
-  std::string half = submit(store);  // .env removed, .msg not yet: the entry no longer exists
-  ASSERT_EQ(::unlink((spool_ + "/queue/" + half + ".env").c_str()), 0);
+  std::string half = submit(store);  // .mail removed, its state not yet: no entry any more
+  QueueEntry e = *store.load(half);
+  ++e.attempts;
+  ASSERT_TRUE(store.update(e));
+  ASSERT_EQ(::unlink((spool_ + "/queue/" + half + ".mail").c_str()), 0);
   auto h = store.try_lock(half);
   ASSERT_TRUE(h);
   EXPECT_FALSE(h->has_value());
@@ -527,47 +530,70 @@ struct DamageCase {
   // Damages the committed entry `id` in queue dir `q`.
   void (*damage)(const std::string& q, const std::string& id);
 };
+// The entry's .mail rewritten as `text` (not atomically: the damage is the point).
+void rewrite(const std::string& q, const std::string& id, const std::string& text) {
+  (void)write_file_atomic(q, id + ".mail", text);
+}
+
+std::string mail_of(const std::string& q, const std::string& id) {
+  return *read_file(q + "/" + id + ".mail", 1 << 20);
+}
+
 const DamageCase kDamageCases[] = {
-    {.name = "garbage .env",
+    {.name = "garbage .mail",
+     .damage = [](const std::string& q, const std::string& id) { rewrite(q, id, "junk\n"); }},
+    {.name = "truncated .mail",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string t = mail_of(q, id);
+           rewrite(q, id, t.substr(0, t.size() / 2));
+         }},
+    {.name = "flipped bit in the envelope",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string t = mail_of(q, id);
+           t[60] = static_cast<char>(t[60] ^ 0x04);
+           rewrite(q, id, t);
+         }},
+    {.name = "head of another version",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string t = mail_of(q, id);
+           t[15] = '2';  // "relaymail-mail 2 ..."
+           rewrite(q, id, t);
+         }},
+    {.name = "envelope naming another id",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           QueueEntry e;
+           e.id = "0000000000000A000001";
+           std::string head = mail_head(*serialise_env(e), kMailBodyOffset);
+           rewrite(q, id, head + std::string(kMailBodyOffset - head.size(), '\0') + "body");
+         }},
+    {.name = ".mail is a symlink",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string mail = q + "/" + id + ".mail";
+           (void)::rename(mail.c_str(), (q + "/../elsewhere").c_str());
+           (void)::symlink("../elsewhere", mail.c_str());
+         }},
+    {.name = ".mail is a FIFO",
+     .damage =
+         [](const std::string& q, const std::string& id) {
+           std::string mail = q + "/" + id + ".mail";
+           (void)::unlink(mail.c_str());
+           (void)::mkfifo(mail.c_str(), 0600);
+         }},
+    {.name = "garbage state beside a good .mail",
      .damage = [](const std::string& q,
                   const std::string& id) { (void)write_file_atomic(q, id + ".env", "junk\n"); }},
-    {.name = "truncated .env",
-     .damage =
-         [](const std::string& q, const std::string& id) {
-           std::string t = *read_file(q + "/" + id + ".env", 1 << 20);
-           (void)write_file_atomic(q, id + ".env", t.substr(0, t.size() / 2));
-         }},
-    {.name = "flipped bit",
-     .damage =
-         [](const std::string& q, const std::string& id) {
-           std::string t = *read_file(q + "/" + id + ".env", 1 << 20);
-           t[30] = static_cast<char>(t[30] ^ 0x04);
-           (void)write_file_atomic(q, id + ".env", t);
-         }},
-    {.name = ".env naming another id",
+    {.name = "state naming another id",
      .damage =
          [](const std::string& q, const std::string& id) {
            QueueEntry e;
            e.id = "0000000000000A000001";
            (void)write_file_atomic(q, id + ".env", *serialise_env(e));
          }},
-    {.name = ".env is a symlink",
-     .damage =
-         [](const std::string& q, const std::string& id) {
-           std::string env = q + "/" + id + ".env";
-           (void)::rename(env.c_str(), (q + "/../elsewhere").c_str());
-           (void)::symlink("../elsewhere", env.c_str());
-         }},
-    {.name = ".env is a FIFO",
-     .damage =
-         [](const std::string& q, const std::string& id) {
-           std::string env = q + "/" + id + ".env";
-           (void)::unlink(env.c_str());
-           (void)::mkfifo(env.c_str(), 0600);
-         }},
-    {.name = ".msg missing",
-     .damage = [](const std::string& q,
-                  const std::string& id) { (void)::unlink((q + "/" + id + ".msg").c_str()); }},
 };
 
 TEST_F(FsQueueStoreTest, CorruptEntriesAreQuarantinedByList) {
@@ -584,9 +610,9 @@ TEST_F(FsQueueStoreTest, CorruptEntriesAreQuarantinedByList) {
     EXPECT_EQ(listed->entries[0].id, good);
     EXPECT_EQ(listed->quarantined, std::vector<std::string>{bad});
     EXPECT_TRUE(listed->errors.empty());
+    EXPECT_FALSE(file_exists(spool + "/queue/" + bad + ".mail"));
     EXPECT_FALSE(file_exists(spool + "/queue/" + bad + ".env"));
-    EXPECT_FALSE(file_exists(spool + "/queue/" + bad + ".msg"));
-    EXPECT_TRUE(file_exists(spool + "/failed/" + bad + ".env"));
+    EXPECT_TRUE(file_exists(spool + "/failed/" + bad + ".mail"));
     auto again = store.list();  // quarantine happens once
     EXPECT_TRUE(again->quarantined.empty());
   }
@@ -596,7 +622,8 @@ TEST_F(FsQueueStoreTest, ListIgnoresStraysAndForeignNames) {
   FsQueueStore store(spool_, clock_);
   std::string id = submit(store);
   std::string q = spool_ + "/queue";
-  ASSERT_TRUE(write_file_atomic(q, "0006010A1B2C3DA1B2C3.msg", "stray body"));  // no .env
+  ASSERT_TRUE(write_file_atomic(q, "0006010A1B2C3DA1B2C3.msg", "stray body"));   // no .env
+  ASSERT_TRUE(write_file_atomic(q, "0006010A1B2C3DA1B2C4.env", "stray state"));  // no .mail
   ASSERT_TRUE(write_file_atomic(q, "README", "x"));
   ASSERT_TRUE(write_file_atomic(q, "0006010a1b2c3da1b2c3.env", "x"));  // not a valid id
   ASSERT_TRUE(write_file_atomic(q, ".0006010A1B2C3DA1B2C3.env", "x"));
@@ -606,6 +633,7 @@ TEST_F(FsQueueStoreTest, ListIgnoresStraysAndForeignNames) {
   EXPECT_EQ(listed->entries[0].id, id);
   EXPECT_TRUE(listed->quarantined.empty());
   EXPECT_TRUE(file_exists(q + "/0006010A1B2C3DA1B2C3.msg"));  // not list()'s: clean_tmp()'s
+  EXPECT_TRUE(file_exists(q + "/0006010A1B2C3DA1B2C4.env"));
 }
 
 TEST_F(FsQueueStoreTest, LoadReportsCorruptionWithoutMovingAnything) {

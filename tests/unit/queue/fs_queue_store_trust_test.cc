@@ -15,6 +15,7 @@
 #include "support/test_clock.h"
 #include "sys/dir_list.h"
 #include "sys/fs.h"
+#include "unit/queue/two_file_spool.h"
 
 namespace rm {
 namespace {
@@ -54,8 +55,13 @@ class FsQueueTrustTest : public ::testing::Test {
       ADD_FAILURE() << r.error().what;
       return "";
     }
+    if (two_files_) {
+      test::split_to_two_files(store.queue_dir(), e.id);
+    }
     return e.id;
   }
+
+  bool two_files_ = true;  // the planted-file cases below are written for .env and .msg
 
   size_t files_in(const std::string& dir) const {
     auto n = list_dir(dir);

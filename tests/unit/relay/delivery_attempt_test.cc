@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "queue/mail_file.h"
 #include "relay/connection_pool.h"
 #include "unit/relay/runner_fixture.h"
 
@@ -148,8 +149,8 @@ TEST_F(DeliveryAttemptTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSen
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     std::string id = enqueue({"bob@example.org"}, kMsg);
-    const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
-    ASSERT_EQ(::truncate(msg.c_str(), c.size), 0);
+    const std::string msg = dir_->file("spool") + "/queue/" + id + ".mail";
+    ASSERT_EQ(::truncate(msg.c_str(), static_cast<off_t>(kMailBodyOffset) + c.size), 0);
     if (!c.append.empty()) {
       int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
       ASSERT_GE(fd, 0);
@@ -196,7 +197,7 @@ TEST_F(DeliveryAttemptTest, SendsTheMessageItChecked) {
   AttemptEnv e = env();
   auto begun = DeliveryAttempt::begin(e, id);
   ASSERT_TRUE(begun && begun->has_value());
-  const std::string msg = dir_->file("spool") + "/queue/" + id + ".msg";
+  const std::string msg = dir_->file("spool") + "/queue/" + id + ".mail";
   const std::string other = dir_->file("spool") + "/tmp/other";
   std::string swapped = kMsg;
   swapped.replace(swapped.find("original"), 8, "imposter");

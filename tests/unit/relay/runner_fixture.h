@@ -134,10 +134,10 @@ class RunnerFixture : public ::testing::Test {
     ASSERT_TRUE(store_->update(*e));
   }
 
-  // The entry's .env sits in <spool>/failed/ (fs_queue_store.h's layout).
+  // The entry's .mail sits in <spool>/failed/ (fs_queue_store.h's layout).
   bool in_failed(const std::string& id) const {
     struct stat st {};
-    return ::stat((dir_->file("spool") + "/failed/" + id + ".env").c_str(), &st) == 0;
+    return ::stat((dir_->file("spool") + "/failed/" + id + ".mail").c_str(), &st) == 0;
   }
 
   std::vector<std::string> client_lines() const {
