@@ -7,6 +7,8 @@
 // and nothing fails. A run that does not exit 0, or a queue that does not hold one file per
 // successful run, is a failure (Bench::fail). Threads: the bench's one thread.
 // Not here: the runs themselves (Bench::fig_submit in bench_figures.cc).
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,7 +31,8 @@ bool Bench::nullmailer_enter(NullmailerNs* ns) {
   } else {
     return true;
   }
-  std::fprintf(stderr, "bench_relay: nullmailer not measured: %s\n", nullmailer_reason_.c_str());
+  (void)std::fprintf(stderr, "bench_relay: nullmailer not measured: %s\n",
+                     nullmailer_reason_.c_str());
   return false;
 }
 
@@ -63,16 +66,21 @@ std::string Bench::nullmailer_note(size_t runs) const {
   }
   const std::string version =
       o_.nullmailer_version.empty() ? std::string() : " " + o_.nullmailer_version;
+  struct stat queue_bin {};
+  const bool setuid =
+      ::stat((o_.nullmailer_root + "/usr/sbin/nullmailer-queue").c_str(), &queue_bin) == 0 &&
+      (queue_bin.st_mode & S_ISUID) != 0;
   return "nullmailer" + version + " (Debian's package, unpacked in " + o_.nullmailer_root +
          "): " + std::to_string(runs) +
          " runs, alternating run by run with relaymail's (the order swapped every pair), both "
          "in one private mount namespace where /usr/bin/nullmailer-inject and "
-         "/usr/sbin/nullmailer-queue (setuid, as packaged) are bind mounts of its binaries and "
+         "/usr/sbin/nullmailer-queue (" +
+         (setuid ? "setuid, as packaged" : "NOT setuid: unpacked without root") +
+         ") are bind mounts of its binaries and "
          "/etc/nullmailer and /var/spool/nullmailer of a config and a spool in the bench's temp "
          "dir, beside relaymail's spool; its queue held " +
          std::to_string(nullmailer_queued_) +
-         " messages afterwards (no nullmailer-send: nothing "
-         "was sent).";
+         " messages afterwards (no nullmailer-send: nothing was sent).";
 }
 
 }  // namespace rm::bench
