@@ -80,7 +80,9 @@ test: test-fast test-package test-asan
 demo: build
 	tests/demo/demo.sh $(BUILD)
 
-# One Markdown table, relaymail against msmtp, also written to $(BUILD)/bench.md (~8 minutes).
+# One Markdown table, relaymail against msmtp (and nullmailer in figure 1), also written to
+# $(BUILD)/bench.md (~8 minutes). Both are fetched with apt-get download and unpacked under
+# $(BUILD)/bench, never installed; nullmailer runs only as root, in a private mount namespace.
 # BENCH_ARGS passes flags to tests/bench/bench_relay, e.g. BENCH_ARGS="--only 1,3 --runs 5".
 bench: build
 	@if [ -x tests/bench/run.sh ]; then tests/bench/run.sh $(BUILD) $(BENCH_ARGS); else echo "bench: not yet written"; fi

@@ -1,9 +1,10 @@
 // tests/bench/bench_relay.h — the parts of bench_relay (bench_relay.cc: options, set-up, the
 // smarthost, the report; bench_figures.cc: what figures 1 to 7 and the floors measure;
-// bench_daemon.cc: relaymaild serve as a child and figures 8 to 11, daemon mode). One Bench runs
-// once: run() sets up a temp dir, measures every figure, prints the table and returns the exit
-// status. Failures (a child exiting non-zero, a message not delivered) are recorded with fail(),
-// shown under the table and make run() return 1; a missed target is not a failure. Not thread-safe.
+// bench_nullmailer.cc: nullmailer's side of figure 1; bench_daemon.cc: relaymaild serve as a
+// child and figures 8 to 11, daemon mode). One Bench runs once: run() sets up a temp dir,
+// measures every figure, prints the table and returns the exit status. Failures (a child exiting
+// non-zero, a message not delivered) are recorded with fail(), shown under the table and make
+// run() return 1; a missed target is not a failure. Not thread-safe.
 #pragma once
 
 #include <functional>
@@ -18,6 +19,8 @@
 
 namespace rm::bench {
 
+class NullmailerNs;
+
 struct Options {
   std::string out;
   bool smoke = false;
@@ -25,6 +28,10 @@ struct Options {
   std::string msmtp_path;
   std::string msmtp_libdir;
   std::string msmtp_missing;  // why run.sh has no msmtp
+  bool nullmailer = true;
+  std::string nullmailer_root;  // the unpacked package (figure 1)
+  std::string nullmailer_version;
+  std::string nullmailer_missing;  // why run.sh has no nullmailer
   std::string revision;
   std::string parent;
   // Where fake_smtpd's maildir lives: tmpfs by default, so that what figure 3 measures is our
@@ -33,7 +40,8 @@ struct Options {
   bool keep = false;
   std::string only;         // comma-separated figure keys (1..11, floors); empty: all
   long runs = 20;           // msmtp runs of figures 1, 2, 6 and 10
-  long latency_runs = 200;  // relaymail runs of figures 1, 6 and 8 (each mode), and of the floors
+  long latency_runs = 200;  // relaymail (and nullmailer) runs of figures 1, 6 and 8 (each mode),
+                            // and of the floors
   long bg_runs = 100;
   long flush_msgs = 1000;
   long flush_runs = 12;
@@ -121,7 +129,8 @@ class Bench {
   void fail(const std::string& what);
   size_t failure_mark() const { return failure_count_; }
   std::string meets(bool ok, size_t mark) const;  // "yes", "NO", or failed since mark
-  std::optional<double> submit(const Cmd& cmd);   // msg_ through a pipe: ms, or failed
+  // msg_ through a pipe: ms, or failed (failures name `who`, else cmd's basename).
+  std::optional<double> submit(const Cmd& cmd, const std::string& who = "");
   Cmd sendmail(const std::string& conf);
   Cmd msmtp(std::vector<std::string> args) const;
   Env& env(const std::string& conf);
@@ -143,6 +152,12 @@ class Bench {
   Row floor_commit();
   std::vector<double> concurrent_round(const Cmd& cmd, size_t n, const std::string& who, long* ok);
   std::optional<long> rss_kb(const Cmd& target, int stdin_fd, double timeout_ms);
+
+  // bench_nullmailer.cc (figure 1)
+  bool nullmailer_enter(NullmailerNs* ns);  // false: nullmailer_reason_ says why
+  void nullmailer_leave(NullmailerNs* ns, long queued);
+  std::string nullmailer_cell(const Stats& relaymail, const Stats& nullmailer) const;
+  std::string nullmailer_note(size_t runs) const;
 
   // bench_daemon.cc
   std::vector<Row> fig_daemon_submit();  // figures 8 and 10, from the same runs
@@ -171,6 +186,8 @@ class Bench {
   bool have_msmtp_ = false;
   std::string msmtp_reason_;
   std::string msmtp_version_;
+  std::string nullmailer_reason_;  // why figure 1 has no nullmailer; "" when it has
+  long nullmailer_queued_ = 0;
   Smarthost smtpd_;
   bool smtpd_ok_ = false;
   Relaymaild daemon_;

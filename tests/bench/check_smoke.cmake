@@ -1,11 +1,12 @@
-# tests/bench/check_smoke.cmake — the ctest `bench_smoke`: runs `bench_relay --smoke --no-msmtp`
-# (tiny counts, loopback only) and fails unless it exits 0 and prints every row of its table.
+# tests/bench/check_smoke.cmake — the ctest `bench_smoke`: runs `bench_relay --smoke --no-msmtp
+# --no-nullmailer` (tiny counts, loopback only, no mount namespace) and fails unless it exits 0
+# and prints every row of its table.
 # It checks that the harness works, not the targets (an ASan build misses the memory ones).
 #   cmake -DBENCH_RELAY=path/to/bench_relay -P check_smoke.cmake
 if(NOT BENCH_RELAY)
   message(FATAL_ERROR "usage: cmake -DBENCH_RELAY=PATH -P check_smoke.cmake")
 endif()
-execute_process(COMMAND ${BENCH_RELAY} --smoke --no-msmtp
+execute_process(COMMAND ${BENCH_RELAY} --smoke --no-msmtp --no-nullmailer
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 110)
 message("${out}")
 if(NOT rc EQUAL 0)
