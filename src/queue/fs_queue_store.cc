@@ -87,16 +87,41 @@
 #include "sys/fs.h"
 #include "sys/trusted_dir.h"
 
+#include "queue/fs_queue_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <system_error>
+#include <thread>
+
+#include "core/ids.h"
+#include "queue/env_format.h"
+#include "queue/mail_file.h"
+#include "queue/spool_files.h"
+#include "sys/dir_list.h"
+#include "sys/entropy.h"
+#include "sys/fd_io.h"
+#include "sys/file_lock.h"
+#include "sys/fs.h"
+#include "sys/trusted_dir.h"
+
 namespace rm {
 
+using namespace spool;  // NOLINT(google-build-using-namespace): this store's own names
+
 namespace {
-
-constexpr std::string_view kMailSuffix = ".mail";
-constexpr std::string_view kMsgSuffix = ".msg";
-constexpr std::string_view kEnvSuffix = ".env";
-
 // The draft's bytes go to its TempFile through an FdSink; after commit (or a failed commit) the
-// sink refuses further writes, so nothing can touch a committed .msg through the draft.
+// sink refuses further writes, so nothing can touch a committed .mail through the draft.
 class FsDraft final : public MessageDraft, private ByteSink {
  public:
   FsDraft(const FsQueueStore* store, std::string id, TempFile file, const SysOps& ops)
@@ -137,97 +162,6 @@ class FsEntryLock final : public EntryLock {
  private:
   FileLock lock_;
 };
-
-Status check_id(const char* verb, std::string_view id) {
-  if (is_valid_queue_id(id)) {
-    return {};
-  }
-  return sys_error(Errc::io, EINVAL, "%s %s: invalid queue id", verb,
-                   sanitise_text(id, kQueueIdLen + 8).c_str());
-}
-
-// A queue id held in place. list() collects, sorts and searches one per file in queue/; as
-// std::string each (24-byte names are past the small-string buffer) costs an allocation.
-using IdKey = std::array<char, kQueueIdLen>;
-// "<id>.mail", "<id>.env" or "<id>.msg" with its NUL, for the *at() calls.
-using IdFileName = std::array<char, kQueueIdLen + 6>;
-
-std::string_view view(const IdKey& id) {
-  return {id.data(), id.size()};
-}
-
-// The order of the ids as strings (arrival order), in one memcmp.
-bool id_less(const IdKey& a, const IdKey& b) {
-  return std::memcmp(a.data(), b.data(), a.size()) < 0;
-}
-
-// The id when name is "<valid id><suffix>".
-std::optional<IdKey> id_of(std::string_view name, std::string_view suffix) {
-  if (name.size() != kQueueIdLen + suffix.size() || !name.ends_with(suffix) ||
-      !is_valid_queue_id(name.substr(0, kQueueIdLen))) {
-    return std::nullopt;
-  }
-  IdKey id{};
-  std::copy_n(name.begin(), kQueueIdLen, id.begin());
-  return id;
-}
-
-IdFileName file_name(std::string_view id, std::string_view suffix) {
-  IdFileName name{};  // zero-filled: the NUL is there
-  std::copy(id.begin(), id.end(), name.begin());
-  std::copy(suffix.begin(), suffix.end(), name.begin() + static_cast<ptrdiff_t>(id.size()));
-  return name;
-}
-
-// Errors read_file() uses for a file that is there but must not be trusted (sys/fs.h), and
-// EACCES: in a directory of ours, a file we may not read is another uid's (or was made so).
-bool hostile_file(const Error& e) {
-  return e.sys_errno == ELOOP || e.sys_errno == EINVAL || e.sys_errno == EMLINK ||
-         e.sys_errno == EPERM || e.sys_errno == EFBIG || e.sys_errno == EACCES;
-}
-
-// A spool file as LinkCheck::owned wants it: a regular file of ours with one link.
-bool trusted_file(const struct stat& st, uid_t owner) {
-  return S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == owner;
-}
-
-// A file in tmp/ that a live TempFile holds (its flock, sys/temp_file.h) or that may be one: when
-// the lock cannot be tested it counts as held until it is an hour old.
-bool held_by_writer(int tmp_fd, const char* name, int64_t age) {
-  constexpr int64_t kUntestableAge = 3600;
-  UniqueFd fd(::openat(tmp_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return age <= kUntestableAge;
-  }
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
-    return false;  // unlocked: its writer is gone
-  }
-  return errno == EWOULDBLOCK || age <= kUntestableAge;
-}
-
-Error with_context(Error e, const std::string& context) {
-  e.what = context + ": " + e.what;
-  return e;
-}
-
-// Best effort, for rolling back a commit that failed half way.
-void unlink_quietly(const SysOps& ops, const std::string& path) {
-  ops.unlink(path.c_str());
-}
-
-// Unlinks each path in order; a missing one is counted, any other failure stops there.
-Status unlink_each(const SysOps& ops, std::initializer_list<std::string> paths, int& missing) {
-  for (const std::string& path : paths) {
-    if (ops.unlink(path.c_str()) == 0) {
-      continue;
-    }
-    if (errno != ENOENT) {
-      return sys_error(Errc::io, errno, "remove %s", path.c_str());
-    }
-    ++missing;
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -405,13 +339,6 @@ Result<QueueEntry> FsQueueStore::load(std::string_view id) {
     return std::move(r).error();
   }
   return load_from(queue_dir(), id);
-}
-
-Result<QueueEntry> FsQueueStore::load_failed(std::string_view id) {
-  if (auto r = check_id("load", id); !r) {
-    return std::move(r).error();
-  }
-  return load_from(failed_dir(), id);
 }
 
 Result<QueueEntry> FsQueueStore::load_from(const std::string& dir, std::string_view id) {
@@ -787,391 +714,6 @@ Result<std::optional<std::unique_ptr<EntryLock>>> FsQueueStore::try_lock(std::st
                       static_cast<uintmax_t>(locked.st_nlink), quarantined.c_str());
   }
   return Held(std::make_unique<FsEntryLock>(std::move(**lock)));
-}
-
-Result<CleanResult> FsQueueStore::clean_tmp(int64_t older_than_seconds) {
-  if (auto r = ensure_dirs(); !r) {
-    return std::move(r).error();
-  }
-  const int64_t now = clock_.wall();
-  CleanResult out;
-  auto tmp_files = clean_tmp_dir(now, older_than_seconds);
-  if (!tmp_files) {
-    return std::move(tmp_files).error();
-  }
-  out.tmp_files = *tmp_files;
-  auto orphans = remove_orphans(now, older_than_seconds);
-  if (!orphans) {
-    return std::move(orphans).error();
-  }
-  out.orphans = std::move(*orphans);
-  return out;
-}
-
-Result<size_t> FsQueueStore::clean_tmp_dir(int64_t now, int64_t older_than_seconds) {
-  const std::string tmp = tmp_dir();
-  UniqueFd dir_fd(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dir_fd.valid()) {
-    if (errno == ENOENT) {
-      return size_t{0};
-    }
-    return sys_error(Errc::io, errno, "open %s", tmp.c_str());
-  }
-  // fdopendir takes its own fd: dir_fd stays ours for fstatat/unlinkat.
-  int scan_fd = ::fcntl(dir_fd.get(), F_DUPFD_CLOEXEC, 0);
-  if (scan_fd < 0) {
-    return sys_error(Errc::io, errno, "dup %s", tmp.c_str());
-  }
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(scan_fd), &::closedir);
-  if (!dir) {
-    int err = errno;
-    ::close(scan_fd);
-    return sys_error(Errc::io, err, "opendir %s", tmp.c_str());
-  }
-  size_t removed = 0;
-  std::optional<Error> first_error;
-  for (;;) {
-    errno = 0;
-    const dirent* de = ::readdir(dir.get());
-    if (de == nullptr) {
-      if (errno != 0) {
-        return sys_error(Errc::io, errno, "read directory %s", tmp.c_str());
-      }
-      break;
-    }
-    const std::string_view name = de->d_name;
-    if (name == "." || name == "..") {
-      continue;
-    }
-    struct stat st {};
-    if (::fstatat(dir_fd.get(), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode) ||
-        now - static_cast<int64_t>(st.st_mtime) <= older_than_seconds) {
-      continue;
-    }
-    if (held_by_writer(dir_fd.get(), de->d_name, now - static_cast<int64_t>(st.st_mtime))) {
-      continue;
-    }
-    if (::unlinkat(dir_fd.get(), de->d_name, 0) == 0) {
-      ++removed;
-    } else if (errno != ENOENT && !first_error) {
-      first_error = sys_error(Errc::io, errno, "remove %s/%s", tmp.c_str(), de->d_name);
-    }
-  }
-  if (first_error) {
-    return std::move(*first_error);
-  }
-  return removed;
-}
-
-Result<std::vector<std::string>> FsQueueStore::remove_orphans(int64_t now,
-                                                              int64_t older_than_seconds) {
-  const std::string dir = queue_dir();
-  auto queue_fd = open_dir(dir);
-  if (!queue_fd) {
-    return std::move(queue_fd).error();
-  }
-  std::vector<IdKey> msgs;
-  std::vector<IdKey> envs;
-  std::vector<IdKey> mails;
-  auto scanned = for_each_name(queue_fd->get(), dir, [&](std::string_view name) {
-    if (auto id = id_of(name, kMsgSuffix)) {
-      msgs.push_back(*id);
-    } else if (auto env = id_of(name, kEnvSuffix)) {
-      envs.push_back(*env);
-    } else if (auto mail = id_of(name, kMailSuffix)) {
-      mails.push_back(*mail);
-    }
-  });
-  if (!scanned) {
-    return std::move(scanned).error();
-  }
-  for (auto* v : {&msgs, &envs, &mails}) {
-    std::sort(v->begin(), v->end(), id_less);
-  }
-  auto has = [](const std::vector<IdKey>& v, const IdKey& key) {
-    return std::binary_search(v.begin(), v.end(), key, id_less);
-  };
-  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-  std::vector<std::string> removed;
-  std::optional<Error> error;
-  auto note = [&](Result<bool> gone, const IdKey& key) {
-    if (!gone) {
-      if (!error) {
-        error = std::move(gone).error();
-      }
-    } else if (*gone) {
-      removed.emplace_back(view(key));
-    }
-  };
-  for (const IdKey& key : msgs) {
-    if (!has(envs, key)) {  // an entry has both (checked again under the lock for the others)
-      note(remove_orphan(queue_fd->get(), std::string(view(key)), now, older_than_seconds), key);
-    }
-  }
-  for (const IdKey& key : envs) {
-    if (!has(mails, key) && !has(msgs, key)) {
-      note(remove_lone_state(queue_fd->get(), std::string(view(key)), now, older_than_seconds),
-           key);
-    }
-  }
-  std::sort(removed.begin(), removed.end());
-  if (!removed.empty()) {
-    if (auto r = queue_sync_.sync(since); !r && !error) {
-      error = std::move(r).error();
-    }
-  }
-  if (!error) {
-    return removed;
-  }
-  if (!removed.empty()) {  // gone (if not durably): the caller's log must still name them
-    std::string ids;
-    for (const std::string& id : removed) {
-      ids += (ids.empty() ? "" : " ") + id;
-    }
-    error->what += "; orphan messages removed from " + dir + ": " + ids;
-  }
-  return std::move(*error);
-}
-
-Result<bool> FsQueueStore::remove_orphan(int queue_fd, const std::string& id, int64_t now,
-                                         int64_t older_than_seconds) {
-  const IdFileName msg_name = file_name(id, kMsgSuffix);
-  const IdFileName env_name = file_name(id, kEnvSuffix);
-  struct stat seen {};
-  if (::fstatat(queue_fd, msg_name.data(), &seen, AT_SYMLINK_NOFOLLOW) != 0 ||
-      !S_ISREG(seen.st_mode) || now - static_cast<int64_t>(seen.st_mtime) <= older_than_seconds) {
-    return false;
-  }
-  // Held: a commit in progress, or a runner between remove()'s two unlinks. Not openable or
-  // lockable (another uid's file, a race): not shown to be garbage, so kept.
-  const std::string path = msg_path(id);
-  auto lock = try_lock_path(path, LockOpen::existing);
-  if (!lock || !lock->has_value()) {
-    return false;
-  }
-  struct stat locked {};
-  if (::fstat((*lock)->fd(), &locked) != 0 || locked.st_dev != seen.st_dev ||
-      locked.st_ino != seen.st_ino || file_exists_at(queue_fd, env_name.data()) ||
-      file_exists(failed_dir() + "/" + id + std::string(kEnvSuffix))) {
-    return false;
-  }
-  if (ops_->unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) {
-      return false;
-    }
-    return sys_error(Errc::io, errno, "remove orphan message %s", path.c_str());
-  }
-  return true;
-}
-
-Result<bool> FsQueueStore::remove_lone_state(int queue_fd, const std::string& id, int64_t now,
-                                             int64_t older_than_seconds) {
-  const IdFileName env_name = file_name(id, kEnvSuffix);
-  struct stat seen {};
-  if (::fstatat(queue_fd, env_name.data(), &seen, AT_SYMLINK_NOFOLLOW) != 0 ||
-      !S_ISREG(seen.st_mode) || now - static_cast<int64_t>(seen.st_mtime) <= older_than_seconds) {
-    return false;
-  }
-  // Still alone, and no failed entry's state (a move_to_failed() cut short keeps it for
-  // requeue()). A requeue() at work wrote it just now: never older than the bound.
-  if (file_exists_at(queue_fd, file_name(id, kMailSuffix).data()) ||
-      file_exists_at(queue_fd, file_name(id, kMsgSuffix).data()) ||
-      file_exists(failed_dir() + "/" + id + std::string(kMailSuffix))) {
-    return false;
-  }
-  if (ops_->unlink(env_path(id).c_str()) != 0) {
-    if (errno == ENOENT) {
-      return false;
-    }
-    return sys_error(Errc::io, errno, "remove lone state %s", env_path(id).c_str());
-  }
-  return true;
-}
-
-Status FsQueueStore::copy_in(int fd, const std::string& id, std::string_view suffix,
-                             TempFile::Replace replace) {
-  auto tmp = TempFile::create(tmp_dir(), id + std::string(suffix) + ".", *ops_);
-  if (!tmp) {
-    return std::move(tmp).error();
-  }
-  FdSource in(fd, failed_dir() + "/" + id + std::string(suffix));
-  FdSink out(tmp->fd(), *ops_, tmp->path());
-  std::string buf(FdSink::kBufferSize, '\0');
-  for (;;) {
-    auto n = in.read(std::span<char>(buf.data(), buf.size()));
-    if (!n) {
-      return std::move(n).error();
-    }
-    if (*n == 0) {
-      break;
-    }
-    if (auto w = out.write(std::string_view(buf.data(), *n)); !w) {
-      return w;
-    }
-  }
-  if (auto f = out.flush(); !f) {
-    return f;
-  }
-  return tmp->commit_as(queue_dir() + "/" + id + std::string(suffix), replace,
-                        TempFile::DirSync::by_caller);
-}
-
-Result<FsQueueStore::FailedHold> FsQueueStore::hold_failed(const std::string& id,
-                                                           const char* verb) {
-  // The lock is on the failed entry's message file, whichever format it has.
-  const bool one_file = file_exists(failed_dir() + "/" + id + std::string(kMailSuffix));
-  const std::string path =
-      failed_dir() + "/" + id + std::string(one_file ? kMailSuffix : kMsgSuffix);
-  FailedHold hold;
-  hold.one_file = one_file;
-  auto lock = try_lock_path(path, LockOpen::existing);
-  if (lock && !lock->has_value()) {
-    return sys_error(Errc::io, EWOULDBLOCK, "%s %s: held by another requeue or delete", verb,
-                     path.c_str());
-  }
-  if (lock) {
-    hold.lock = std::move(**lock);
-  } else if (lock.error().sys_errno != ENOENT) {
-    hold.error = std::move(lock).error();
-  }
-  return hold;
-}
-
-Status FsQueueStore::requeue(std::string_view id_view) {
-  if (auto r = check_id("requeue", id_view); !r) {
-    return r;
-  }
-  const std::string id(id_view);
-  if (auto r = ensure_dirs(); !r) {
-    return r;
-  }
-  auto hold = hold_failed(id, "requeue");
-  if (!hold) {
-    return std::move(hold).error();
-  }
-  if (hold->error) {
-    return with_context(std::move(*hold->error), "requeue " + id);
-  }
-  // Checked under the lock, so a requeue that finished while we waited is seen as one.
-  if (file_exists(mail_path(id)) || (!hold->one_file && file_exists(env_path(id)))) {
-    return sys_error(Errc::io, EEXIST, "requeue %s: already queued", id.c_str());
-  }
-  auto entry = load_from(failed_dir(), id);
-  if (!entry) {
-    Error e = std::move(entry).error();
-    if (e.code != Errc::spool_corrupt && !hostile_file(e)) {
-      return with_context(std::move(e), "requeue " + id);
-    }
-    return make_error(Errc::spool_corrupt, "requeue %s: quarantined entry (%s)", id.c_str(),
-                      e.what.c_str());
-  }
-  auto text = serialise_env(requeued(std::move(*entry), clock_.wall()));
-  if (!text) {
-    return std::move(text).error();
-  }
-  if (auto r = hold->one_file ? requeue_mail(*hold, id, *text) : requeue_msg(*hold, id, *text);
-      !r) {
-    return r;
-  }
-  // Queued now; what is left in failed/ is a copy. Its entry-making file first.
-  const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
-  int missing = 0;
-  const std::string failed = failed_dir() + "/" + id;
-  if (auto r = unlink_each(*ops_,
-                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
-                            failed + std::string(kMsgSuffix)},
-                           missing);
-      !r) {
-    return r;
-  }
-  return failed_sync_.sync(failed_since);
-}
-
-Status FsQueueStore::requeue_mail(const FailedHold& hold, const std::string& id,
-                                  const std::string& state) {
-  if (auto r = check_held(hold, id); !r) {
-    return r;
-  }
-  // The state first, then the .mail that makes the entry: it starts in the requeued state. A
-  // state left by a requeue cut short is no entry's, so it may be replaced. One fsync of queue/
-  // for both renames, as in commit().
-  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-  bool placed = false;
-  if (auto r = place_env(id, state, TempFile::Replace::yes, placed); !r) {
-    return r;
-  }
-  if (auto r = copy_in(hold.lock->fd(), id, kMailSuffix, TempFile::Replace::no); !r) {
-    return r;
-  }
-  return queue_sync_.sync(since);
-}
-
-Status FsQueueStore::requeue_msg(const FailedHold& hold, const std::string& id,
-                                 const std::string& state) {
-  if (hold.lock) {
-    if (auto r = check_held(hold, id); !r) {
-      return r;
-    }
-    // No queue/<id>.env (checked under the failed/ lock): a queue/<id>.msg here is no entry's
-    // message, only the leftover of an interrupted requeue, so it may be replaced. It is made
-    // durable before the .env that makes the entry is written.
-    const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-    if (auto r = copy_in(hold.lock->fd(), id, kMsgSuffix, TempFile::Replace::yes); !r) {
-      return r;
-    }
-    if (auto r = queue_sync_.sync(since); !r) {
-      return r;
-    }
-  } else if (!file_exists(msg_path(id))) {
-    return make_error(Errc::spool_corrupt, "requeue %s: no message in failed/ or queue/",
-                      id.c_str());
-  }
-  const DirSyncBatcher::Ticket since = queue_sync_.ticket();
-  bool placed = false;
-  if (auto r = place_env(id, state, TempFile::Replace::no, placed); !r) {
-    return r;
-  }
-  return queue_sync_.sync(since);
-}
-
-Status FsQueueStore::check_held(const FailedHold& hold, const std::string& id) const {
-  struct stat st {};
-  if (!hold.lock || ::fstat(hold.lock->fd(), &st) != 0 || !trusted_file(st, owner_)) {
-    return make_error(Errc::spool_corrupt,
-                      "requeue %s: quarantined entry (its message in "
-                      "failed/ is not ours alone)",
-                      id.c_str());
-  }
-  return {};
-}
-
-Status FsQueueStore::remove_failed(std::string_view id_view) {
-  if (auto r = check_id("remove", id_view); !r) {
-    return r;
-  }
-  if (auto r = ensure_dirs(); !r) {
-    return r;
-  }
-  const std::string id(id_view);
-  // Any error but "held" (a planted symlink: ELOOP) is no reason to keep the name: unlink below.
-  auto hold = hold_failed(id, "remove");
-  if (!hold) {
-    return std::move(hold).error();
-  }
-  const std::string failed = failed_dir() + "/" + id;
-  const DirSyncBatcher::Ticket since = failed_sync_.ticket();
-  int missing = 0;
-  if (auto r = unlink_each(*ops_,
-                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
-                            failed + std::string(kMsgSuffix)},
-                           missing);
-      !r) {
-    return r;
-  }
-  if (missing == 3) {
-    return sys_error(Errc::io, ENOENT, "remove %s from failed/", id.c_str());
-  }
-  return failed_sync_.sync(since);
 }
 
 }  // namespace rm
