@@ -113,12 +113,7 @@ Status FsQueueStore::requeue(std::string_view id_view) {
   // Queued now; what is left in failed/ is a copy. Its entry-making file first.
   const DirSyncBatcher::Ticket failed_since = failed_sync_.ticket();
   int missing = 0;
-  const std::string failed = failed_dir() + "/" + id;
-  if (auto r = unlink_each(*ops_,
-                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
-                            failed + std::string(kMsgSuffix)},
-                           missing);
-      !r) {
+  if (auto r = unlink_entry(*ops_, failed_dir(), id, missing); !r) {
     return r;
   }
   return failed_sync_.sync(failed_since);
@@ -195,14 +190,9 @@ Status FsQueueStore::remove_failed(std::string_view id_view) {
   if (!hold) {
     return std::move(hold).error();
   }
-  const std::string failed = failed_dir() + "/" + id;
   const DirSyncBatcher::Ticket since = failed_sync_.ticket();
   int missing = 0;
-  if (auto r = unlink_each(*ops_,
-                           {failed + std::string(kMailSuffix), failed + std::string(kEnvSuffix),
-                            failed + std::string(kMsgSuffix)},
-                           missing);
-      !r) {
+  if (auto r = unlink_entry(*ops_, failed_dir(), id, missing); !r) {
     return r;
   }
   if (missing == 3) {

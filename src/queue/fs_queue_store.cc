@@ -610,7 +610,7 @@ std::vector<Status> FsQueueStore::remove_each(const std::vector<std::string>& id
     // The file whose presence makes the entry goes first: the .mail, or the .env of an entry
     // of the two-file format.
     int missing = 0;
-    out[i] = unlink_each(*ops_, {mail_path(ids[i]), env_path(ids[i]), msg_path(ids[i])}, missing);
+    out[i] = unlink_entry(*ops_, queue_dir(), ids[i], missing);
     if (out[i] && missing == 3) {
       out[i] = sys_error(Errc::io, ENOENT, "remove %s", ids[i].c_str());
     }

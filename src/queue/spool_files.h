@@ -2,7 +2,7 @@
 // (fs_queue_store.cc, fs_queue_clean.cc, fs_queue_failed.cc): the file suffixes, queue ids held
 // in place, "<id><suffix>" names for the *at() calls, and the tests of a spool file.
 // Contract: the layout is fs_queue_store.cc's; nothing here touches the disk except
-// unlink_each() and unlink_quietly(), through the store's SysOps. Pure functions otherwise,
+// unlink_entry() and unlink_quietly(), through the store's SysOps. Pure functions otherwise,
 // thread-safe. Not for use outside queue/: it is FsQueueStore's inside.
 #pragma once
 
@@ -92,10 +92,15 @@ inline void unlink_quietly(const SysOps& ops, const std::string& path) {
   ops.unlink(path.c_str());
 }
 
-// Unlinks each path in order; a missing one is counted, any other failure stops there.
-inline Status unlink_each(const SysOps& ops, std::initializer_list<std::string> paths,
-                          int& missing) {
-  for (const std::string& path : paths) {
+// Unlinks an entry's files in dir (queue/ or failed/): dir/<id>.mail, .env, .msg, in that order,
+// so the file that makes the entry goes first. Counts the missing ones (3: there was no entry);
+// any other failure stops there.
+inline Status unlink_entry(const SysOps& ops, const std::string& dir, std::string_view id,
+                           int& missing) {
+  missing = 0;
+  const std::string stem = dir + "/" + std::string(id);
+  for (std::string_view suffix : {kMailSuffix, kEnvSuffix, kMsgSuffix}) {
+    const std::string path = stem + std::string(suffix);
     if (ops.unlink(path.c_str()) == 0) {
       continue;
     }

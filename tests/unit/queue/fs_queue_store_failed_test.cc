@@ -19,6 +19,7 @@
 #include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "unit/queue/spool_fixture.h"
 #include "unit/queue/two_file_spool.h"
 #include "unit/sys/fault_ops.h"
 
@@ -31,37 +32,21 @@ using test::TempDir;
 constexpr int64_t kNow = 1700000000;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
 
-class FailedEntriesTest : public ::testing::Test {
+class FailedEntriesTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-failed");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-    spool_ = tmp_->file("spool");
-  }
-
   // A committed entry that then failed for good: one recipient sent, one failed, one deferred,
   // five attempts; moved to failed/. Returns its id ("" on failure).
   std::string failed_entry(FsQueueStore& store) {
-    auto draft = store.begin();
-    if (!draft) {
-      ADD_FAILURE() << draft.error().what;
-      return "";
-    }
-    EXPECT_TRUE((*draft)->sink().write(kBody));
     QueueEntry e;
-    e.id = (*draft)->id();
     e.uid = 1000;
     e.sender = "alice@example.org";
     e.created = kNow;
     e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""}};
-    if (auto r = store.commit(**draft, e); !r) {
-      ADD_FAILURE() << r.error().what;
+    e.id = commit_entry(store, e, kBody);
+    if (e.id.empty()) {
       return "";
     }
-    if (two_files_) {
-      test::split_to_two_files(store.queue_dir(), e.id);
-    }
+    test::split_to_two_files(store.queue_dir(), e.id);  // the cases here are for .env with .msg
     e = *store.load(e.id);
     e.rcpts = {
         {.addr = "bob@example.org", .state = RcptState::sent, .last_reply = "250 2.0.0 ok"},
@@ -75,24 +60,6 @@ class FailedEntriesTest : public ::testing::Test {
     EXPECT_TRUE(store.move_to_failed(e.id));
     return e.id;
   }
-
-  std::vector<std::string> names(const std::string& sub) const {
-    auto n = list_dir(spool_ + "/" + sub);
-    if (!n) {
-      return {};
-    }
-    std::sort(n->begin(), n->end());
-    return *n;
-  }
-
-  std::string path(const std::string& sub, const std::string& id, const char* suffix) const {
-    return spool_ + "/" + sub + "/" + id + suffix;
-  }
-
-  bool two_files_ = true;  // the cases below are written for .env and .msg
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
-  std::string spool_;
 };
 
 TEST_F(FailedEntriesTest, LoadFailedReadsFailedOnly) {

@@ -19,6 +19,7 @@
 #include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "unit/queue/spool_fixture.h"
 #include "unit/queue/two_file_spool.h"
 
 namespace rm {
@@ -29,15 +30,8 @@ using test::TempDir;
 constexpr int64_t kNow = 1700000000;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
 
-class OneFileTest : public ::testing::Test {
+class OneFileTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-one-file");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-    spool_ = tmp_->file("spool");
-  }
-
   QueueEntry entry_for(const std::string& id, size_t rcpts = 2) const {
     QueueEntry e;
     e.id = id;
@@ -53,31 +47,7 @@ class OneFileTest : public ::testing::Test {
   }
 
   std::string submit(FsQueueStore& store, const std::string& body = kBody, size_t rcpts = 2) {
-    auto draft = store.begin();
-    if (!draft) {
-      ADD_FAILURE() << draft.error().what;
-      return "";
-    }
-    EXPECT_TRUE((*draft)->sink().write(body));
-    std::string id = (*draft)->id();
-    if (auto r = store.commit(**draft, entry_for(id, rcpts)); !r) {
-      ADD_FAILURE() << r.error().what;
-      return "";
-    }
-    return id;
-  }
-
-  std::vector<std::string> names(const std::string& sub) const {
-    auto n = list_dir(spool_ + "/" + sub);
-    if (!n) {
-      return {};
-    }
-    std::sort(n->begin(), n->end());
-    return *n;
-  }
-
-  std::string path(const std::string& sub, const std::string& id, const char* suffix) const {
-    return spool_ + "/" + sub + "/" + id + suffix;
+    return commit_entry(store, entry_for("", rcpts), body);
   }
 
   std::string content(FsQueueStore& store, const std::string& id) {
@@ -88,10 +58,6 @@ class OneFileTest : public ::testing::Test {
     }
     return *read_fd(fd->get(), size_t{1} << 26, "content");
   }
-
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
-  std::string spool_;
 };
 
 // One file: the head line, the envelope as accepted, a hole, the message at the offset.

@@ -22,6 +22,7 @@
 #include "sys/fd_io.h"
 #include "sys/fs.h"
 #include "sys/temp_file.h"
+#include "unit/queue/spool_fixture.h"
 #include "unit/sys/fault_ops.h"
 
 namespace rm {
@@ -33,15 +34,8 @@ using test::TempDir;
 constexpr int64_t kNow = 1700000000;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
 
-class FsQueueStoreTest : public ::testing::Test {
+class FsQueueStoreTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-queue");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-    spool_ = tmp_->file("spool");
-  }
-
   QueueEntry entry_for(const std::string& id) const {
     QueueEntry e;
     e.id = id;
@@ -55,28 +49,7 @@ class FsQueueStoreTest : public ::testing::Test {
 
   // begin, write body, commit; returns the id ("" on failure).
   std::string submit(FsQueueStore& store, const std::string& body = kBody) {
-    auto draft = store.begin();
-    if (!draft) {
-      ADD_FAILURE() << draft.error().what;
-      return "";
-    }
-    EXPECT_TRUE((*draft)->sink().write(body));
-    std::string id = (*draft)->id();
-    auto r = store.commit(**draft, entry_for(id));
-    if (!r) {
-      ADD_FAILURE() << r.error().what;
-      return "";
-    }
-    return id;
-  }
-
-  std::vector<std::string> names(const std::string& sub) const {
-    auto n = list_dir(spool_ + "/" + sub);
-    if (!n) {
-      return {};
-    }
-    std::sort(n->begin(), n->end());
-    return *n;
+    return commit_entry(store, entry_for(""), body);
   }
 
   mode_t mode_of(const std::string& path) const {
@@ -84,10 +57,6 @@ class FsQueueStoreTest : public ::testing::Test {
     EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
     return st.st_mode & 07777;
   }
-
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
-  std::string spool_;
 };
 
 TEST_F(FsQueueStoreTest, ConstructorDoesNoIo) {

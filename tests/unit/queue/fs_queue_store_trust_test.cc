@@ -55,13 +55,11 @@ class FsQueueTrustTest : public ::testing::Test {
       ADD_FAILURE() << r.error().what;
       return "";
     }
-    if (two_files_) {
-      test::split_to_two_files(store.queue_dir(), e.id);
-    }
+    // The planted-file cases below are written for .env with .msg; the one-file ones are in
+    // fs_queue_store_one_file_test.cc.
+    test::split_to_two_files(store.queue_dir(), e.id);
     return e.id;
   }
-
-  bool two_files_ = true;  // the planted-file cases below are written for .env and .msg
 
   size_t files_in(const std::string& dir) const {
     auto n = list_dir(dir);
