@@ -1,6 +1,5 @@
 // FsQueueStore's failed/ side of queue/fs_queue_store.h: load_failed(), requeue() and
-// remove_failed() for one-file and two-file entries (the rules: the layout comment in
-// fs_queue_store.cc).
+// remove_failed() for one-file and two-file entries (the rules: queue/FORMAT.md).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,23 +30,9 @@ Status FsQueueStore::copy_in(int fd, const std::string& id, std::string_view suf
   if (!tmp) {
     return std::move(tmp).error();
   }
-  FdSource in(fd, failed_dir() + "/" + id + std::string(suffix));
   FdSink out(tmp->fd(), *ops_, tmp->path());
-  std::string buf(FdSink::kBufferSize, '\0');
-  for (;;) {
-    auto n = in.read(std::span<char>(buf.data(), buf.size()));
-    if (!n) {
-      return std::move(n).error();
-    }
-    if (*n == 0) {
-      break;
-    }
-    if (auto w = out.write(std::string_view(buf.data(), *n)); !w) {
-      return w;
-    }
-  }
-  if (auto f = out.flush(); !f) {
-    return f;
+  if (auto r = copy_to_end(fd, failed_dir() + "/" + id + std::string(suffix), out); !r) {
+    return r;
   }
   return tmp->commit_as(queue_dir() + "/" + id + std::string(suffix), replace,
                         TempFile::DirSync::by_caller);

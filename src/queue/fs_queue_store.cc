@@ -1,65 +1,7 @@
-// The spool of queue/fs_queue_store.h. Layout and invariants (DESIGN.md §6):
-//   queue/<id>.mail  the entry: its envelope as accepted, then the message (queue/mail_file.h);
-//                    written once, never rewritten; the entry exists once this file does
-//   queue/<id>.env   its delivery state, once update() has written one (the .env format of
-//                    queue/env_format.h, the whole entry); it takes over from the .mail's head
-//   queue/<id>.msg   with queue/<id>.env: an entry of the two-file format spools had before the
-//                    .mail; still read, updated, sent, failed and requeued, never written anew
-//   tmp/<id>.mail.<rand>, tmp/<id>.env.<rand>   files being written (drafts, state rewrites)
-//   failed/<id>.{mail,env,msg}   quarantined or permanently failed entries, same names
-// - A draft writes the message at kMailBodyOffset of its temp file; commit() writes the head in
-//   the gap before it (or moves the message behind a bigger gap, for an envelope that does not
-//   fit), fsyncs the file, renames it into queue/ and fsyncs queue/: one file, two fsyncs, and
-//   the submitter's exit 0 only after both. A crash before the rename leaves a temp file
-//   (clean_tmp()), after it a whole entry.
-// - Every fsync of queue/ (or failed/) after a rename or unlink there goes through that
-//   directory's DirSyncBatcher (queue/dir_sync_batcher.h): the commits, updates and removals
-//   of the daemon's threads that arrive while one fsync runs share the next one (group commit);
-//   a caller alone costs one fsync, as before. Each operation takes its ticket before its first
-//   rename or unlink, so a directory fsync that fails after that point fails the operation,
-//   whatever fsync succeeds later.
-// - remove() and move_to_failed() take the file that makes the entry first (the .mail, or a
-//   two-file entry's .env), then the rest: cut in between, what is left is no entry. A state
-//   whose .mail is gone is never listed; clean_tmp() removes it (below). A two-file entry's .env
-//   whose .msg is gone is skipped the same way (before, list() quarantined it).
-// - list() reads, per entry, the .env when there is one (one read) or else the head of the
-//   .mail (one read of its first block), and checks the file that holds the message: no body,
-//   no per-entry fsync. A head or .env that does not parse, is not ours (above) or names
-//   another id, or a message file that is not ours, moves the entry to failed/ and is reported
-//   in ListResult::quarantined.
-// - try_lock() flocks the .mail (a two-file entry's .msg) with LOCK_EX|LOCK_NB. Locks are per
-//   open file description, so two stores, in one process or two, exclude each other. It returns
-//   nullopt when the entry is held elsewhere or was finished by someone else while we waited;
-//   after locking, load() again: the listed state may be stale. open_content() leaves the fd at
-//   the message's first byte.
-// - requeue() (failed/ back to queue/) never leaves the entry in neither place. A one-file
-//   entry: the reset state goes to queue/<id>.env first, then a copy of failed/<id>.mail (a
-//   copy, not a link: a second link would make open_content() refuse it with EMLINK) is renamed
-//   in, queue/ is fsynced, and only then failed/<id>.{mail,env} are unlinked (fsync failed/).
-//   A two-file entry: the copy of its .msg, then its reset .env, the same way. A crash before
-//   the queue/ file that makes the entry lands leaves the failed entry as it was (plus a state
-//   or .msg in queue/ that is no entry's, which a rerun replaces); a crash after it leaves the
-//   entry in both places. "Both" means queued: list() reads queue/ only, requeue() then says
-//   EEXIST, and the failed/ copy is an inert leftover that remove_failed() (`relaymail delete`)
-//   takes away. requeue() and remove_failed() hold a flock on the failed entry's message file,
-//   so they exclude each other. A failed entry whose state (or .msg) is still in queue/
-//   (move_to_failed() cut between its renames) is loaded and requeued with it.
-// - clean_tmp() works on a tmp/ fd opened O_NOFOLLOW: fstatat(AT_SYMLINK_NOFOLLOW) and
-//   unlinkat() on plain names, so it never follows a symlink and never touches anything outside
-//   tmp/. Directories are skipped. A file some live TempFile is writing carries its flock
-//   (sys/temp_file.h) and is never removed, however old: a slow `longjob | sendmail` keeps its
-//   draft. An unlocked file older than the bound is a crashed writer's leftover and goes. Where
-//   the lock cannot be tested (not a regular file, no flock support) only files older than an
-//   hour go. Then queue/, for what a cut-short operation left, older than the bound: a
-//   two-file <id>.msg without <id>.env, locked (LOCK_EX|LOCK_NB, as try_lock() does) and, when
-//   nobody held it and it still has no .env and is still the file looked at, unlinked; and an
-//   <id>.env with neither .mail nor .msg. queue/ is fsynced once for all of them through its
-//   DirSyncBatcher. A held .msg is a runner between remove()'s two unlinks. A .msg whose
-//   failed/<id>.env exists, or a state whose failed/<id>.mail does, is kept: it belongs to that
-//   failed entry (move_to_failed() cut short, or a requeue() at work), for requeue().
-// - Ids come from core/ids.h (microseconds from one reading of the Clock's wall time, 24 random
-//   bits from getrandom); an id that fails is_valid_queue_id() is never made a path
-//   (Errc::io, EINVAL). A colliding id fails commit() with EEXIST rather than replace anything.
+// The spool of queue/fs_queue_store.h: the draft, commit, reading, listing and removal of
+// entries. The layout, every invariant this code keeps and the file formats are in
+// queue/FORMAT.md; the cleaning is in fs_queue_clean.cc, the failed/ side in
+// fs_queue_failed.cc.
 #include "queue/fs_queue_store.h"
 
 #include <dirent.h>
@@ -272,7 +214,7 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   const uint64_t offset = std::max(kMailBodyOffset, mail_body_offset(text->size()));
   std::optional<TempFile> moved;
   if (offset != kMailBodyOffset) {
-    auto rebased = copy_body(draft->file(), entry.id, entry.size, offset);
+    auto rebased = copy_body(draft->file(), entry.id, offset);
     if (!rebased) {
       return std::move(rebased).error();
     }
@@ -303,33 +245,18 @@ Status FsQueueStore::commit(MessageDraft& d, QueueEntry entry) {
   return r;
 }
 
-Result<TempFile> FsQueueStore::copy_body(TempFile& draft, const std::string& id, uint64_t size,
-                                         uint64_t offset) {
+Result<TempFile> FsQueueStore::copy_body(TempFile& draft, const std::string& id, uint64_t offset) {
   auto out = TempFile::create(tmp_dir(), id + std::string(kMailSuffix) + ".", *ops_);
   if (!out) {
     return std::move(out).error();
   }
-  if (::lseek(out->fd(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+  if (::lseek(draft.fd(), static_cast<off_t>(kMailBodyOffset), SEEK_SET) < 0 ||
+      ::lseek(out->fd(), static_cast<off_t>(offset), SEEK_SET) < 0) {
     return sys_error(Errc::io, errno, "seek %s", out->path().c_str());
   }
   FdSink sink(out->fd(), *ops_, out->path());
-  std::string buf(FdSink::kBufferSize, '\0');
-  for (uint64_t done = 0; done < size;) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
-    ssize_t n = ::pread(draft.fd(), buf.data(), want, static_cast<off_t>(kMailBodyOffset + done));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return sys_error(Errc::io, n < 0 ? errno : EIO, "read %s", draft.path().c_str());
-    }
-    if (auto w = sink.write(std::string_view(buf.data(), static_cast<size_t>(n))); !w) {
-      return std::move(w).error();
-    }
-    done += static_cast<uint64_t>(n);
-  }
-  if (auto f = sink.flush(); !f) {
-    return std::move(f).error();
+  if (auto r = copy_to_end(draft.fd(), draft.path(), sink); !r) {
+    return std::move(r).error();
   }
   return std::move(*out);
 }

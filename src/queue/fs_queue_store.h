@@ -1,6 +1,6 @@
 // queue/fs_queue_store.h — the on-disk QueueStore: <spool>/queue, tmp, failed (DESIGN.md §6).
 // Contract: crash-safe writes (tmp, fsync, rename, fsync dir); .env format in
-// queue/env_format.h; the layout and every invariant at the top of fs_queue_store.cc.
+// queue/env_format.h; the layout and every invariant in queue/FORMAT.md.
 // Trust: before its first access the spool and its three directories pass sys/trusted_dir.h's
 // checks for the effective uid (created 0700 when missing); until then every call fails with
 // Errc::untrusted and nothing is read or written. An .env or .msg that is not a single-link
@@ -75,10 +75,9 @@ class FsQueueStore final : public QueueStore {
   Result<QueueEntry> load_from(const std::string& dir, std::string_view id);
   // Opens a .mail, reads its envelope text into env_text and leaves the fd at the message.
   Result<UniqueFd> read_head(const std::string& mail, std::string& env_text) const;
-  // commit() for an envelope too big for the draft's gap: the draft's `size` message bytes in a
-  // new temp file, at `offset`.
-  Result<TempFile> copy_body(TempFile& draft, const std::string& id, uint64_t size,
-                             uint64_t offset);
+  // commit() for an envelope too big for the draft's gap: the draft's message in a new temp
+  // file, at `offset`.
+  Result<TempFile> copy_body(TempFile& draft, const std::string& id, uint64_t offset);
   // Copies the file open at `fd` to queue/<id><suffix> through tmp/ (fsync, rename); the caller
   // fsyncs queue/.
   Status copy_in(int fd, const std::string& id, std::string_view suffix, TempFile::Replace replace);

@@ -70,6 +70,23 @@ Status write_all(int fd, std::string_view data, const SysOps& ops, std::string_v
   return {};
 }
 
+Status copy_to_end(int from, std::string from_name, FdSink& to) {
+  FdSource in(from, std::move(from_name));
+  std::string buf(FdSink::kBufferSize, '\0');
+  for (;;) {
+    auto n = in.read(std::span<char>(buf.data(), buf.size()));
+    if (!n) {
+      return std::move(n).error();
+    }
+    if (*n == 0) {
+      return to.flush();
+    }
+    if (auto w = to.write(std::string_view(buf.data(), *n)); !w) {
+      return w;
+    }
+  }
+}
+
 uint64_t drain_fd(int fd) {
   char buf[16 * 1024];
   uint64_t total = 0;

@@ -71,6 +71,9 @@ class FdSink final : public ByteSink {
 Status write_all(int fd, std::string_view data, const SysOps& ops = real_sys_ops(),
                  std::string_view name = {});
 
+// Copies `from`, from its offset to EOF, into `to` and flushes it. `from_name` as for FdSource.
+Status copy_to_end(int from, std::string from_name, FdSink& to);
+
 // Reads and discards until EOF or an error; returns the bytes discarded. Used before a non-zero
 // exit so a caller still writing our stdin never dies of SIGPIPE. Best effort by design: there is
 // nobody left to tell about a read error.
