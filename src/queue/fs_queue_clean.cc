@@ -1,5 +1,5 @@
 // FsQueueStore's cleaning of queue/fs_queue_store.h: what crashed writers and cut-short
-// operations leave in tmp/ and queue/ (the rules: the layout comment in fs_queue_store.cc).
+// operations leave in tmp/ and queue/ (the rules: queue/FORMAT.md).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,15 +1,13 @@
-// queue/mail_file.h — the one-file entry, queue/<id>.mail (DESIGN.md §6): the envelope as it was
-// accepted, then the message, written once by a commit and never rewritten.
-// Contract: the file begins with one line, "relaymail-mail 1 <env-len> <body-offset>\n", then
-// <env-len> bytes of the .env format (queue/env_format.h) with the entry as accepted; the
-// message's bytes start at <body-offset> and run to the end of the file. Between the two, the
-// bytes are not read (a hole). A draft writes the message at kMailBodyOffset before the envelope
-// is known and the head goes in front of it at commit; an envelope too big for that gap moves
-// the body to mail_body_offset(). parse_mail_line() trusts nothing: a .mail is hostile input
+// queue/mail_file.h — the one-file entry, queue/<id>.mail: the envelope as it was accepted,
+// then the message, written once by a commit and never rewritten (the format, byte by byte:
+// queue/FORMAT.md).
+// Contract: mail_head() is the file's first line and envelope text for a body offset;
+// mail_body_offset() the offset a head of that size fits before (kMailBodyOffset, where a draft
+// writes the message, when it fits). parse_mail_line() trusts nothing: a .mail is hostile input
 // like a .env (Errc::spool_corrupt). read_mail_head() reads the head of an open .mail with
 // pread (the fd's offset is not used or moved).
-// Threads: pure functions, and I/O on the caller's fd only. Not here: where the file lives
-// and how it is committed (queue/fs_queue_store.h), the delivery state (a separate .env).
+// Threads: pure functions, and I/O on the caller's fd only. Not here: where the file lives and
+// how it is committed (queue/fs_queue_store.h), the delivery state (a separate .env).
 #pragma once
 
 #include <cstdint>

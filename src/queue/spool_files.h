@@ -1,7 +1,7 @@
 // queue/spool_files.h — the names and checks FsQueueStore's three source files share
 // (fs_queue_store.cc, fs_queue_clean.cc, fs_queue_failed.cc): the file suffixes, queue ids held
 // in place, "<id><suffix>" names for the *at() calls, and the tests of a spool file.
-// Contract: the layout is fs_queue_store.cc's; nothing here touches the disk except
+// Contract: the layout is queue/FORMAT.md's; nothing here touches the disk except
 // unlink_entry() and unlink_quietly(), through the store's SysOps. Pure functions otherwise,
 // thread-safe. Not for use outside queue/: it is FsQueueStore's inside.
 #pragma once

@@ -1,25 +1,16 @@
-// relay/retry_policy.h — when to try a deferred entry again, and when to stop trying.
+// relay/retry_policy.h — when to try a deferred entry again, when to warn its sender, and when
+// to stop trying.
 // Backoff: the nominal delay starts at retry.first and doubles per failed attempt up to
 // retry.max; the actual delay is drawn uniformly from the ±10 % window around it, clipped to
-// [retry.first, retry.max] (RELIABILITY.md §2: "5 min to a 1 h cap with ±10 % jitter").
-// Why this jitter: ±10 % keeps the RFC 5321 §4.5.4.1 spacing (a "full jitter" draw would halve
-// the mean wait and retry a busy smarthost far sooner than configured) while still spreading
-// entries deferred together by one outage over a window of 20 % of the delay, so they do not
-// all come back in the same queue run. Drawing over the clipped window (rather than clamping a
-// draw from the full window) keeps the spread uniform at both bounds instead of piling half of
-// the draws onto exactly retry.first or retry.max.
-// Expiry: an entry older than retry.lifetime is not tried again (the runner bounces it, 4.4.7).
-// Delay warning: an entry still waiting after retry.warn earns its sender one RFC 3464
-// "delayed" DSN (Postfix's delay_warning_time), decided by delay_warning().
-// Clock steps (RELIABILITY.md §6 case 10): an entry's age and due time are read on the boot
-// clock (core/clock.h) when the entry was last written in the current boot, so setting the wall
-// clock a day forward neither expires it early nor makes every deferred entry due at once (no
-// burst), and setting it back makes nothing wait a day. After a reboot (or for an entry without
-// boot times) only wall time is left: the age is wall now - created, never negative, and an
-// entry whose next_try lies farther ahead than any backoff could have put it (retry.max plus
-// its 10 % jitter) is due now — the wall clock went back, and waiting it out could take days.
-// The randomness is injected (RandomSource) so tests are deterministic. The functions are
-// pure and thread-safe; a RandomSource is not thread-safe.
+// [retry.first, retry.max] (RELIABILITY.md §2). Expiry: an entry older than retry.lifetime is
+// not tried again (the runner bounces it, 4.4.7). Delay warning: an entry still waiting after
+// retry.warn earns its sender one RFC 3464 "delayed" DSN, decided by delay_warning().
+// Clocks (RELIABILITY.md §6 case 10): an entry's age and due time are read on the boot clock
+// (core/clock.h) when it was last written in this boot, so a stepped wall clock neither expires
+// nor releases entries early; otherwise on wall time, never negative, and an entry due farther
+// ahead than any backoff could put it (retry.max plus jitter) is due now.
+// Threads: pure functions, thread-safe; the randomness is injected (RandomSource, not
+// thread-safe) so tests are deterministic.
 #pragma once
 
 #include <cstdint>
