@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "queue/mail_file.h"
 #include "unit/relay/runner_fixture.h"
 
 namespace rm {
@@ -26,7 +25,7 @@ TEST_F(DeliveryWorkerTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent
   const std::string kMsg = "Subject: x\r\n\r\nthe body\r\n";
   struct Case {
     const char* name;
-    off_t size;          // the .msg's size after commit
+    off_t size;          // the message's size after commit
     std::string append;  // then added to its end
     bool sent;
   };
@@ -62,15 +61,7 @@ TEST_F(DeliveryWorkerTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     const std::string id = enqueue({"bob@example.org"}, kMsg);
-    const std::string msg = dir_->file("spool") + "/queue/" + id + ".mail";
-    ASSERT_EQ(::truncate(msg.c_str(), static_cast<off_t>(kMailBodyOffset) + c.size), 0);
-    if (!c.append.empty()) {
-      int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-      ASSERT_GE(fd, 0);
-      EXPECT_EQ(::write(fd, c.append.data(), c.append.size()),
-                static_cast<ssize_t>(c.append.size()));
-      ::close(fd);
-    }
+    reshape_message(id, c.size, c.append);
     {
       std::lock_guard lock(mu);
       lines.clear();

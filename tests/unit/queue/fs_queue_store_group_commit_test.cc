@@ -19,13 +19,12 @@
 #include "support/temp_dir.h"
 #include "support/test_clock.h"
 #include "sys/dir_list.h"
+#include "unit/queue/spool_fixture.h"
 
 namespace rm {
 namespace {
 
-using test::TempDir;
 
-constexpr int64_t kNow = 1700000000;
 constexpr Millis kWait{10000};
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
 
@@ -82,25 +81,8 @@ struct Outcome {
   std::vector<Error> failed;         // commits that failed
 };
 
-class GroupCommitTest : public ::testing::Test {
+class GroupCommitTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-groupcommit");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-    spool_ = tmp_->file("spool");
-  }
-
-  QueueEntry entry_for(const std::string& id) const {
-    QueueEntry e;
-    e.id = id;
-    e.uid = 1000;
-    e.sender = "alice@example.org";
-    e.created = kNow;
-    e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""}};
-    return e;
-  }
-
   // `per_thread` commits on each of `threads` threads at once; with remove_every > 0, every
   // remove_every-th acknowledged entry is removed again by the thread that made it.
   std::vector<Outcome> run(FsQueueStore& store, SlowDirOps& ops, int threads, int per_thread,
@@ -160,10 +142,6 @@ class GroupCommitTest : public ::testing::Test {
     }
     return ids;
   }
-
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
-  std::string spool_;
 };
 
 TEST_F(GroupCommitTest, ConcurrentCommitsAndRemovalsShareDirectoryFsyncs) {

@@ -25,7 +25,6 @@
 namespace rm {
 namespace {
 
-using test::TempDir;
 
 constexpr int64_t kNow = 1700000000;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";

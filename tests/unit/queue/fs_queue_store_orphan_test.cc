@@ -21,6 +21,7 @@
 #include "sys/fd_io.h"
 #include "sys/file_lock.h"
 #include "sys/fs.h"
+#include "unit/queue/spool_fixture.h"
 #include "unit/queue/two_file_spool.h"
 #include "unit/sys/fault_ops.h"
 
@@ -28,7 +29,6 @@ namespace rm {
 namespace {
 
 using test::FaultOps;
-using test::TempDir;
 
 constexpr int64_t kNow = 1700000000;
 constexpr int64_t kBound = 60;  // what the daemon and the one-shot runs pass
@@ -39,40 +39,9 @@ void set_mtime(const std::string& path, int64_t t) {
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
 }
 
-class OrphanTest : public ::testing::Test {
+class OrphanTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-orphan");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-    spool_ = tmp_->file("spool");
-  }
-
-  QueueEntry entry_for(const std::string& id) const {
-    QueueEntry e;
-    e.id = id;
-    e.uid = 1000;
-    e.sender = "alice@example.org";
-    e.created = kNow;
-    e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""}};
-    return e;
-  }
-
-  // begin, write, commit; returns the id ("" on failure).
-  std::string submit(FsQueueStore& store) {
-    auto draft = store.begin();
-    if (!draft) {
-      ADD_FAILURE() << draft.error().what;
-      return "";
-    }
-    EXPECT_TRUE((*draft)->sink().write(kBody));
-    std::string id = (*draft)->id();
-    if (auto r = store.commit(**draft, entry_for(id)); !r) {
-      ADD_FAILURE() << r.error().what;
-      return "";
-    }
-    return id;
-  }
+  std::string submit(FsQueueStore& store) { return commit_entry(store, entry_for(""), kBody); }
 
   // submit(), then the entry rewritten in the two-file format.
   std::string submit_two_files(FsQueueStore& store) {
@@ -86,10 +55,6 @@ class OrphanTest : public ::testing::Test {
   std::string msg(const std::string& id) const { return spool_ + "/queue/" + id + ".msg"; }
   std::string env(const std::string& id) const { return spool_ + "/queue/" + id + ".env"; }
   std::string mail(const std::string& id) const { return spool_ + "/queue/" + id + ".mail"; }
-
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
-  std::string spool_;
 };
 
 TEST_F(OrphanTest, RemovesOnlyOldUnlockedMessagesWithoutAnEntry) {

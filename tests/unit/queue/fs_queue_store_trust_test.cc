@@ -15,14 +15,13 @@
 #include "support/test_clock.h"
 #include "sys/dir_list.h"
 #include "sys/fs.h"
+#include "unit/queue/spool_fixture.h"
 #include "unit/queue/two_file_spool.h"
 
 namespace rm {
 namespace {
 
-using test::TempDir;
 
-constexpr int64_t kNow = 1700000000;
 constexpr uid_t kOther = 65534;
 const std::string kBody = "Subject: hi\r\n\r\nhello\r\n";
 
@@ -30,44 +29,23 @@ bool root() {
   return ::geteuid() == 0;
 }
 
-class FsQueueTrustTest : public ::testing::Test {
+class FsQueueTrustTest : public test::SpoolTest {
  protected:
-  void SetUp() override {
-    auto d = TempDir::create("rm-queue-trust");
-    ASSERT_TRUE(d);
-    tmp_ = std::make_unique<TempDir>(std::move(*d));
-  }
-
   std::string submit(FsQueueStore& store) {
-    auto draft = store.begin();
-    if (!draft) {
-      ADD_FAILURE() << draft.error().what;
-      return "";
-    }
-    EXPECT_TRUE((*draft)->sink().write(kBody));
-    QueueEntry e;
-    e.id = (*draft)->id();
-    e.uid = 1000;
-    e.sender = "alice@example.org";
-    e.created = kNow;
-    e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""}};
-    if (auto r = store.commit(**draft, e); !r) {
-      ADD_FAILURE() << r.error().what;
-      return "";
+    const std::string id = commit_entry(store, entry_for(""), kBody);
+    if (id.empty()) {
+      return id;
     }
     // The planted-file cases below are written for .env with .msg; the one-file ones are in
     // fs_queue_store_one_file_test.cc.
-    test::split_to_two_files(store.queue_dir(), e.id);
-    return e.id;
+    test::split_to_two_files(store.queue_dir(), id);
+    return id;
   }
 
   size_t files_in(const std::string& dir) const {
     auto n = list_dir(dir);
     return n ? n->size() : 0;
   }
-
-  test::TestClock clock_{kNow};
-  std::unique_ptr<TempDir> tmp_;
 };
 
 // How a spool (at `spool`, with `elsewhere` a directory outside it) can be made untrusted.

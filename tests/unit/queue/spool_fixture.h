@@ -1,7 +1,8 @@
 // unit/queue/spool_fixture.h — what the FsQueueStore tests share: a spool path in a fresh temp
 // dir, a test clock, committing an entry with its body, and the names in a spool directory.
 // Contract: SetUp() makes the temp dir (prefix "rm-queue"); the spool itself is made by the
-// store under test. commit_entry() gives the entry the draft's id and fails the test (returning
+// store under test. entry_for() is the plain one-recipient entry most cases commit;
+// commit_entry() gives the entry the draft's id and fails the test (returning
 // "") when a step fails. Threads: none. Not here: the cases, the entries each suite commits.
 #pragma once
 
@@ -28,6 +29,17 @@ class SpoolTest : public ::testing::Test {
     ASSERT_TRUE(d);
     tmp_ = std::make_unique<TempDir>(std::move(*d));
     spool_ = tmp_->file("spool");
+  }
+
+  // An entry from alice@example.org to bob@example.org, pending, accepted at kSpoolNow.
+  static QueueEntry entry_for(const std::string& id) {
+    QueueEntry e;
+    e.id = id;
+    e.uid = 1000;
+    e.sender = "alice@example.org";
+    e.created = kSpoolNow;
+    e.rcpts = {{.addr = "bob@example.org", .state = RcptState::pending, .last_reply = ""}};
+    return e;
   }
 
   // begin, write body, commit e under the draft's id; the id ("" on failure).

@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "queue/mail_file.h"
 #include "relay/connection_pool.h"
 #include "unit/relay/runner_fixture.h"
 
@@ -131,7 +130,7 @@ TEST_F(DeliveryAttemptTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSen
   const std::string kMsg = "Subject: x\r\n\r\nsome body\r\n";
   struct Case {
     const char* name;
-    off_t size;          // the .msg's size after commit; kept when equal to kMsg's
+    off_t size;          // the message's size after commit; kept when equal to kMsg's
     std::string append;  // or these bytes added to its end
     bool sent;
   };
@@ -149,15 +148,7 @@ TEST_F(DeliveryAttemptTest, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSen
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
     std::string id = enqueue({"bob@example.org"}, kMsg);
-    const std::string msg = dir_->file("spool") + "/queue/" + id + ".mail";
-    ASSERT_EQ(::truncate(msg.c_str(), static_cast<off_t>(kMailBodyOffset) + c.size), 0);
-    if (!c.append.empty()) {
-      int fd = ::open(msg.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-      ASSERT_GE(fd, 0);
-      EXPECT_EQ(::write(fd, c.append.data(), c.append.size()),
-                static_cast<ssize_t>(c.append.size()));
-      ::close(fd);
-    }
+    reshape_message(id, c.size, c.append);
     AttemptEnv e = env();
     auto begun = DeliveryAttempt::begin(e, id);
     if (!c.sent) {

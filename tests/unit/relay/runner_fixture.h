@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "queue/fs_queue_store.h"
+#include "queue/mail_file.h"
 #include "relay/queue_runner.h"
 #include "support/fake_smtp_server.h"
 #include "support/temp_dir.h"
@@ -132,6 +133,20 @@ class RunnerFixture : public ::testing::Test {
       }
     }
     ASSERT_TRUE(store_->update(*e));
+  }
+
+  // The queued message of `id` changed after commit, as a lost tail or a stray writer would
+  // leave it: cut to `size` bytes, then `append` added to its end.
+  void reshape_message(const std::string& id, off_t size, const std::string& append) {
+    const std::string mail = dir_->file("spool") + "/queue/" + id + ".mail";
+    ASSERT_EQ(::truncate(mail.c_str(), static_cast<off_t>(kMailBodyOffset) + size), 0);
+    if (append.empty()) {
+      return;
+    }
+    int fd = ::open(mail.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::write(fd, append.data(), append.size()), static_cast<ssize_t>(append.size()));
+    ::close(fd);
   }
 
   // The entry's .mail sits in <spool>/failed/ (fs_queue_store.h's layout).
