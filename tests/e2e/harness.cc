@@ -11,13 +11,14 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "queue/mail_file.h"
 
 namespace rm::e2e {
 namespace {
@@ -254,13 +255,11 @@ size_t World::queued() const {
 
 std::string spooled_message(const std::string& mail_path) {
   const std::string bytes = read_file(mail_path);
-  unsigned long long env_len = 0;
-  unsigned long long offset = 0;
-  if (std::sscanf(bytes.c_str(), "relaymail-mail 1 %llu %llu\n", &env_len, &offset) != 2 ||
-      offset > bytes.size()) {
-    return "(not a spooled message: " + mail_path + ")";
+  auto head = parse_mail_line(bytes, bytes.size());
+  if (!head) {
+    return "(not a spooled message: " + head.error().what + ")";
   }
-  return bytes.substr(offset);
+  return bytes.substr(head->body_offset);
 }
 
 bool write_file(const std::string& path, const std::string& text, mode_t mode) {

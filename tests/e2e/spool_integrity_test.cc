@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "e2e/harness.h"
+#include "queue/mail_file.h"
 
 namespace rm::e2e {
 namespace {
@@ -68,9 +69,9 @@ TEST(SpoolIntegrity, AMessageOfAnotherSizeThanItsEntryIsQuarantinedNotSent) {
     std::vector<std::string> ids = ids_in(w.spool() + "/queue");
     ASSERT_EQ(ids.size(), 1u);
     const std::string id = ids[0];
-    // The message starts at 4096 in its .mail, after the envelope (queue/mail_file.h).
+    // The message starts at kMailBodyOffset in its .mail, after the envelope.
     const std::string msg = w.spool() + "/queue/" + id + ".mail";
-    constexpr off_t kBodyAt = 4096;
+    constexpr auto kBodyAt = static_cast<off_t>(kMailBodyOffset);
     const auto committed = static_cast<off_t>(std::filesystem::file_size(msg)) - kBodyAt;
     off_t now = committed;
     if (c.change == Change::truncate) {  // as a lost tail after a crash would leave it
